@@ -1,0 +1,84 @@
+"""Benchmarks: micrograd_nb against karpathy's micrograd, PyTorch and numpy.
+
+    .venv/bin/python benchmarks/run.py             # full run (a few minutes)
+    .venv/bin/python benchmarks/run.py --quick     # smoke run, under a minute
+
+Prints one markdown table per benchmark. Times are reported, never asserted; the exit
+status is non-zero only when a result is wrong (gradients that disagree, an
+implementation that raises) or, with MICROGRAD_NB_REQUIRE_TORCH=1, torch is missing.
+"""
+
+import argparse
+import os
+import platform
+import sys
+import time
+
+import batched_net
+import chain
+import demo_net
+import peers
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=None,
+                        help="timed samples per implementation (default 7; 3 with --quick)")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: fewer samples, a 10,000-node chain")
+    args = parser.parse_args(argv)
+    if args.repeat is not None and args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.quick:
+        repeat = args.repeat or 3
+        target = 0.02  # seconds per timed sample
+        chain_n, chain_repeat = 10_000, 1
+    else:
+        repeat = args.repeat or 7
+        target = 0.1
+        chain_n, chain_repeat = 1_000_000, min(repeat, 3)
+
+    started = time.perf_counter()
+    print("# micrograd_nb benchmarks" + (" (--quick)" if args.quick else ""))
+    print()
+    print(f"Python {platform.python_version()}, {peers.versions()}; "
+          f"{platform.machine()}, {os.cpu_count()} CPUs; {repeat} samples per "
+          "implementation, gc enabled.")
+    sys.stdout.flush()
+
+    failures = []
+    benchmarks = [
+        lambda: demo_net.run(repeat, target),
+        lambda: batched_net.run(repeat, target),
+        lambda: chain.run(chain_n, chain_repeat),
+    ]
+    for benchmark in benchmarks:
+        text, found = benchmark()
+        print()
+        print(text)
+        sys.stdout.flush()
+        failures += found
+
+    if peers.torch_required():
+        try:
+            peers.torch()
+        except peers.Skip as skip:
+            failures.append(f"MICROGRAD_NB_REQUIRE_TORCH is set but {skip}")
+
+    print()
+    print(f"Finished in {time.perf_counter() - started:.1f} s.")
+    if failures:
+        print(file=sys.stderr)
+        for failure in failures:
+            print(f"FAILED: {failure}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

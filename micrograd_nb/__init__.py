@@ -1,0 +1,76 @@
+"""micrograd_nb: learn how autograd works, by seeing it.
+
+``Value`` is karpathy's micrograd scalar; ``Tensor`` behaves as PyTorch's autograd
+does, with the same names, defaults, numbers and error messages::
+
+    import micrograd_nb as mg
+    x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    (x ** 2).sum().backward()
+    x.grad  # tensor([2., 4., 6.])
+"""
+
+from . import autograd
+from .autograd.dtypes import (
+    Size,
+    bool_,
+    dtype,
+    float32,
+    float64,
+    get_default_dtype,
+    int32,
+    int64,
+    set_default_dtype,
+    uint8,
+)
+from .autograd.factories import (
+    arange,
+    as_tensor,
+    empty,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    initial_seed,
+    linspace,
+    manual_seed,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    randperm,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from .autograd.graph import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd.tensor import Tensor, cat, concat, matmul, stack, where
+from .autograd.value import Value
+
+# PyTorch's aliases.
+float = float32  # noqa: A001
+double = float64
+long = int64
+int = int32  # noqa: A001
+bool = bool_  # noqa: A001
+
+
+def _unary(name):
+    def fn(input, *args, **kwargs):
+        return getattr(input, name)(*args, **kwargs)
+
+    fn.__name__ = name
+    fn.__doc__ = f"``micrograd_nb.{name}(t, ...)`` is ``t.{name}(...)``, as in PyTorch."
+    return fn
+
+
+for _name in ("exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu", "neg", "sum", "mean",
+              "max", "min", "reshape", "transpose", "permute", "unsqueeze", "squeeze",
+              "flatten", "clamp", "clip", "softmax", "log_softmax", "argmax", "argmin",
+              "reciprocal", "pow", "mm", "numel", "clone", "detach"):
+    globals()[_name] = _unary(_name)
+del _name
+
+__version__ = "0.1.0"

@@ -1,0 +1,270 @@
+"""The backward nodes of tensors: what ``tensor.grad_fn`` is.
+
+``Function`` is one recorded op (``MulBackward0``...): its parents, what it saved and
+the op's rule. ``AccumulateGrad`` ends every path at a leaf that requires grad and adds
+the arriving gradient into ``leaf.grad``. Both implement the node protocol of graph.py.
+"""
+
+import re
+
+import numpy as np
+
+from . import errors, graph
+
+_FREED = object()  # a node's saved values after a pass without retain_graph
+
+
+class SavedTensor:
+    """A tensor an op keeps for its backward rule, with the version it had then, so
+    that an in-place change made since is caught instead of giving a wrong gradient."""
+
+    __slots__ = ("tensor", "array", "version", "saved_version")
+
+    def __init__(self, tensor, is_output):
+        # An output is kept as its array alone: holding the tensor would make a cycle
+        # (tensor -> grad_fn -> saved tensor).
+        self.tensor = None if is_output else tensor
+        self.array = tensor._data
+        self.version = tensor._version
+        self.saved_version = tensor._version.value
+
+    def check(self, node):
+        if self.version.value != self.saved_version:
+            raise RuntimeError(_modified_message(self, node))
+
+    def unpack(self, node, as_tensor):
+        self.check(node)
+        if not as_tensor:
+            return self.array
+        if self.tensor is not None:
+            return self.tensor
+        from .tensor import Tensor  # the output, rebuilt with this node as its grad_fn
+
+        return Tensor._make(self.array, True, node, self.version)
+
+
+def _op_name(grad_fn):
+    return re.sub(r"Backward\d*$", "", grad_fn.name())
+
+
+def _modified_message(saved, node):
+    from .tensor import Tensor
+
+    if saved.tensor is None:  # an output of ``node`` itself
+        which = errors.MODIFIED_INPLACE_WHICH.format(op=_op_name(node))
+        dtype = Tensor._make(saved.array).dtype
+    else:
+        grad_fn = saved.tensor.grad_fn
+        which = errors.MODIFIED_INPLACE_WHICH.format(op=_op_name(grad_fn)) if grad_fn else ""
+        dtype = saved.tensor.dtype
+    return errors.MODIFIED_INPLACE.format(
+        type_name=f"micrograd_nb.{dtype.tensor_type}",
+        shape=", ".join(str(d) for d in saved.array.shape),
+        which=which,
+        version=saved.version.value,
+        expected=saved.saved_version,
+    )
+
+
+class Function:
+    """One recorded op: ``grad_fn`` of the tensor it produced."""
+
+    __slots__ = ("_op", "_prev", "_ctx", "_saved", "_meta", "_seq", "_pre_hooks",
+                 "_tensor_hooks", "_retains", "metadata", "__weakref__")
+
+    _accumulates = False
+
+    def __init__(self, op, inputs, prev, ctx, saved):
+        self._op = op
+        self._prev = prev
+        self._ctx = ctx
+        self._saved = saved  # {input index or "ans": SavedTensor}
+        # Shape and dtype of each input that needs a gradient: the rule's result is
+        # summed back over broadcast dimensions and cast to the input's dtype.
+        self._meta = tuple(None if p is None else (t._data.shape, t._data.dtype)
+                           for t, p in zip(inputs, prev))
+        self._seq = graph.next_seq()
+        self._pre_hooks = ()
+        self._tensor_hooks = None
+        self._retains = None
+        self.metadata = {}
+
+    # --- PyTorch's public face ---------------------------------------------------------
+
+    def name(self):
+        return self._op.name
+
+    @property
+    def next_functions(self):
+        return tuple((p, 0) for p in self._prev)
+
+    def __repr__(self):
+        return f"<{self._op.name} object at {hex(id(self))}>"
+
+    def __call__(self, *grads):
+        raise RuntimeError("calling a grad_fn directly is not supported; use backward()")
+
+    # --- hooks (registered through Tensor.register_hook / retain_grad) ------------------
+
+    def _add_tensor_hook(self, hook):
+        if self._tensor_hooks is None:
+            self._tensor_hooks = []
+        self._tensor_hooks.append(hook)
+        self._rebuild_pre_hooks()
+
+    def _remove_tensor_hook(self, hook):
+        if self._tensor_hooks and hook in self._tensor_hooks:
+            self._tensor_hooks.remove(hook)
+            self._rebuild_pre_hooks()
+
+    def _set_retains(self, retain_hook):
+        self._retains = retain_hook
+        self._rebuild_pre_hooks()
+
+    def _rebuild_pre_hooks(self):
+        # retain_grad sees the gradient after every other hook, as in PyTorch.
+        hooks = list(self._tensor_hooks or ())
+        if self._retains is not None:
+            hooks.append(self._retains)
+        self._pre_hooks = tuple(hooks)
+
+    # --- graph-core protocol -----------------------------------------------------------
+
+    def _apply(self, grad, create_graph):
+        saved = self._saved
+        if saved is _FREED:
+            raise RuntimeError(errors.BACKWARD_TWICE)
+        op = self._op
+        if create_graph:
+            from . import ops
+
+            F = ops.TENSOR_NS
+            if not hasattr(grad, "_data"):
+                grad = ops.constant(grad)
+        else:
+            from . import ops
+
+            F = ops.NUMPY_NS
+        n = len(self._prev)
+        args = [None] * n
+        ans = None
+        for key, item in saved.items():
+            value = item.unpack(self, create_graph)
+            if key == "ans":
+                ans = value
+            else:
+                args[key] = value
+        ctx = self._ctx
+        grads = []
+        for i, parent in enumerate(self._prev):
+            if parent is None:
+                grads.append(None)
+                continue
+            g = op.vjp(i, F, grad, ans, args, ctx)
+            shape, dt = self._meta[i]
+            g = F.sum_to(g, shape)
+            if F.dtype_of(g) != dt:
+                g = F.cast(g, dt)
+            grads.append(g)
+        if graph.is_anomaly_enabled():
+            for i, g in enumerate(grads):
+                if g is not None and np.isnan(F.array_of(g)).any():
+                    raise RuntimeError(errors.ANOMALY_NAN.format(name=op.name, index=i))
+        return grads
+
+    def _release(self):
+        if self._saved or self._op.saves_ctx:
+            self._saved = _FREED
+
+
+class AccumulateGrad:
+    """The end of every path at a leaf that requires grad: adds into ``leaf.grad``.
+    It holds the leaf; the leaf holds it only weakly (no cycle)."""
+
+    __slots__ = ("variable", "_seq", "metadata", "__weakref__")
+
+    _prev = ()
+    _accumulates = True
+    next_functions = ()
+
+    def __init__(self, variable):
+        self.variable = variable
+        self._seq = graph.next_seq()
+        self.metadata = {}
+
+    def name(self):
+        return "torch::autograd::AccumulateGrad"
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {hex(id(self))}>"
+
+    @property
+    def _pre_hooks(self):
+        return self.variable._hooks or ()
+
+    def _accumulate(self, grad):
+        accumulate_into(self.variable, grad)
+
+    def _release(self):
+        pass
+
+
+def accumulate_into(tensor, grad):
+    """``tensor.grad += grad`` as PyTorch does it: the first gradient is stored as a
+    copy (it may be shared with other leaves or be the user's seed); later ones are
+    added in place, unless either side is part of a graph (create_graph), in which case
+    the sum is a new tensor with a graph."""
+    from .tensor import Tensor
+
+    current = tensor._grad
+    if isinstance(grad, Tensor):
+        if current is None:
+            tensor._grad = grad
+        else:
+            tensor._grad = current + grad
+        return
+    if current is None:
+        tensor._grad = Tensor._make(np.array(grad, dtype=tensor._data.dtype, copy=True))
+    elif current.requires_grad:
+        with graph.enable_grad():
+            tensor._grad = current + Tensor._make(grad)
+    else:
+        np.add(current._data, grad, out=current._data, casting="unsafe")
+        current._version.value += 1
+
+
+class TensorHook:
+    """A user's ``register_hook(fn)``: runs ``fn`` on the gradient as a Tensor; its
+    return value, if not None, replaces the gradient (same shape required)."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def __call__(self, grad):
+        from .tensor import Tensor
+
+        as_tensor = grad if isinstance(grad, Tensor) else Tensor._make(grad)
+        result = self.fn(as_tensor)
+        if result is None:
+            return grad
+        if tuple(result.shape) != tuple(as_tensor.shape):
+            name = getattr(self.fn, "__name__", type(self.fn).__name__)
+            raise RuntimeError(errors.HOOK_CHANGED_SIZE.format(name=name))
+        return result if isinstance(grad, Tensor) else result._data
+
+
+class RetainGrad:
+    """The hook ``retain_grad()`` adds: accumulates into the non-leaf's ``.grad``."""
+
+    __slots__ = ("tensor_ref",)
+
+    def __init__(self, tensor_ref):
+        self.tensor_ref = tensor_ref
+
+    def __call__(self, grad):
+        tensor = self.tensor_ref()
+        if tensor is not None:
+            accumulate_into(tensor, grad)
+        return grad

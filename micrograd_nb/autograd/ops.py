@@ -1,0 +1,513 @@
+"""Every tensor op, defined once: its forward on numpy arrays and its backward rule
+(vector-Jacobian product) per input, side by side, in the style of HIPS autograd's
+``defvjp``.
+
+A rule has the form ``lambda F, g, ans, x, y, **ctx: ...``: ``g`` is the gradient of
+the output, ``ans`` the output, ``x, y`` the inputs (``None`` where the op did not save
+them). Rules use operators and ``F`` only. During a normal backward pass ``F`` is
+``NUMPY_NS`` and everything is a numpy array: the fast path. With
+``create_graph=True`` it is ``TENSOR_NS`` and everything is a ``Tensor``, so the
+gradient is computed by recorded ops and can itself be differentiated. Broadcasting is
+undone once, for every op, by ``F.sum_to`` in ``Function._apply``.
+"""
+
+import numpy as np
+
+from . import graph
+from .function import Function, SavedTensor
+
+ANS = "ans"
+
+
+class Op:
+    """An op: PyTorch's grad_fn ``name``, the numpy ``forward`` and one rule per input.
+
+    ``saves`` lists what the rules read (input positions and/or ``ANS``); a rule for
+    input i saves only when that input needs a gradient, as in PyTorch. ``saves_ctx``
+    marks ops that keep data of their own (a mask, indices), so a second pass fails.
+    """
+
+    __slots__ = ("name", "forward", "rules", "saves", "saves_ctx", "variadic")
+
+    def __init__(self, name, forward, *rules, saves=(), saves_ctx=False, variadic=None):
+        self.name = name
+        self.forward = forward
+        self.rules = rules
+        self.saves = saves  # per input: tuple of what its rule reads
+        self.saves_ctx = saves_ctx
+        self.variadic = variadic  # rule(i, F, g, **ctx) for ops with any number of inputs
+
+    def vjp(self, i, F, g, ans, args, ctx):
+        if self.variadic is not None:
+            return self.variadic(i, F, g, **ctx)
+        return self.rules[i](F, g, ans, *args, **ctx)
+
+
+def defop(name, forward, *rules, saves=(), saves_ctx=False):
+    return Op(name, forward, *rules, saves=saves, saves_ctx=saves_ctx)
+
+
+# ---------------------------------------------------------------------------------------
+# Recording an op.
+
+def apply(op, inputs, compute_dtype=None, **ctx):
+    """Run ``op`` forward on the inputs' arrays and, in grad mode, record its node."""
+    from .tensor import Tensor
+
+    arrays = [t._data for t in inputs]
+    if compute_dtype is not None:
+        arrays = [a if a.dtype == compute_dtype else a.astype(compute_dtype) for a in arrays]
+    data = op.forward(*arrays, **ctx)
+    if not isinstance(data, np.ndarray):
+        data = np.asarray(data)
+    if not graph._GradMode.enabled or not any(t.requires_grad for t in inputs):
+        return Tensor._make(data)
+    prev = tuple(t._grad_node() if t.requires_grad else None for t in inputs)
+    out = Tensor._make(data, True)
+    saved = {}
+    for i, parent in enumerate(prev):
+        if parent is None:
+            continue
+        for key in op.saves[i] if op.saves else ():
+            if key not in saved:
+                saved[key] = SavedTensor(out if key == ANS else inputs[key], key == ANS)
+    out.grad_fn = Function(op, inputs, prev, ctx, saved)
+    return out
+
+
+def apply_view(op, x, **ctx):
+    """Like ``apply`` for ops whose result shares memory with ``x`` (views): the result
+    also shares ``x``'s version counter, so in-place changes through it are seen."""
+    out = apply(op, (x,), **ctx)
+    if np.may_share_memory(out._data, x._data):
+        out._version = x._version
+        out._view_of_leaf = x._view_of_leaf or (x.is_leaf and x.requires_grad)
+    return out
+
+
+def constant(array):
+    from .tensor import Tensor
+
+    return Tensor._make(np.asarray(array))
+
+
+# ---------------------------------------------------------------------------------------
+# The two namespaces rules are written against.
+
+def _sum_to_array(g, shape):
+    if g.shape == shape:
+        return g
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g.reshape(shape)
+
+
+def _scatter_array(g, shape, key):
+    out = np.zeros(shape, dtype=g.dtype)
+    if _is_basic(key):
+        out[key] = g
+    else:
+        np.add.at(out, key, g)
+    return out
+
+
+class NUMPY_NS:
+    """Rules on raw arrays: the fast path of every backward pass."""
+
+    exp = staticmethod(np.exp)
+    log = staticmethod(np.log)
+    sign = staticmethod(np.sign)
+    matmul = staticmethod(np.matmul)
+    outer = staticmethod(np.multiply.outer)
+    where = staticmethod(np.where)
+    sum_to = staticmethod(_sum_to_array)
+    scatter = staticmethod(_scatter_array)
+
+    @staticmethod
+    def dtype_of(x):
+        return x.dtype
+
+    @staticmethod
+    def cast(x, dt):
+        return x.astype(dt)
+
+    @staticmethod
+    def array_of(x):
+        return x
+
+    @staticmethod
+    def mT(x):
+        return np.swapaxes(x, -1, -2)
+
+    @staticmethod
+    def sum(x, dim, keepdim=False):
+        return x.sum(axis=dim, keepdims=keepdim)
+
+    @staticmethod
+    def reshape(x, shape):
+        return x.reshape(shape)
+
+    @staticmethod
+    def expand(x, shape):
+        return np.broadcast_to(x, shape)
+
+    @staticmethod
+    def permute(x, dims):
+        return x.transpose(dims)
+
+    @staticmethod
+    def transpose(x, d0, d1):
+        return np.swapaxes(x, d0, d1)
+
+
+class TENSOR_NS:
+    """The same functions on Tensors, recorded: for create_graph=True."""
+
+    @staticmethod
+    def exp(x):
+        return x.exp()
+
+    @staticmethod
+    def log(x):
+        return x.log()
+
+    @staticmethod
+    def sign(x):
+        return constant(np.sign(x._data))
+
+    @staticmethod
+    def matmul(a, b):
+        return a @ b
+
+    @staticmethod
+    def outer(a, b):
+        return a.unsqueeze(-1) * b
+
+    @staticmethod
+    def where(cond, a, b):
+        from .tensor import where
+
+        return where(cond, a, b)
+
+    @staticmethod
+    def sum_to(g, shape):
+        if tuple(g.shape) == tuple(shape):
+            return g
+        lead = g.ndim - len(shape)
+        dims = tuple(range(lead)) + tuple(
+            i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1)
+        if dims:
+            g = g.sum(dim=dims, keepdim=True)
+        return g.reshape(shape)
+
+    @staticmethod
+    def scatter(g, shape, key):
+        return apply(SCATTER, (g,), shape=shape, key=key)
+
+    @staticmethod
+    def dtype_of(x):
+        return x._data.dtype
+
+    @staticmethod
+    def cast(x, dt):
+        return apply(TO_COPY, (x,), dtype=dt)
+
+    @staticmethod
+    def array_of(x):
+        return x._data
+
+    @staticmethod
+    def mT(x):
+        return x.transpose(-1, -2)
+
+    @staticmethod
+    def sum(x, dim, keepdim=False):
+        return x.sum(dim=dim, keepdim=keepdim)
+
+    @staticmethod
+    def reshape(x, shape):
+        return x.reshape(shape)
+
+    @staticmethod
+    def expand(x, shape):
+        return x.expand(shape)
+
+    @staticmethod
+    def permute(x, dims):
+        return x.permute(dims)
+
+    @staticmethod
+    def transpose(x, d0, d1):
+        return x.transpose(d0, d1)
+
+
+# ---------------------------------------------------------------------------------------
+# Forward helpers.
+
+def _is_basic(key):
+    items = key if isinstance(key, tuple) else (key,)
+    return all(k is None or k is Ellipsis or isinstance(k, (int, np.integer, slice))
+               for k in items)
+
+
+def _unsqueeze_reduced(g, shape, dim, keepdim):
+    """Give a reduction's gradient back its reduced dimensions (size 1)."""
+    if dim is None:
+        return g.reshape((1,) * len(shape)) if len(shape) else g
+    if keepdim:
+        return g
+    kept = tuple(1 if i in dim else n for i, n in enumerate(shape))
+    return g.reshape(kept)
+
+
+def _reduce_mask(x, ans):
+    """Where ``x`` equals the extreme ``ans``, split evenly among ties (as PyTorch's
+    ``max()``/``min()`` with no dim)."""
+    mask = x == ans
+    return (mask / mask.sum()).astype(x.dtype)
+
+
+def _argextreme_mask(x, indices, dim):
+    """One-hot along ``dim`` at ``indices`` (``max(dim)`` gives its gradient to the first
+    of tied elements, as PyTorch does)."""
+    positions = np.arange(x.shape[dim]).reshape([-1 if i == dim else 1 for i in range(x.ndim)])
+    return positions == np.expand_dims(indices, dim)
+
+
+def _within(x, low, high):
+    """Where clamp lets the gradient through: low <= x <= high, ends included."""
+    mask = np.ones(x.shape, dtype=bool)
+    if low is not None:
+        mask &= x >= low
+    if high is not None:
+        mask &= x <= high
+    return mask
+
+
+def _take_at(x, indices, dim, keepdim):
+    values = np.take_along_axis(x, np.expand_dims(indices, dim), dim)
+    return values if keepdim else values.squeeze(dim)
+
+
+def _softmax(x, dim):
+    shifted = np.exp(x - x.max(axis=dim, keepdims=True))
+    return shifted / shifted.sum(axis=dim, keepdims=True)
+
+
+def _log_softmax(x, dim):
+    shifted = x - x.max(axis=dim, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+
+
+def _pow(a, b):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.power(a, b)
+
+
+def _safe(fn):
+    """numpy warns on log(0), 1/0, sqrt(-1); PyTorch returns inf/nan silently."""
+
+    def wrapped(*args, **ctx):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return fn(*args, **ctx)
+
+    return wrapped
+
+
+# ---------------------------------------------------------------------------------------
+# The table. One entry per op: forward, then the rule for each input.
+
+ADD = defop("AddBackward0", lambda a, b, alpha=1: a + alpha * b if alpha != 1 else a + b,
+            lambda F, g, ans, a, b, alpha=1: g,
+            lambda F, g, ans, a, b, alpha=1: g * alpha if alpha != 1 else g)
+SUB = defop("SubBackward0", lambda a, b, alpha=1: a - alpha * b if alpha != 1 else a - b,
+            lambda F, g, ans, a, b, alpha=1: g,
+            lambda F, g, ans, a, b, alpha=1: -g * alpha if alpha != 1 else -g)
+RSUB = defop("RsubBackward1", lambda a, b: b - a,  # scalar - tensor
+             lambda F, g, ans, a, b: -g,
+             lambda F, g, ans, a, b: g)
+MUL = defop("MulBackward0", np.multiply,
+            lambda F, g, ans, a, b: g * b,
+            lambda F, g, ans, a, b: g * a,
+            saves=((1,), (0,)))
+DIV = defop("DivBackward0", _safe(np.true_divide),
+            lambda F, g, ans, a, b: g / b,
+            lambda F, g, ans, a, b: -g * a / (b * b),
+            saves=((1,), (0, 1)))
+RECIPROCAL = defop("ReciprocalBackward0", _safe(np.reciprocal),
+                   lambda F, g, ans, x: -g * ans * ans,
+                   saves=((ANS,),))
+NEG = defop("NegBackward0", np.negative, lambda F, g, ans, x: -g)
+# x ** k for a constant k (PowBackward0); d/dx = k x^(k-1), and 0 where k == 0.
+POW = defop("PowBackward0", lambda x, exponent: _pow(x, exponent),
+            lambda F, g, ans, x, exponent: (g * exponent * x ** (exponent - 1)
+                                            if exponent != 0 else g * 0),
+            saves=((0,),))
+# x ** y for tensors (PowBackward1); the y-rule is masked to 0 where x == 0 and y >= 0.
+POW_TENSOR = defop(
+    "PowBackward1", _pow,
+    lambda F, g, ans, x, y: F.where(F.array_of(y) == 0, g * 0, g * y * x ** (y - 1)),
+    lambda F, g, ans, x, y: F.where((F.array_of(x) == 0) & (F.array_of(y) >= 0), g * 0,
+                                    g * ans * F.log(x)),
+    saves=((0, 1), (0, ANS)))
+# scalar ** x (PowBackward2); the scalar base travels in ctx.
+RPOW = defop("PowBackward2", lambda x, base: _pow(base, x),
+             lambda F, g, ans, x, base: g * ans * float(np.log(base)),
+             saves=((ANS,),))
+EXP = defop("ExpBackward0", _safe(np.exp), lambda F, g, ans, x: g * ans, saves=((ANS,),))
+LOG = defop("LogBackward0", _safe(np.log), lambda F, g, ans, x: g / x, saves=((0,),))
+SQRT = defop("SqrtBackward0", _safe(np.sqrt), lambda F, g, ans, x: g / (2 * ans),
+             saves=((ANS,),))
+ABS = defop("AbsBackward0", np.abs, lambda F, g, ans, x: g * F.sign(x), saves=((0,),))
+TANH = defop("TanhBackward0", np.tanh, lambda F, g, ans, x: g * (1 - ans * ans),
+             saves=((ANS,),))
+SIGMOID = defop("SigmoidBackward0", _safe(lambda x: 1 / (1 + np.exp(-x))),
+                lambda F, g, ans, x: g * ans * (1 - ans), saves=((ANS,),))
+RELU = defop("ReluBackward0", lambda x: np.maximum(x, 0),
+             lambda F, g, ans, x: g * (F.array_of(ans) > 0), saves=((ANS,),))
+CLAMP = defop("ClampBackward1", lambda x, min=None, max=None: np.clip(x, min, max),
+              lambda F, g, ans, x, min=None, max=None: g * _within(F.array_of(x), min, max),
+              saves=((0,),))
+WHERE = defop("WhereBackward0", lambda a, b, condition: np.where(condition, a, b),
+              lambda F, g, ans, a, b, condition: F.where(condition, g, g * 0),
+              lambda F, g, ans, a, b, condition: F.where(condition, g * 0, g),
+              saves_ctx=True)
+
+MM = defop("MmBackward0", np.matmul,
+           lambda F, g, ans, a, b: F.matmul(g, F.mT(b)),
+           lambda F, g, ans, a, b: F.matmul(F.mT(a), g),
+           saves=((1,), (0,)))
+MV = defop("MvBackward0", np.matmul,
+           lambda F, g, ans, m, v: F.outer(g, v),
+           lambda F, g, ans, m, v: F.matmul(F.mT(m), g),
+           saves=((1,), (0,)))
+DOT = defop("DotBackward0", np.matmul,
+            lambda F, g, ans, a, b: g * b,
+            lambda F, g, ans, a, b: g * a,
+            saves=((1,), (0,)))
+# Batched, broadcasting matmul of operands with at least 2 dimensions.
+BMM = defop("BmmBackward0", np.matmul,
+            lambda F, g, ans, a, b: F.matmul(g, F.mT(b)),
+            lambda F, g, ans, a, b: F.matmul(F.mT(a), g),
+            saves=((1,), (0,)))
+
+SUM = defop("SumBackward0", lambda x, shape: x.sum(),
+            lambda F, g, ans, x, shape: F.expand(_unsqueeze_reduced(g, shape, None, False),
+                                                 shape))
+SUM_DIM = defop("SumBackward1", lambda x, dim, keepdim, shape: x.sum(axis=dim, keepdims=keepdim),
+                lambda F, g, ans, x, dim, keepdim, shape: F.expand(
+                    _unsqueeze_reduced(g, shape, dim, keepdim), shape))
+MEAN = defop("MeanBackward0", lambda x, shape: x.mean(),
+             lambda F, g, ans, x, shape: F.expand(
+                 _unsqueeze_reduced(g, shape, None, False), shape) / max(x_numel(shape), 1))
+MEAN_DIM = defop("MeanBackward1",
+                 lambda x, dim, keepdim, shape: x.mean(axis=dim, keepdims=keepdim),
+                 lambda F, g, ans, x, dim, keepdim, shape: F.expand(
+                     _unsqueeze_reduced(g, shape, dim, keepdim), shape)
+                 / x_numel(tuple(shape[d] for d in dim)))
+MAX_ALL = defop("MaxBackward1", lambda x: x.max(),
+                lambda F, g, ans, x: g * _reduce_mask(F.array_of(x), F.array_of(ans)),
+                saves=((0, ANS),))
+MIN_ALL = defop("MinBackward1", lambda x: x.min(),
+                lambda F, g, ans, x: g * _reduce_mask(F.array_of(x), F.array_of(ans)),
+                saves=((0, ANS),))
+# max(dim)/min(dim): the indices are computed first and travel in ctx.
+MAX_DIM = defop("MaxBackward0", lambda x, dim, keepdim, indices: _take_at(x, indices, dim, keepdim),
+                lambda F, g, ans, x, dim, keepdim, indices: (
+                    g if keepdim else F.reshape(g, np.expand_dims(indices, dim).shape))
+                * _argextreme_mask(F.array_of(x), indices, dim),
+                saves=((0,),), saves_ctx=True)
+MIN_DIM = Op("MinBackward0", MAX_DIM.forward, *MAX_DIM.rules, saves=MAX_DIM.saves,
+             saves_ctx=True)
+
+SOFTMAX = defop("SoftmaxBackward0", lambda x, dim: _softmax(x, dim),
+                lambda F, g, ans, x, dim: ans * (g - F.sum(g * ans, dim, keepdim=True)),
+                saves=((ANS,),))
+LOG_SOFTMAX = defop("LogSoftmaxBackward0", lambda x, dim: _log_softmax(x, dim),
+                    lambda F, g, ans, x, dim: g - F.exp(ans) * F.sum(g, dim, keepdim=True),
+                    saves=((ANS,),))
+
+# Shape ops: the gradient is the inverse reshaping.
+VIEW = defop("ViewBackward0", lambda x, shape, in_shape: x.reshape(shape),
+             lambda F, g, ans, x, shape, in_shape: F.reshape(g, in_shape))
+SQUEEZE = defop("SqueezeBackward0", lambda x, in_shape: x.squeeze(),
+                lambda F, g, ans, x, in_shape: F.reshape(g, in_shape))
+SQUEEZE_DIM = defop("SqueezeBackward1", lambda x, dim, in_shape: x.reshape(
+    in_shape[:dim] + in_shape[dim + 1:]) if in_shape[dim] == 1 else x,
+                    lambda F, g, ans, x, dim, in_shape: F.reshape(g, in_shape))
+SQUEEZE_DIMS = defop("SqueezeBackward4", lambda x, dim, in_shape: x.reshape(
+    in_shape[:dim] + in_shape[dim + 1:]) if in_shape[dim] == 1 else x,
+                     lambda F, g, ans, x, dim, in_shape: F.reshape(g, in_shape))
+UNSQUEEZE = defop("UnsqueezeBackward0", lambda x, dim: np.expand_dims(x, dim),
+                  lambda F, g, ans, x, dim: F.reshape(g, g.shape[:dim] + g.shape[dim + 1:]))
+TRANSPOSE = defop("TransposeBackward0", lambda x, dim0, dim1: np.swapaxes(x, dim0, dim1),
+                  lambda F, g, ans, x, dim0, dim1: F.transpose(g, dim0, dim1))
+PERMUTE = defop("PermuteBackward0", lambda x, dims: x.transpose(dims),
+                lambda F, g, ans, x, dims: F.permute(g, tuple(np.argsort(dims))))
+EXPAND = defop("ExpandBackward0", lambda x, shape: np.broadcast_to(x, shape),
+               lambda F, g, ans, x, shape: g)  # sum_to in Function._apply undoes it
+CLONE = defop("CloneBackward0", lambda x: x.copy(), lambda F, g, ans, x: g)
+TO_COPY = defop("ToCopyBackward0", lambda x, dtype: x.astype(dtype), lambda F, g, ans, x, dtype: g)
+ALIAS = defop("AliasBackward0", lambda x: x.view(), lambda F, g, ans, x: g)
+
+
+def _take(x, key, in_shape):
+    return x[key]
+
+
+def _index_rule(F, g, ans, x, key, in_shape):
+    return F.scatter(g, in_shape, key)
+
+
+SELECT = defop("SelectBackward0", _take, _index_rule)
+SLICE = defop("SliceBackward0", _take, _index_rule)
+INDEX = defop("IndexBackward0", _take, _index_rule, saves_ctx=True)
+# The gradient of indexing, recorded (only under create_graph); its own gradient is
+# indexing again.
+SCATTER = defop("IndexPutBackward0", lambda g, shape, key: _scatter_array(g, shape, key),
+                lambda F, g, ans, x, shape, key: g[key])
+# x[key] = value, in place (CopySlices): the old x gets the gradient outside key, the
+# value the gradient inside it.
+COPY_SLICES = defop("CopySlices",
+                    lambda x, value, key: _copy_into(x, key, value),
+                    lambda F, g, ans, x, value, key: g * _outside(F.array_of(g).shape, key),
+                    lambda F, g, ans, x, value, key: g[key])
+ZERO = defop("ZeroBackward0", np.zeros_like, lambda F, g, ans, x: g * 0)
+FILL = defop("FillBackward0", lambda x, value: np.full_like(x, value),
+             lambda F, g, ans, x, value: g * 0)
+
+
+def _copy_into(x, key, value):
+    out = x.copy()
+    out[key] = value
+    return out
+
+
+def _outside(shape, key):
+    mask = np.ones(shape, dtype=bool)
+    mask[key] = False
+    return mask
+
+
+def _cat_rule(i, F, g, dim, bounds):
+    start, stop = bounds[i]
+    return g[(slice(None),) * dim + (slice(start, stop),)]
+
+
+def _stack_rule(i, F, g, dim):
+    return g[(slice(None),) * dim + (i,)]
+
+
+CAT = Op("CatBackward0", lambda *xs, dim, bounds: np.concatenate(xs, axis=dim),
+         variadic=_cat_rule)
+STACK = Op("StackBackward0", lambda *xs, dim: np.stack(xs, axis=dim), variadic=_stack_rule)
+
+
+def x_numel(shape):
+    n = 1
+    for d in shape:
+        n *= d
+    return n

@@ -1,0 +1,104 @@
+"""``record()``: watch backward passes as they run.
+
+    with micrograd_nb.autograd.record() as passes:
+        loss.backward()
+    passes[0].steps  # every node visited and leaf accumulated, in order
+
+The engine announces each pass to its listeners (graph.py); this module turns the
+announcements into ``RecordedPass`` objects. The visualisation is built on it.
+"""
+
+from contextlib import contextmanager
+
+import numpy as np
+
+from . import graph
+
+
+def _snapshot(grad):
+    """Gradients are recorded as they were at that step (``.grad`` is later updated in
+    place)."""
+    return np.array(grad, copy=True) if isinstance(grad, np.ndarray) else grad
+
+
+class Step:
+    """One step of a pass: ``kind`` is "visit" (a node ran its backward rule: gradient
+    in, one gradient out per parent) or "accumulate" (a leaf's ``.grad`` received
+    ``grad_in``)."""
+
+    __slots__ = ("kind", "node", "grad_in", "grads_out")
+
+    def __init__(self, kind, node, grad_in, grads_out=()):
+        self.kind = kind
+        self.node = node
+        self.grad_in = grad_in
+        self.grads_out = grads_out
+
+    def __repr__(self):
+        name = self.node.name() if hasattr(self.node, "name") else repr(self.node)
+        return f"Step({self.kind}, {name})"
+
+
+class RecordedPass:
+    """One backward pass: what started it, each step, and how it ended."""
+
+    def __init__(self, info):
+        self.kind = info.kind  # "backward" or "grad"
+        self.outputs = info.outputs
+        self.seeds = [_snapshot(s) for s in info.seeds]
+        self.implicit = info.implicit
+        self.create_graph = info.create_graph
+        self.retain_graph = info.retain_graph
+        self.steps = []
+        self.error = None
+        self.finished = False
+        self._info = info
+
+    def made_by_pass(self, node):
+        """Was ``node`` created while this pass ran (the graph of the gradient, with
+        create_graph=True)?"""
+        first, last = self._info.first_seq, self._info.last_seq
+        return first is not None and first < node._seq and (last is None or node._seq < last)
+
+    def __repr__(self):
+        state = "failed" if self.error else "finished" if self.finished else "running"
+        return (f"<RecordedPass {self.kind} create_graph={self.create_graph} "
+                f"steps={len(self.steps)} {state}>")
+
+
+class Recorder(list):
+    """A listener that keeps every pass it hears about, in order."""
+
+    def __init__(self):
+        super().__init__()
+        self._running = {}
+
+    def pass_started(self, info):
+        recorded = RecordedPass(info)
+        self._running[id(info)] = recorded
+        self.append(recorded)
+
+    def node_visited(self, info, node, grad_in, grads_out):
+        self._running[id(info)].steps.append(
+            Step("visit", node, _snapshot(grad_in), tuple(_snapshot(g) for g in grads_out)))
+
+    def leaf_accumulated(self, info, node, grad):
+        self._running[id(info)].steps.append(Step("accumulate", node, _snapshot(grad)))
+
+    def pass_ended(self, info, error):
+        recorded = self._running.pop(id(info))
+        recorded.error = error
+        recorded.finished = error is None
+
+
+@contextmanager
+def record(listener=None):
+    """Record every backward pass (``backward()``, ``autograd.grad``, create_graph
+    passes) run inside the block. Yields the list of ``RecordedPass``; a custom
+    ``listener`` with the same four methods as ``Recorder`` may be given instead."""
+    listener = Recorder() if listener is None else listener
+    graph.add_listener(listener)
+    try:
+        yield listener
+    finally:
+        graph.remove_listener(listener)

@@ -1,0 +1,881 @@
+"""``Tensor``: a numpy array with PyTorch's autograd.
+
+Every method that computes something calls one op of ops.py; this module is the
+PyTorch-shaped surface (names, defaults, type promotion, errors), the ops module is the
+math.
+"""
+
+import weakref
+from collections import namedtuple
+
+import numpy as np
+
+from . import dtypes, errors, graph, ops
+from .dtypes import Size
+from .function import AccumulateGrad, RetainGrad, TensorHook
+
+
+class _Version:
+    """The version counter PyTorch keeps per storage: views and ``detach()`` share it,
+    in-place ops bump it, saved tensors compare against it."""
+
+    __slots__ = ("value",)
+
+    def __init__(self):
+        self.value = 0
+
+
+class RemovableHandle:
+    def __init__(self, remove):
+        self._remove = remove
+
+    def remove(self):
+        self._remove()
+
+
+_max_result = namedtuple("max", ["values", "indices"])
+_min_result = namedtuple("min", ["values", "indices"])
+
+
+class Tensor:
+    __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_version", "_accumulator",
+                 "_hooks", "_view_of_leaf", "_retains_grad", "__weakref__")
+
+    __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor
+
+    def __init__(self, data=None, requires_grad=False, dtype=None):
+        t = tensor([] if data is None else data, requires_grad=requires_grad, dtype=dtype)
+        self._init(t._data, t._requires_grad, None, None)
+
+    def _init(self, data, requires_grad, grad_fn, version):
+        self._data = data
+        self._requires_grad = requires_grad
+        self._grad = None
+        self.grad_fn = grad_fn
+        self._version = _Version() if version is None else version
+        self._accumulator = None
+        self._hooks = None
+        self._view_of_leaf = False
+        self._retains_grad = False
+
+    @classmethod
+    def _make(cls, data, requires_grad=False, grad_fn=None, version=None):
+        t = object.__new__(cls)
+        t._init(data, requires_grad, grad_fn, version)
+        return t
+
+    # --- autograd attributes -----------------------------------------------------------
+
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        self.requires_grad_(value)
+
+    def requires_grad_(self, requires_grad=True):
+        if self.grad_fn is not None:
+            if not requires_grad:
+                raise RuntimeError(errors.REQUIRES_GRAD_NON_LEAF)
+            return self
+        if requires_grad and not self.dtype.is_floating_point:
+            raise RuntimeError(errors.SET_INT_REQUIRING_GRAD)
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    @property
+    def grad(self):
+        if self.grad_fn is not None and not self._retains_grad and self._grad is None:
+            import warnings
+
+            warnings.warn(errors.NON_LEAF_GRAD_WARNING, UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad "
+                                f"of type {type(value).__name__}")
+            if value.shape != self.shape:
+                raise RuntimeError(errors.GRAD_ASSIGN_SIZE.format(
+                    grad_size=list(value.shape), tensor_size=list(self.shape)))
+        self._grad = value
+
+    @property
+    def retains_grad(self):
+        return self._retains_grad
+
+    def retain_grad(self):
+        if not self._requires_grad:
+            raise RuntimeError(errors.RETAIN_GRAD_NO_GRAD)
+        if self.grad_fn is None or self._retains_grad:
+            return  # a leaf keeps its .grad anyway
+        self._retains_grad = True
+        self.grad_fn._set_retains(RetainGrad(weakref.ref(self)))
+
+    def register_hook(self, hook):
+        if not self._requires_grad:
+            raise RuntimeError(errors.HOOK_NO_GRAD)
+        wrapped = TensorHook(hook)
+        if self.grad_fn is not None:
+            node = self.grad_fn
+            node._add_tensor_hook(wrapped)
+            return RemovableHandle(lambda: node._remove_tensor_hook(wrapped))
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(wrapped)
+        return RemovableHandle(lambda: wrapped in self._hooks and self._hooks.remove(wrapped))
+
+    def _grad_node(self):
+        """The node a gradient for this tensor flows into: its grad_fn, or for a leaf
+        that requires grad its AccumulateGrad (made once, held weakly)."""
+        if self.grad_fn is not None:
+            return self.grad_fn
+        node = self._accumulator() if self._accumulator is not None else None
+        if node is None:
+            node = AccumulateGrad(self)
+            self._accumulator = weakref.ref(node)
+        return node
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Compute the gradient of this tensor w.r.t. the graph leaves
+        (``torch.Tensor.backward``)."""
+        from .api import backward
+
+        backward([self], None if gradient is None else [gradient], retain_graph,
+                 create_graph, inputs)
+
+    def detach(self):
+        return Tensor._make(self._data, False, None, self._version)
+
+    def detach_(self):
+        if self._view_of_leaf:
+            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    @property
+    def data(self):
+        # Shares storage but not the version counter: changes through .data are not
+        # seen by autograd (and can silently give wrong gradients), as in PyTorch.
+        return Tensor._make(self._data)
+
+    @data.setter
+    def data(self, value):
+        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+
+    # --- conversions -------------------------------------------------------------------
+
+    @property
+    def shape(self):
+        return Size(self._data.shape)
+
+    def size(self, dim=None):
+        return self.shape if dim is None else self._data.shape[dim]
+
+    @property
+    def dtype(self):
+        return dtypes.from_numpy_dtype(self._data.dtype)
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    def dim(self):
+        return self._data.ndim
+
+    def numel(self):
+        return self._data.size
+
+    nelement = numel
+
+    @property
+    def device(self):
+        return "cpu"
+
+    def is_floating_point(self):
+        return self.dtype.is_floating_point
+
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted "
+                               "to Scalar")
+        return self._data.reshape(()).item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def numpy(self, *, force=False):
+        if self._requires_grad and not force:
+            raise RuntimeError(errors.NUMPY_REQUIRES_GRAD)
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        array = self.numpy()
+        return array if dtype is None else array.astype(dtype)
+
+    def to(self, dtype):
+        return self._cast(dtype)
+
+    def float(self):
+        return self._cast(dtypes.float32)
+
+    def double(self):
+        return self._cast(dtypes.float64)
+
+    def long(self):
+        return self._cast(dtypes.int64)
+
+    def int(self):
+        return self._cast(dtypes.int32)
+
+    def bool(self):
+        return self._cast(dtypes.bool_)
+
+    def _cast(self, dt):
+        if dt is self.dtype:
+            return self
+        out = ops.apply(ops.TO_COPY, (self,), dtype=dt.numpy)
+        if not dt.is_floating_point:
+            out.grad_fn, out._requires_grad = None, False
+        return out
+
+    def clone(self):
+        return ops.apply(ops.CLONE, (self,))
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is "
+                               "ambiguous")
+        return bool(self._data)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self.dtype.is_floating_point or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to "
+                            "an index")
+        return int(self.item())
+
+    __hash__ = object.__hash__
+
+    def __repr__(self):
+        from .formatting import format_tensor
+
+        return format_tensor(self)
+
+    # --- arithmetic --------------------------------------------------------------------
+
+    def __add__(self, other):
+        return _binary(ops.ADD, self, other)
+
+    def __radd__(self, other):
+        return _binary(ops.ADD, other, self)
+
+    def add(self, other, *, alpha=1):
+        if alpha == 1:
+            return _binary(ops.ADD, self, other)
+        return _binary(ops.ADD, self, other, alpha=alpha)
+
+    def __sub__(self, other):
+        return _binary(ops.SUB, self, other)
+
+    def __rsub__(self, other):
+        if isinstance(other, Tensor):
+            return _binary(ops.SUB, other, self)
+        return _binary(ops.RSUB, self, other)
+
+    def sub(self, other, *, alpha=1):
+        if alpha == 1:
+            return _binary(ops.SUB, self, other)
+        return _binary(ops.SUB, self, other, alpha=alpha)
+
+    def __mul__(self, other):
+        return _binary(ops.MUL, self, other)
+
+    __rmul__ = __mul__
+
+    def mul(self, other):
+        return _binary(ops.MUL, self, other)
+
+    def __truediv__(self, other):
+        return _binary(ops.DIV, self, other, floating=True)
+
+    def __rtruediv__(self, other):
+        if isinstance(other, Tensor):
+            return _binary(ops.DIV, other, self, floating=True)
+        return self._floating().reciprocal() * other  # as PyTorch: MulBackward0 of 1/x
+
+    def div(self, other):
+        return self / other
+
+    def reciprocal(self):
+        return ops.apply(ops.RECIPROCAL, (self._floating(),))
+
+    def __neg__(self):
+        return ops.apply(ops.NEG, (self,))
+
+    neg = __neg__
+
+    def __pow__(self, exponent):
+        if isinstance(exponent, Tensor):
+            return _binary(ops.POW_TENSOR, self, exponent)
+        if isinstance(exponent, np.ndarray):
+            return _binary(ops.POW_TENSOR, self, Tensor._make(exponent))
+        base = self
+        if not self.dtype.is_floating_point and isinstance(exponent, float):
+            base = self._cast(dtypes.get_default_dtype())
+        return ops.apply(ops.POW, (base,), exponent=exponent)
+
+    pow = __pow__
+
+    def __rpow__(self, base):
+        return ops.apply(ops.RPOW, (self._floating(),), base=base)
+
+    def __matmul__(self, other):
+        return matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return matmul(_as_tensor(other), self)
+
+    matmul = __matmul__
+
+    def mm(self, other):
+        return ops.apply(ops.MM, (self, other))
+
+    def _floating(self):
+        return self if self.dtype.is_floating_point else self._cast(dtypes.get_default_dtype())
+
+    # --- comparisons: tensors of bools, outside the graph ------------------------------
+
+    def _compare(self, other, fn):
+        other = other._data if isinstance(other, Tensor) else other
+        return Tensor._make(np.asarray(fn(self._data, other)))
+
+    def __eq__(self, other):
+        return self._compare(other, np.equal)
+
+    def __ne__(self, other):
+        return self._compare(other, np.not_equal)
+
+    def __lt__(self, other):
+        return self._compare(other, np.less)
+
+    def __le__(self, other):
+        return self._compare(other, np.less_equal)
+
+    def __gt__(self, other):
+        return self._compare(other, np.greater)
+
+    def __ge__(self, other):
+        return self._compare(other, np.greater_equal)
+
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+
+    def __and__(self, other):
+        return self._compare(other, np.logical_and)
+
+    def __or__(self, other):
+        return self._compare(other, np.logical_or)
+
+    def __invert__(self):
+        return Tensor._make(~self._data)
+
+    def argmax(self, dim=None, keepdim=False):
+        return Tensor._make(np.asarray(_arg(np.argmax, self._data, dim, keepdim)))
+
+    def argmin(self, dim=None, keepdim=False):
+        return Tensor._make(np.asarray(_arg(np.argmin, self._data, dim, keepdim)))
+
+    # --- elementwise functions ---------------------------------------------------------
+
+    def exp(self):
+        return ops.apply(ops.EXP, (self._floating(),))
+
+    def log(self):
+        return ops.apply(ops.LOG, (self._floating(),))
+
+    def sqrt(self):
+        return ops.apply(ops.SQRT, (self._floating(),))
+
+    def abs(self):
+        return ops.apply(ops.ABS, (self,))
+
+    __abs__ = abs
+
+    def tanh(self):
+        return ops.apply(ops.TANH, (self._floating(),))
+
+    def sigmoid(self):
+        return ops.apply(ops.SIGMOID, (self._floating(),))
+
+    def relu(self):
+        return ops.apply(ops.RELU, (self,))
+
+    def clamp(self, min=None, max=None):
+        if min is None and max is None:
+            raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        return ops.apply(ops.CLAMP, (self,), min=_scalar(min), max=_scalar(max))
+
+    clip = clamp
+
+    def softmax(self, dim):
+        return ops.apply(ops.SOFTMAX, (self._floating(),), dim=_dim(dim, self.ndim))
+
+    def log_softmax(self, dim):
+        return ops.apply(ops.LOG_SOFTMAX, (self._floating(),), dim=_dim(dim, self.ndim))
+
+    # --- reductions --------------------------------------------------------------------
+
+    def sum(self, dim=None, keepdim=False):
+        x = self if self.dtype.is_floating_point else self._cast(dtypes.int64)
+        if dim is None:
+            return ops.apply(ops.SUM, (x,), shape=self._data.shape)
+        return ops.apply(ops.SUM_DIM, (x,), dim=_dims(dim, self.ndim), keepdim=keepdim,
+                         shape=self._data.shape)
+
+    def mean(self, dim=None, keepdim=False):
+        if not self.dtype.is_floating_point:
+            raise RuntimeError(
+                "mean(): could not infer output dtype. Input dtype must be either a floating "
+                f"point or complex dtype. Got: {self.dtype.name.capitalize()}")
+        if dim is None:
+            return ops.apply(ops.MEAN, (self,), shape=self._data.shape)
+        return ops.apply(ops.MEAN_DIM, (self,), dim=_dims(dim, self.ndim), keepdim=keepdim,
+                         shape=self._data.shape)
+
+    def max(self, dim=None, keepdim=False):
+        return self._extreme(dim, keepdim, ops.MAX_ALL, ops.MAX_DIM, np.argmax, _max_result)
+
+    def min(self, dim=None, keepdim=False):
+        return self._extreme(dim, keepdim, ops.MIN_ALL, ops.MIN_DIM, np.argmin, _min_result)
+
+    def _extreme(self, dim, keepdim, op_all, op_dim, arg, result):
+        if dim is None:
+            if self._data.size == 0:
+                raise RuntimeError(
+                    "max(): Expected reduction dim to be specified for input.numel() == 0. "
+                    "Specify the reduction dim with the 'dim' argument.")
+            return ops.apply(op_all, (self,))
+        if isinstance(dim, Tensor):  # max(other): elementwise, not supported as such
+            raise TypeError("use micrograd_nb.where(a > b, a, b) for an elementwise maximum")
+        dim = _dim(dim, self.ndim)
+        indices = arg(self._data, axis=dim)
+        values = ops.apply(op_dim, (self,), dim=dim, keepdim=keepdim, indices=indices)
+        if keepdim:
+            indices = np.expand_dims(indices, dim)
+        return result(values, Tensor._make(np.asarray(indices, dtype=np.int64)))
+
+    # --- shape -------------------------------------------------------------------------
+
+    def reshape(self, *shape):
+        out_shape = _infer_shape(_shape_arg(shape), self._data.size)
+        return ops.apply_view(ops.VIEW, self, shape=out_shape, in_shape=self._data.shape)
+
+    view = reshape
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        if self.ndim <= 1:
+            return self  # PyTorch returns the tensor itself: no node
+        start, end = _dim(start_dim, self.ndim), _dim(end_dim, self.ndim)
+        if start == end:
+            return self
+        shape = self._data.shape
+        new = shape[:start] + (int(np.prod(shape[start:end + 1])),) + shape[end + 1:]
+        return self.reshape(new)
+
+    def transpose(self, dim0, dim1):
+        return ops.apply_view(ops.TRANSPOSE, self, dim0=_dim(dim0, self.ndim),
+                              dim1=_dim(dim1, self.ndim))
+
+    def t(self):
+        if self.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
+                               f"{self.ndim}D")
+        return self.transpose(0, 1) if self.ndim == 2 else self
+
+    @property
+    def T(self):
+        return self.permute(*reversed(range(self.ndim)))
+
+    @property
+    def mT(self):
+        return self.transpose(-2, -1)
+
+    def permute(self, *dims):
+        dims = tuple(_dim(d, self.ndim) for d in _shape_arg(dims))
+        return ops.apply_view(ops.PERMUTE, self, dims=dims)
+
+    def unsqueeze(self, dim):
+        return ops.apply_view(ops.UNSQUEEZE, self, dim=_dim(dim, self.ndim + 1))
+
+    def squeeze(self, dim=None):
+        if dim is None:
+            return ops.apply_view(ops.SQUEEZE, self, in_shape=self._data.shape)
+        return ops.apply_view(ops.SQUEEZE_DIM, self, dim=_dim(dim, self.ndim),
+                              in_shape=self._data.shape)
+
+    def expand(self, *shape):
+        shape = _shape_arg(shape)
+        lead = len(shape) - self.ndim
+        full = tuple(self._data.shape[i - lead] if n == -1 else n for i, n in enumerate(shape))
+        return ops.apply_view(ops.EXPAND, self, shape=full)
+
+    def __getitem__(self, key):
+        return _index(self, key)
+
+    def __setitem__(self, key, value):
+        _check_inplace(self, view=True)
+        np_key = _numpy_key(key, self._data.shape)
+        old = self._before_inplace()
+        value = value if isinstance(value, Tensor) else Tensor._make(
+            np.asarray(value, dtype=self._data.dtype))
+        result = ops.apply(ops.COPY_SLICES, (old, value), key=np_key)
+        self._commit_inplace(result)
+
+    # --- in-place ----------------------------------------------------------------------
+
+    def _before_inplace(self):
+        # The tensor as it was: a snapshot carries the old history, so the node of the
+        # in-place op can point to it, and a saved copy is not changed by the op.
+        return Tensor._make(self._data.copy(), self._requires_grad, self.grad_fn)
+
+    def _commit_inplace(self, result):
+        np.copyto(self._data, result._data, casting="unsafe")
+        self._version.value += 1
+        if result.grad_fn is not None:
+            if self._retains_grad:
+                result.grad_fn._set_retains(RetainGrad(weakref.ref(self)))
+            self.grad_fn = result.grad_fn
+            self._requires_grad = True
+        return self
+
+    def _inplace(self, op, other=None, **ctx):
+        _check_inplace(self)
+        old = self._before_inplace()
+        if other is None:
+            result = ops.apply(op, (old,), **ctx)
+        else:
+            result = _binary(op, old, other, **ctx)
+        return self._commit_inplace(result)
+
+    def add_(self, other, *, alpha=1):
+        return self._inplace(ops.ADD, other, **({} if alpha == 1 else {"alpha": alpha}))
+
+    def sub_(self, other, *, alpha=1):
+        return self._inplace(ops.SUB, other, **({} if alpha == 1 else {"alpha": alpha}))
+
+    def mul_(self, other):
+        return self._inplace(ops.MUL, other)
+
+    def div_(self, other):
+        return self._inplace(ops.DIV, other)
+
+    def zero_(self):
+        return self._inplace(ops.ZERO)
+
+    def fill_(self, value):
+        return self._inplace(ops.FILL, value=_scalar(value))
+
+    def clamp_(self, min=None, max=None):
+        return self._inplace(ops.CLAMP, min=_scalar(min), max=_scalar(max))
+
+    def copy_(self, src):
+        src = _as_tensor(src)
+        self[...] = src
+        return self
+
+    __iadd__ = add_
+    __isub__ = sub_
+    __imul__ = mul_
+    __itruediv__ = div_
+
+
+# ---------------------------------------------------------------------------------------
+# Helpers shared by the methods above.
+
+def _scalar(x):
+    return x.item() if isinstance(x, Tensor) else x
+
+
+def _dim(dim, ndim):
+    """A dim in range, as PyTorch checks it (0-d tensors accept dim 0 and -1)."""
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {dim})")
+    return dim % n if ndim else 0
+
+
+def _dims(dim, ndim):
+    dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+    if ndim == 0:
+        return ()
+    return tuple(sorted(_dim(d, ndim) for d in dims))
+
+
+def _shape_arg(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list, Size)):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+def _infer_shape(shape, size):
+    shape = tuple(int(n) for n in shape)
+    if shape.count(-1) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    known = int(np.prod([n for n in shape if n != -1])) if shape else 1
+    if -1 in shape:
+        if known == 0 or size % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {size}")
+        shape = tuple(size // known if n == -1 else n for n in shape)
+    elif known != size:
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {size}")
+    return shape
+
+
+def _arg(fn, data, dim, keepdim):
+    if dim is None:
+        return fn(data)
+    out = fn(data, axis=dim)
+    return np.expand_dims(out, dim) if keepdim else out
+
+
+def _check_inplace(t, view=False):
+    if not graph._GradMode.enabled:
+        return
+    if t._requires_grad and t.grad_fn is None:
+        raise RuntimeError(errors.INPLACE_ON_LEAF_VIEW if view else errors.INPLACE_ON_LEAF)
+    if t._view_of_leaf:
+        raise RuntimeError(errors.INPLACE_ON_LEAF_VIEW)
+
+
+def _as_tensor(x, dt=None):
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, np.ndarray):
+        return Tensor._make(x if dt is None else x.astype(dt.numpy, copy=False))
+    dt = dt or dtypes.scalar_dtype(x)
+    return Tensor._make(np.asarray(x, dtype=dt.numpy))
+
+
+def _rank(x):
+    """2 for a tensor with dimensions, 1 for a 0-d tensor, 0 for a Python scalar."""
+    if isinstance(x, Tensor):
+        return 2 if x._data.ndim else 1
+    if isinstance(x, np.ndarray):
+        return 2 if x.ndim else 1
+    return 0
+
+
+def _dtype_of(x):
+    if isinstance(x, Tensor):
+        return dtypes.from_numpy_dtype(x._data.dtype)
+    if isinstance(x, np.ndarray):
+        return dtypes.from_numpy_dtype(x.dtype)
+    return dtypes.scalar_dtype(x)
+
+
+def _binary(op, a, b, floating=False, **ctx):
+    """A binary op with PyTorch's type promotion; Python scalars become 0-d tensors of
+    the result type."""
+    a_dt, b_dt = _dtype_of(a), _dtype_of(b)
+    dt = a_dt if a_dt is b_dt else dtypes.promote(a_dt, _rank(a), b_dt, _rank(b))
+    if floating and not dt.is_floating_point:
+        dt = dtypes.get_default_dtype()
+    a, b = _as_tensor(a, dt), _as_tensor(b, dt)
+    if a._data.dtype != dt.numpy or b._data.dtype != dt.numpy:
+        return ops.apply(op, (a, b), compute_dtype=dt.numpy, **ctx)
+    return ops.apply(op, (a, b), **ctx)
+
+
+def matmul(a, b):
+    """``a @ b`` with PyTorch's node names: DotBackward0 (vector . vector), MvBackward0
+    (matrix @ vector), MmBackward0 (matrix @ matrix), BmmBackward0 (batched)."""
+    a, b = _as_tensor(a), _as_tensor(b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
+                           f"{a.ndim}D and {b.ndim}D")
+    if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
+        raise RuntimeError(_matmul_shape_error(a, b))
+    dt = dtypes.promote(a.dtype, 2, b.dtype, 2)
+    a, b = a._cast(dt), b._cast(dt)
+    if a.ndim == 1 and b.ndim == 1:
+        return ops.apply(ops.DOT, (a, b))
+    if a.ndim == 2 and b.ndim == 1:
+        return ops.apply(ops.MV, (a, b))
+    if a.ndim == 2 and b.ndim == 2:
+        return ops.apply(ops.MM, (a, b))
+    if a.ndim == 1 and b.ndim == 2:
+        row = ops.apply(ops.MM, (a.unsqueeze(0), b))
+        return ops.apply_view(ops.SQUEEZE_DIMS, row, dim=0, in_shape=row._data.shape)
+    a1 = a.unsqueeze(0) if a.ndim == 1 else a
+    b1 = b.unsqueeze(-1) if b.ndim == 1 else b
+    out = ops.apply(ops.BMM, (a1, b1))
+    if b.ndim == 1:
+        out = ops.apply_view(ops.SQUEEZE_DIMS, out, dim=out.ndim - 1, in_shape=out._data.shape)
+    if a.ndim == 1:
+        out = ops.apply_view(ops.SQUEEZE_DIMS, out, dim=out.ndim - 2, in_shape=out._data.shape)
+    return out
+
+
+def _matmul_shape_error(a, b):
+    if a.ndim == 1 and b.ndim == 1:
+        return (f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src "
+                f"[{b.shape[0]}] to have the same number of elements, but got {a.shape[0]} "
+                f"and {b.shape[0]} elements respectively")
+    if a.ndim == 2 and b.ndim == 1:
+        return (f"size mismatch, got input ({a.shape[0]}), mat ({a.shape[0]}x{a.shape[1]}), "
+                f"vec ({b.shape[0]})")
+    if a.ndim <= 2 and b.ndim == 2:
+        rows = a.shape[0] if a.ndim == 2 else 1
+        return (f"mat1 and mat2 shapes cannot be multiplied ({rows}x{a.shape[-1]} and "
+                f"{b.shape[0]}x{b.shape[1]})")
+    return (f"Expected size for first two dimensions of batch2 tensor to be: "
+            f"[{b.shape[0] if b.ndim > 2 else 1}, {a.shape[-1]}] but got: "
+            f"[{b.shape[0] if b.ndim > 2 else 1}, {b.shape[-2]}].")
+
+
+def cat(tensors, dim=0):
+    tensors = [_as_tensor(t) for t in tensors]
+    if not tensors:
+        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+    dt = tensors[0].dtype
+    for t in tensors[1:]:
+        dt = dtypes.promote(dt, 2, t.dtype, 2)
+    tensors = [t._cast(dt) for t in tensors]
+    dim = _dim(dim, tensors[0].ndim)
+    bounds, start = [], 0
+    for t in tensors:
+        bounds.append((start, start + t._data.shape[dim]))
+        start += t._data.shape[dim]
+    return ops.apply(ops.CAT, tuple(tensors), dim=dim, bounds=tuple(bounds))
+
+
+concat = cat
+
+
+def stack(tensors, dim=0):
+    tensors = [_as_tensor(t) for t in tensors]
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    shape = tensors[0].shape
+    for i, t in enumerate(tensors[1:], 1):
+        if t.shape != shape:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got "
+                               f"{list(shape)} at entry 0 and {list(t.shape)} at entry {i}")
+    dt = tensors[0].dtype
+    for t in tensors[1:]:
+        dt = dtypes.promote(dt, 2, t.dtype, 2)
+    tensors = [t._cast(dt) for t in tensors]
+    return ops.apply(ops.STACK, tuple(tensors), dim=_dim(dim, tensors[0].ndim + 1))
+
+
+def where(condition, input, other):
+    """``torch.where(condition, input, other)``: elementwise choice; the gradient goes to
+    ``input`` where the condition holds and to ``other`` elsewhere."""
+    cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
+    if cond.dtype != np.bool_:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a "
+                           f"tensor with dtype {dtypes.from_numpy_dtype(cond.dtype).name.capitalize()}")
+    a_dt, b_dt = _dtype_of(input), _dtype_of(other)
+    dt = a_dt if a_dt is b_dt else dtypes.promote(a_dt, _rank(input), b_dt, _rank(other))
+    a, b = _as_tensor(input, dt), _as_tensor(other, dt)
+    shape = np.broadcast_shapes(cond.shape, a._data.shape, b._data.shape)
+    return ops.apply(ops.WHERE, (a, b), compute_dtype=dt.numpy,
+                     condition=np.broadcast_to(cond, shape))
+
+
+# ---------------------------------------------------------------------------------------
+# Indexing, decomposed as PyTorch does: x[0, 1:] is a select, then a slice.
+
+def _is_advanced(k):
+    return isinstance(k, (list, np.ndarray, Tensor, bool, np.bool_))
+
+
+def _numpy_index_part(k):
+    if isinstance(k, Tensor):
+        return k._data
+    if isinstance(k, list):
+        return np.asarray([_numpy_index_part(i) for i in k])
+    if isinstance(k, np.integer):
+        return int(k)
+    return k
+
+
+def _numpy_key(key, shape):
+    items = key if isinstance(key, tuple) else (key,)
+    items = tuple(_numpy_index_part(k) for k in items)
+    if any(_is_advanced(k) for k in items):
+        return _expand_bool(items)
+    return items if isinstance(key, tuple) else items[0]
+
+
+def _expand_bool(items):
+    """Boolean masks as integer index arrays, so np.add.at can scatter through them."""
+    out = []
+    for k in items:
+        if isinstance(k, np.ndarray) and k.dtype == np.bool_:
+            out.extend(np.nonzero(k))
+        else:
+            out.append(k)
+    return tuple(out)
+
+
+def _index(x, key):
+    items = key if isinstance(key, tuple) else (key,)
+    if any(_is_advanced(_numpy_index_part(k)) for k in items):
+        np_key = _numpy_key(key, x._data.shape)
+        return ops.apply(ops.INDEX, (x,), key=np_key, in_shape=x._data.shape)
+    n_real = sum(1 for k in items if k is not None and k is not Ellipsis)
+    if Ellipsis in items:
+        at = items.index(Ellipsis)
+        fill = (slice(None),) * (x.ndim - n_real)
+        items = items[:at] + fill + items[at + 1:]
+    if n_real > x.ndim:
+        raise IndexError(f"too many indices for tensor of dimension {x.ndim}")
+    lone = len(items) == 1
+    out, dim = x, 0
+    for k in items:
+        if k is None:
+            out = out.unsqueeze(dim)
+            dim += 1
+        elif isinstance(k, slice):
+            if not lone and k == slice(None):
+                dim += 1
+                continue
+            full = (slice(None),) * dim + (k,)
+            out = ops.apply_view(ops.SLICE, out, key=full, in_shape=out._data.shape)
+            dim += 1
+        else:
+            k = _numpy_index_part(k)
+            size = out._data.shape[dim]
+            if not -size <= k < size:
+                raise IndexError(f"index {k} is out of bounds for dimension {dim} with size "
+                                 f"{size}")
+            full = (slice(None),) * dim + (k,)
+            out = ops.apply_view(ops.SELECT, out, key=full, in_shape=out._data.shape)
+    if out is x:  # x[:, :] and the like: PyTorch gives an alias
+        out = ops.apply_view(ops.ALIAS, x)
+    return out

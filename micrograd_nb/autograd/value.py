@@ -1,0 +1,181 @@
+"""``Value``: a scalar autograd node, a drop-in for karpathy's micrograd ``Value``.
+
+Each op is one line of the rule table below: how the output is computed and how the
+gradient flows back to the inputs (the chain rule, one node at a time). A rule is
+written with operators and ``_F`` functions only, so the same rule runs on floats (the
+fast path) and on ``Value`` objects, which builds the graph of the gradient itself:
+that is all ``backward(create_graph=True)`` needs.
+
+Where micrograd is wrong, PyTorch is followed: the pass order is iterative and
+deterministic, saved values are freed after a pass (a second ``backward()`` raises
+unless ``retain_graph=True``), and gradients accumulate across passes.
+"""
+
+import math
+
+from . import errors, graph
+
+
+class _Rule:
+    """The backward rule of one op: ``vjp(g, out, *inputs, *constants)`` returns one
+    gradient per input. ``saves`` tells whether the node keeps values for it (so a
+    second pass through it needs ``retain_graph=True``)."""
+
+    __slots__ = ("vjp", "saves")
+
+    def __init__(self, vjp, saves=True):
+        self.vjp = vjp
+        self.saves = saves
+
+
+class _F:
+    """The few functions rules need that operators cannot express, for floats and Values."""
+
+    @staticmethod
+    def log(x):
+        return x.log() if isinstance(x, Value) else _log(x)
+
+    @staticmethod
+    def step(x):
+        # d relu / dx: 0 at x <= 0, as in PyTorch; a constant, so it adds no graph.
+        return 1.0 if (x.data if isinstance(x, Value) else x) > 0 else 0.0
+
+
+def _log(x):
+    if x > 0:
+        return math.log(x)
+    return -math.inf if x == 0 else math.nan
+
+
+def _exp(x):
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
+
+
+ADD = _Rule(lambda g, out, a, b: (g, g), saves=False)
+MUL = _Rule(lambda g, out, a, b: (g * b, g * a))
+POW = _Rule(lambda g, out, a, k: (g * k * a ** (k - 1),))
+POW_VALUE = _Rule(lambda g, out, a, b: (g * b * a ** (b - 1), g * out * _F.log(a)))
+RELU = _Rule(lambda g, out, a: (g * _F.step(out),))
+TANH = _Rule(lambda g, out, a: (g * (1 - out * out),))
+EXP = _Rule(lambda g, out, a: (g * out,))
+LOG = _Rule(lambda g, out, a: (g / a,))
+
+_FREED = object()  # marks a node whose saved values a pass has released
+
+
+class Value:
+    """Stores a single scalar value and its gradient."""
+
+    __slots__ = ("data", "grad", "_prev", "_op", "_rule", "_const", "_seq", "__weakref__")
+
+    # Graph-core protocol (see graph.py): a Value is its own backward node.
+    _pre_hooks = ()
+    _accumulates = True
+
+    def __init__(self, data, _children=(), _op="", _rule=None, _const=None):
+        self.data = data
+        self.grad = 0
+        self._prev = _children  # parents, in argument order (micrograd kept a set)
+        self._op = _op  # the label micrograd shows: '+', '*', '**2', 'ReLU', ...
+        self._rule = _rule
+        self._const = _const  # a constant the rule needs (the exponent of x**k)
+        self._seq = graph.next_seq()
+
+    # --- forward ops -------------------------------------------------------------------
+
+    def __add__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        return Value(self.data + other.data, (self, other), "+", ADD)
+
+    def __mul__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        return Value(self.data * other.data, (self, other), "*", MUL)
+
+    def __pow__(self, other):
+        if isinstance(other, Value):
+            return Value(self.data**other.data, (self, other), "**", POW_VALUE)
+        if not isinstance(other, (int, float)):
+            raise TypeError("only supporting int/float/Value powers")
+        return Value(self.data**other, (self,), f"**{other}", POW, other)
+
+    def __rpow__(self, other):  # other ** self
+        return Value(other) ** self
+
+    def relu(self):
+        return Value(self.data if self.data > 0 else 0.0, (self,), "ReLU", RELU)
+
+    def tanh(self):
+        return Value(math.tanh(self.data), (self,), "tanh", TANH)
+
+    def exp(self):
+        return Value(_exp(self.data), (self,), "exp", EXP)
+
+    def log(self):
+        return Value(_log(self.data), (self,), "log", LOG)
+
+    # Composite ops, built as micrograd builds them.
+    def __neg__(self):  # -self
+        return self * -1
+
+    def __radd__(self, other):  # other + self
+        return self + other
+
+    def __sub__(self, other):  # self - other
+        return self + (-other)
+
+    def __rsub__(self, other):  # other - self
+        return other + (-self)
+
+    def __rmul__(self, other):  # other * self
+        return self * other
+
+    def __truediv__(self, other):  # self / other
+        return self * other**-1
+
+    def __rtruediv__(self, other):  # other / self
+        return other * self**-1
+
+    def __repr__(self):
+        return f"Value(data={self.data}, grad={self.grad})"
+
+    # --- backward ---------------------------------------------------------------------
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Fill ``.grad`` of every node of the graph (micrograd) by the chain rule.
+
+        Same signature as ``torch.Tensor.backward``. ``gradient`` defaults to 1.0;
+        ``retain_graph`` defaults to ``create_graph``; with ``create_graph=True`` the
+        gradients are Values whose own ``backward()`` gives second derivatives; with
+        ``inputs`` only those Values accumulate.
+        """
+        from .api import backward
+
+        backward([self], None if gradient is None else [gradient], retain_graph,
+                 create_graph, inputs)
+
+    # --- graph-core protocol ----------------------------------------------------------
+
+    def _accumulate(self, g):
+        if isinstance(self.grad, Value) or isinstance(g, Value):
+            self.grad = g if (not isinstance(self.grad, Value) and self.grad == 0) else self.grad + g
+        else:
+            self.grad += g
+
+    def _apply(self, g, create_graph):
+        if self._const is _FREED:
+            raise RuntimeError(errors.BACKWARD_TWICE)
+        rule = self._rule
+        if create_graph:
+            args = self._prev if self._const is None else (*self._prev, self._const)
+            return rule.vjp(g if isinstance(g, Value) else Value(g), self, *args)
+        args = [p.data for p in self._prev]
+        if self._const is not None:
+            args.append(self._const)
+        return rule.vjp(g, self.data, *args)
+
+    def _release(self):
+        if self._rule.saves:
+            self._const = _FREED
