@@ -6,6 +6,8 @@ mismatch, count mismatch, output without grad_fn) is checked here first, so a fa
 call leaves every ``.grad`` as it was.
 """
 
+import warnings
+
 import numpy as np
 
 from . import errors, graph
@@ -99,9 +101,27 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         for x in inputs:
             node = _input_node(x)
             targets[node] = x._accumulate if isinstance(x, Value) else _accumulator_for(x)
+    if create_graph and not _warned_create_graph and any(isinstance(o, Tensor) for o in outputs):
+        _warn_create_graph_once()
     info = graph.PassInfo("backward", outputs, seeds, implicit, create_graph, retain_graph)
-    graph.run_backward(roots, seeds, retain_graph=retain_graph, create_graph=create_graph,
-                       info=info, targets=targets)
+    _run(roots, seeds, retain_graph, create_graph, info, targets)
+
+
+_warned_create_graph = False
+
+
+def _warn_create_graph_once():
+    # PyTorch warns once per process, from its engine.
+    global _warned_create_graph
+    _warned_create_graph = True
+    warnings.warn(errors.CREATE_GRAPH_CYCLE_WARNING, UserWarning, stacklevel=3)
+
+
+def _run(roots, seeds, retain_graph, create_graph, info, targets):
+    # Rules divide by zero and take logs of zero as PyTorch does (inf, nan), silently.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        graph.run_backward(roots, seeds, retain_graph=retain_graph,
+                           create_graph=create_graph, info=info, targets=targets)
 
 
 def _accumulator_for(t):
@@ -130,8 +150,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     captured = {}
     targets = {node: (lambda g, node=node: captured.__setitem__(node, g)) for node in nodes}
     info = graph.PassInfo("grad", outputs, seeds, implicit, create_graph, retain_graph)
-    graph.run_backward(roots, seeds, retain_graph=retain_graph, create_graph=create_graph,
-                       info=info, targets=targets)
+    _run(roots, seeds, retain_graph, create_graph, info, targets)
     results = []
     for i, (x, node) in enumerate(zip(inputs, nodes)):
         g = captured.get(node)

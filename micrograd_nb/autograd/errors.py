@@ -27,11 +27,11 @@ COUNT_MISMATCH = "got {outputs} tensors and {grads} gradients"
 
 MODIFIED_INPLACE = (
     "one of the variables needed for gradient computation has been modified by an inplace "
-    "operation: [{type_name} [{shape}]]{which}, is at version {version}; expected version "
+    "operation: [{type_name} [{shape}]]{which} is at version {version}; expected version "
     "{expected} instead. Hint: enable anomaly detection to find the operation that failed to "
     "compute its gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False)."
 )
-MODIFIED_INPLACE_WHICH = ", which is output 0 of {op}"
+MODIFIED_INPLACE_WHICH = ", which is output 0 of {op},"
 
 UNUSED_INPUT = (
     "The differentiated Tensor at index {index} appears to not have been used in the graph. "
@@ -82,4 +82,12 @@ NON_LEAF_GRAD_WARNING = (
     "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. "
     "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor "
     "instead. See github.com/pytorch/pytorch/pull/30531 for more information."
+)
+
+CREATE_GRAPH_CYCLE_WARNING = (
+    "Using backward() with create_graph=True will create a reference cycle between the "
+    "parameter and its gradient which can cause a memory leak. We recommend using "
+    "autograd.grad when creating the graph to avoid this. If you have to use this function, "
+    "make sure to reset the .grad fields of your parameters to None after use to break the "
+    "cycle and avoid the leak."
 )
