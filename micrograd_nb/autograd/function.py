@@ -9,7 +9,7 @@ import re
 
 import numpy as np
 
-from . import errors, graph
+from . import errors, graph, ops, tensor
 
 _FREED = object()  # a node's saved values after a pass without retain_graph
 
@@ -38,9 +38,8 @@ class SavedTensor:
             return self.array
         if self.tensor is not None:
             return self.tensor
-        from .tensor import Tensor  # the output, rebuilt with this node as its grad_fn
-
-        return Tensor._make(self.array, True, node, self.version)
+        # An output is rebuilt as a tensor with this node as its grad_fn.
+        return tensor.Tensor._make(self.array, True, node, self.version)
 
 
 def _op_name(grad_fn):
@@ -48,11 +47,9 @@ def _op_name(grad_fn):
 
 
 def _modified_message(saved, node):
-    from .tensor import Tensor
-
     if saved.tensor is None:  # an output of ``node`` itself
         which = errors.MODIFIED_INPLACE_WHICH.format(op=_op_name(node))
-        dtype = Tensor._make(saved.array).dtype
+        dtype = tensor.Tensor._make(saved.array).dtype
     else:
         grad_fn = saved.tensor.grad_fn
         which = errors.MODIFIED_INPLACE_WHICH.format(op=_op_name(grad_fn)) if grad_fn else ""
@@ -70,7 +67,7 @@ class Function:
     """One recorded op: ``grad_fn`` of the tensor it produced."""
 
     __slots__ = ("_op", "_prev", "_ctx", "_saved", "_meta", "_seq", "_pre_hooks",
-                 "_tensor_hooks", "_retains", "metadata", "__weakref__")
+                 "_tensor_hooks", "_retains", "_metadata", "__weakref__")
 
     _accumulates = False
 
@@ -81,13 +78,19 @@ class Function:
         self._saved = saved  # {input index or "ans": SavedTensor}
         # Shape and dtype of each input that needs a gradient: the rule's result is
         # summed back over broadcast dimensions and cast to the input's dtype.
-        self._meta = tuple(None if p is None else (t._data.shape, t._data.dtype)
-                           for t, p in zip(inputs, prev))
+        self._meta = [None if p is None else (t._data.shape, t._data.dtype)
+                      for t, p in zip(inputs, prev)]
         self._seq = graph.next_seq()
         self._pre_hooks = ()
         self._tensor_hooks = None
         self._retains = None
-        self.metadata = {}
+        self._metadata = None
+
+    @property
+    def metadata(self):
+        if self._metadata is None:
+            self._metadata = {}
+        return self._metadata
 
     # --- PyTorch's public face ---------------------------------------------------------
 
@@ -136,14 +139,10 @@ class Function:
             raise RuntimeError(errors.BACKWARD_TWICE)
         op = self._op
         if create_graph:
-            from . import ops
-
             F = ops.TENSOR_NS
-            if not hasattr(grad, "_data"):
+            if not isinstance(grad, tensor.Tensor):
                 grad = ops.constant(grad)
         else:
-            from . import ops
-
             F = ops.NUMPY_NS
         n = len(self._prev)
         args = [None] * n
@@ -209,25 +208,24 @@ class AccumulateGrad:
         pass
 
 
-def accumulate_into(tensor, grad):
+def accumulate_into(target, grad):
     """``tensor.grad += grad`` as PyTorch does it: the first gradient is stored as a
     copy (it may be shared with other leaves or be the user's seed); later ones are
     added in place, unless either side is part of a graph (create_graph), in which case
     the sum is a new tensor with a graph."""
-    from .tensor import Tensor
-
-    current = tensor._grad
+    Tensor = tensor.Tensor
+    current = target._grad
     if isinstance(grad, Tensor):
         if current is None:
-            tensor._grad = grad
+            target._grad = grad
         else:
-            tensor._grad = current + grad
+            target._grad = current + grad
         return
     if current is None:
-        tensor._grad = Tensor._make(np.array(grad, dtype=tensor._data.dtype, copy=True))
+        target._grad = Tensor._make(np.array(grad, dtype=target._data.dtype, copy=True))
     elif current.requires_grad:
         with graph.enable_grad():
-            tensor._grad = current + Tensor._make(grad)
+            target._grad = current + Tensor._make(grad)
     else:
         np.add(current._data, grad, out=current._data, casting="unsafe")
         current._version.value += 1
@@ -243,8 +241,7 @@ class TensorHook:
         self.fn = fn
 
     def __call__(self, grad):
-        from .tensor import Tensor
-
+        Tensor = tensor.Tensor
         as_tensor = grad if isinstance(grad, Tensor) else Tensor._make(grad)
         result = self.fn(as_tensor)
         if result is None:
@@ -264,7 +261,7 @@ class RetainGrad:
         self.tensor_ref = tensor_ref
 
     def __call__(self, grad):
-        tensor = self.tensor_ref()
-        if tensor is not None:
-            accumulate_into(tensor, grad)
+        target = self.tensor_ref()
+        if target is not None:
+            accumulate_into(target, grad)
         return grad

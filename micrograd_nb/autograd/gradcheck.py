@@ -53,7 +53,7 @@ def _check_inputs(inputs):
                     f"Input #{idx} requires gradient and is not a double precision floating "
                     "point or complex. This check will likely fail if all the inputs are not "
                     "of double precision floating point or complex. ",
-                    stacklevel=3,
+                    stacklevel=4,  # the caller of gradcheck
                 )
             array = inp.detach().numpy()
             if any(st == 0 and sz > 1 for st, sz in zip(array.strides, array.shape)):

@@ -69,11 +69,17 @@ class set_grad_enabled(_SetGradMode):
     def __init__(self, mode):
         super().__init__()
         self.mode = bool(mode)
-        self._outer = _GradMode.enabled
+        self._outer = _GradMode.enabled  # what a ``with`` block restores
         _GradMode.enabled = self.mode
 
+    def __enter__(self):
+        outer, self._outer = self._outer, None
+        super().__enter__()
+        if outer is not None:
+            self._previous[-1] = outer
+
     def __call__(self, func):
-        _GradMode.enabled = self._outer
+        _GradMode.enabled, self._outer = self._outer, None
         return super().__call__(func)
 
 

@@ -13,8 +13,7 @@ undone once, for every op, by ``F.sum_to`` in ``Function._apply``.
 
 import numpy as np
 
-from . import graph
-from .function import Function, SavedTensor
+from . import function, graph, tensor
 
 ANS = "ans"
 
@@ -52,26 +51,34 @@ def defop(name, forward, *rules, saves=(), saves_ctx=False):
 
 def apply(op, inputs, compute_dtype=None, **ctx):
     """Run ``op`` forward on the inputs' arrays and, in grad mode, record its node."""
-    from .tensor import Tensor
-
-    arrays = [t._data for t in inputs]
-    if compute_dtype is not None:
-        arrays = [a if a.dtype == compute_dtype else a.astype(compute_dtype) for a in arrays]
-    data = op.forward(*arrays, **ctx)
-    if not isinstance(data, np.ndarray):
-        data = np.asarray(data)
-    if not graph._GradMode.enabled or not any(t.requires_grad for t in inputs):
+    Tensor = tensor.Tensor
+    if compute_dtype is None:
+        data = op.forward(*[t._data for t in inputs], **ctx)
+    else:
+        data = op.forward(*[t._data if t._data.dtype == compute_dtype
+                            else t._data.astype(compute_dtype) for t in inputs], **ctx)
+    if data.__class__ is not np.ndarray:
+        data = np.asarray(data)  # numpy returns scalars for 0-d results
+    if graph._GradMode.enabled:
+        for t in inputs:
+            if t._requires_grad:
+                break
+        else:
+            return Tensor._make(data)
+    else:
         return Tensor._make(data)
-    prev = tuple(t._grad_node() if t.requires_grad else None for t in inputs)
+    prev = tuple(t._grad_node() if t._requires_grad else None for t in inputs)
     out = Tensor._make(data, True)
     saved = {}
-    for i, parent in enumerate(prev):
-        if parent is None:
-            continue
-        for key in op.saves[i] if op.saves else ():
-            if key not in saved:
-                saved[key] = SavedTensor(out if key == ANS else inputs[key], key == ANS)
-    out.grad_fn = Function(op, inputs, prev, ctx, saved)
+    if op.saves:
+        for i, parent in enumerate(prev):
+            if parent is not None:
+                for key in op.saves[i]:
+                    if key not in saved:
+                        is_output = key == ANS
+                        kept = out if is_output else inputs[key]
+                        saved[key] = function.SavedTensor(kept, is_output)
+    out.grad_fn = function.Function(op, inputs, prev, ctx, saved)
     return out
 
 
@@ -86,9 +93,7 @@ def apply_view(op, x, **ctx):
 
 
 def constant(array):
-    from .tensor import Tensor
-
-    return Tensor._make(np.asarray(array))
+    return tensor.Tensor._make(np.asarray(array))
 
 
 # ---------------------------------------------------------------------------------------
@@ -188,9 +193,7 @@ class TENSOR_NS:
 
     @staticmethod
     def where(cond, a, b):
-        from .tensor import where
-
-        return where(cond, a, b)
+        return tensor.where(cond, a, b)
 
     @staticmethod
     def sum_to(g, shape):
@@ -415,7 +418,8 @@ MIN_ALL = defop("MinBackward1", lambda x: x.min(),
                 lambda F, g, ans, x: g * _reduce_mask(F.array_of(x), F.array_of(ans)),
                 saves=((0, ANS),))
 # max(dim)/min(dim): the indices are computed first and travel in ctx.
-MAX_DIM = defop("MaxBackward0", lambda x, dim, keepdim, indices: _take_at(x, indices, dim, keepdim),
+MAX_DIM = defop("MaxBackward0",
+                lambda x, dim, keepdim, indices: _take_at(x, indices, dim, keepdim),
                 lambda F, g, ans, x, dim, keepdim, indices: (
                     g if keepdim else F.reshape(g, np.expand_dims(indices, dim).shape))
                 * _argextreme_mask(F.array_of(x), indices, dim),

@@ -10,9 +10,8 @@ from collections import namedtuple
 
 import numpy as np
 
-from . import dtypes, errors, graph, ops
+from . import dtypes, errors, function, graph, ops
 from .dtypes import Size
-from .function import AccumulateGrad, RetainGrad, TensorHook
 
 
 class _Version:
@@ -43,9 +42,9 @@ class Tensor:
 
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor
 
-    def __init__(self, data=None, requires_grad=False, dtype=None):
-        t = tensor([] if data is None else data, requires_grad=requires_grad, dtype=dtype)
-        self._init(t._data, t._requires_grad, None, None)
+    def __init__(self, data=()):
+        # Tensor(data) is the legacy constructor: always the default float dtype.
+        self._init(np.array(data, dtype=dtypes.get_default_dtype().numpy), False, None, None)
 
     def _init(self, data, requires_grad, grad_fn, version):
         self._data = data
@@ -117,12 +116,12 @@ class Tensor:
         if self.grad_fn is None or self._retains_grad:
             return  # a leaf keeps its .grad anyway
         self._retains_grad = True
-        self.grad_fn._set_retains(RetainGrad(weakref.ref(self)))
+        self.grad_fn._set_retains(function.RetainGrad(weakref.ref(self)))
 
     def register_hook(self, hook):
         if not self._requires_grad:
             raise RuntimeError(errors.HOOK_NO_GRAD)
-        wrapped = TensorHook(hook)
+        wrapped = function.TensorHook(hook)
         if self.grad_fn is not None:
             node = self.grad_fn
             node._add_tensor_hook(wrapped)
@@ -139,7 +138,7 @@ class Tensor:
             return self.grad_fn
         node = self._accumulator() if self._accumulator is not None else None
         if node is None:
-            node = AccumulateGrad(self)
+            node = function.AccumulateGrad(self)
             self._accumulator = weakref.ref(node)
         return node
 
@@ -262,8 +261,7 @@ class Tensor:
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is "
-                               "ambiguous")
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self._data)
 
     def __float__(self):
@@ -566,7 +564,7 @@ class Tensor:
         self._version.value += 1
         if result.grad_fn is not None:
             if self._retains_grad:
-                result.grad_fn._set_retains(RetainGrad(weakref.ref(self)))
+                result.grad_fn._set_retains(function.RetainGrad(weakref.ref(self)))
             self.grad_fn = result.grad_fn
             self._requires_grad = True
         return self
@@ -697,9 +695,21 @@ def _dtype_of(x):
     return dtypes.scalar_dtype(x)
 
 
+_PYTHON_NUMBERS = (float, int)
+
+
 def _binary(op, a, b, floating=False, **ctx):
     """A binary op with PyTorch's type promotion; Python scalars become 0-d tensors of
     the result type."""
+    # Fast paths: same-dtype tensors, and a float tensor with a Python number.
+    if a.__class__ is Tensor:
+        if b.__class__ is Tensor:
+            if a._data.dtype == b._data.dtype and (a._data.dtype.kind == "f" or not floating):
+                return ops.apply(op, (a, b), **ctx)
+        elif b.__class__ in _PYTHON_NUMBERS and a._data.dtype.kind == "f":
+            return ops.apply(op, (a, Tensor._make(np.asarray(b, a._data.dtype))), **ctx)
+    elif a.__class__ in _PYTHON_NUMBERS and b.__class__ is Tensor and b._data.dtype.kind == "f":
+        return ops.apply(op, (Tensor._make(np.asarray(a, b._data.dtype)), b), **ctx)
     a_dt, b_dt = _dtype_of(a), _dtype_of(b)
     dt = a_dt if a_dt is b_dt else dtypes.promote(a_dt, _rank(a), b_dt, _rank(b))
     if floating and not dt.is_floating_point:
@@ -797,8 +807,9 @@ def where(condition, input, other):
     ``input`` where the condition holds and to ``other`` elsewhere."""
     cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
+        name = dtypes.from_numpy_dtype(cond.dtype).name.capitalize()
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a "
-                           f"tensor with dtype {dtypes.from_numpy_dtype(cond.dtype).name.capitalize()}")
+                           f"tensor with dtype {name}")
     a_dt, b_dt = _dtype_of(input), _dtype_of(other)
     dt = a_dt if a_dt is b_dt else dtypes.promote(a_dt, _rank(input), b_dt, _rank(other))
     a, b = _as_tensor(input, dt), _as_tensor(other, dt)

@@ -159,10 +159,10 @@ class Value:
     # --- graph-core protocol ----------------------------------------------------------
 
     def _accumulate(self, g):
-        if isinstance(self.grad, Value) or isinstance(g, Value):
-            self.grad = g if (not isinstance(self.grad, Value) and self.grad == 0) else self.grad + g
+        if isinstance(g, Value) and not isinstance(self.grad, Value) and self.grad == 0:
+            self.grad = g  # create_graph: the gradient itself, not 0 + gradient
         else:
-            self.grad += g
+            self.grad = self.grad + g
 
     def _apply(self, g, create_graph):
         if self._const is _FREED:

@@ -427,9 +427,7 @@ GRAD_FN_NAMES = [
 
 @pytest.mark.parametrize("expression,name", GRAD_FN_NAMES)
 def test_grad_fn_names(lib, expression, name):
-    x = ones3(lib)
-    y = lib.ones(3, requires_grad=True)
-    M = lib.ones(2, 3, requires_grad=True)
-    out = eval(expression)
+    names = {"x": ones3(lib), "y": ones3(lib), "M": lib.ones(2, 3, requires_grad=True)}
+    out = eval(expression, {}, names)
     assert out.grad_fn.name() == name
     assert type(out.grad_fn).__name__ == name or lib.__name__ == "micrograd_nb"
