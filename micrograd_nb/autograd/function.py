@@ -67,12 +67,13 @@ class Function:
     """One recorded op: ``grad_fn`` of the tensor it produced."""
 
     __slots__ = ("_op", "_prev", "_ctx", "_saved", "_meta", "_seq", "_pre_hooks",
-                 "_tensor_hooks", "_retains", "_metadata", "__weakref__")
+                 "_tensor_hooks", "_retains", "_metadata", "_shape", "__weakref__")
 
     _accumulates = False
 
-    def __init__(self, op, inputs, prev, ctx, saved):
+    def __init__(self, op, inputs, prev, ctx, saved, shape):
         self._op = op
+        self._shape = shape  # of the output: what a picture of the graph shows
         self._prev = prev
         self._ctx = ctx
         self._saved = saved  # {input index or "ans": SavedTensor}

@@ -78,7 +78,7 @@ def apply(op, inputs, compute_dtype=None, **ctx):
                         is_output = key == ANS
                         kept = out if is_output else inputs[key]
                         saved[key] = function.SavedTensor(kept, is_output)
-    out.grad_fn = function.Function(op, inputs, prev, ctx, saved)
+    out.grad_fn = function.Function(op, inputs, prev, ctx, saved, data.shape)
     return out
 
 

@@ -1,0 +1,102 @@
+"""A picture model (model.py) as Graphviz DOT, built with the ``graphviz`` package.
+
+Colours follow torchviz: leaves light blue, outputs green, ops grey; what a
+create_graph pass built is purple and dashed; gradients are red.
+"""
+
+import graphviz
+
+FILL = {"leaf": "lightblue", "output": "darkolivegreen1", "op": "lightgrey",
+        "collapsed": "lightyellow"}
+VALUE_FILL = {"leaf": "lightblue", "output": "darkolivegreen1", "op": "white"}
+GRAD_COLOR = "red3"
+PASS_COLOR = "purple"
+
+
+def _tensor_label(node):
+    lines = [node.title]
+    if node.shape is not None:
+        lines.append(f"[{', '.join(str(d) for d in node.shape)}]")
+    if node.data is not None:
+        lines.append(f"data {node.data}" if node.kind == "leaf" else node.data)
+    if node.grad is not None:
+        lines.append(f"grad {node.grad}")
+    if node.order is not None:
+        lines.append(f"visited #{node.order}")
+    return "\n".join(lines)
+
+
+def _value_label(node):
+    # A record, as micrograd's draw_dot: { name | data | grad }.
+    fields = [node.title] if node.title else []
+    if node.data is not None:
+        fields.append(f"data {node.data}")
+    if node.grad is not None:
+        fields.append(f"grad {node.grad}")
+    if node.order is not None:
+        fields.append(f"#{node.order}")
+    return "{ " + " | ".join(_escape_record(f) for f in fields or [" "]) + " }"
+
+
+def _escape_record(text):
+    for ch in "{}|<>":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def to_dot(graph):
+    """The DOT source of a picture model; the same model gives the same text."""
+    dot = graphviz.Digraph("autograd", format="svg")
+    dot.attr(rankdir="LR", fontname="Helvetica", fontsize="11", nodesep="0.25",
+             ranksep="0.35")
+    dot.attr("node", fontname="Helvetica", fontsize="10")
+    dot.attr("edge", fontname="Helvetica", fontsize="9")
+    label_lines = [graph.title] if graph.title else []
+    label_lines += graph.notes
+    if label_lines:
+        dot.attr(label="\n".join(label_lines), labelloc="b", labeljust="l")
+    for node in graph.nodes:
+        _add_node(dot, node)
+    value_ids = {n.id for n in graph.nodes if n.op}
+    for edge in graph.edges:
+        _add_edge(dot, edge, value_ids)
+    if graph.seed_target is not None:
+        kind = "implicit" if graph.seed_implicit else "gradient="
+        dot.node("seed", f"seed ({kind})\n{graph.seed}", shape="note", style="filled",
+                 fillcolor="mistyrose", color=GRAD_COLOR, fontcolor=GRAD_COLOR)
+        dot.edge(graph.seed_target, "seed", dir="back", color=GRAD_COLOR, style="dashed")
+    return dot.source
+
+
+def _add_node(dot, node):
+    style = {"style": "filled,rounded", "shape": "box"}
+    if node.kind == "collapsed":
+        style = {"style": "filled,dashed", "shape": "box"}
+        dot.node(node.id, f"{node.title}\n{node.data or ''}".strip(), fillcolor=FILL["collapsed"],
+                 **style)
+        return
+    if node.made_by_pass:
+        style["color"] = PASS_COLOR
+        style["style"] += ",dashed"
+        style["penwidth"] = "2"
+    if node.op is not None:  # a micrograd Value
+        dot.node(node.id, _value_label(node), shape="record", style=style["style"].replace(
+            ",rounded", ""), fillcolor=VALUE_FILL[node.kind],
+            **{k: v for k, v in style.items() if k not in ("style", "shape")})
+        if node.op:
+            dot.node(f"{node.id}_op", node.op, shape="circle", width="0.3", fixedsize="false",
+                     **({"color": PASS_COLOR} if node.made_by_pass else {}))
+            dot.edge(f"{node.id}_op", node.id)
+        return
+    dot.node(node.id, _tensor_label(node), fillcolor=FILL[node.kind], **style)
+
+
+def _add_edge(dot, edge, value_ids):
+    attrs = {}
+    if edge.made_by_pass:
+        attrs.update(color=PASS_COLOR, style="dashed")
+    if edge.grad is not None:
+        attrs.update(label=f"∂ {edge.grad}", fontcolor=GRAD_COLOR)
+    # An input of a Value goes into the circle of the op that made it.
+    dst = f"{edge.dst}_op" if edge.dst in value_ids else edge.dst
+    dot.edge(edge.src, dst, **attrs)

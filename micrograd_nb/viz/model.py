@@ -1,0 +1,311 @@
+"""What a picture of an autograd graph shows, independent of how it is drawn.
+
+``graph_of(target)`` reads the graph behind a ``Value`` or ``Tensor``; ``graph_of_pass``
+reads a recorded backward pass (``micrograd_nb.autograd.record``) and adds what the pass
+did: the seed gradient, the order in which nodes were visited, the gradient along each
+edge, each leaf's ``.grad`` as it accumulated, and the nodes that a ``create_graph=True``
+pass built (the graph of the gradient itself).
+
+Node ids follow creation order (``n0, n1, ...`` by the engine's ``_seq``), never
+``id()``, so the same cell gives the same picture byte for byte.
+"""
+
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..autograd.function import AccumulateGrad, Function
+from ..autograd.tensor import Tensor
+from ..autograd.value import Value
+
+# How far a walk goes before it stops: pictures of huge graphs are collapsed anyway, and
+# a walk over millions of nodes would make a cell hang.
+WALK_LIMIT_FACTOR = 20
+
+
+@dataclass
+class Node:
+    id: str
+    kind: str  # "leaf", "op", "output" or "collapsed"
+    title: str  # a tensor op's grad_fn name (MulBackward0), or a name from the notebook
+    op: str = None  # a Value's op ('*', 'tanh'): Values hold data and op in one node
+    shape: tuple = None
+    data: str = None
+    grad: str = None  # .grad after everything the picture shows
+    made_by_pass: bool = False  # built by a create_graph=True pass
+    order: int = None  # when the pass visited it (1 = first)
+    collapsed: int = 0  # how many engine nodes this picture node stands for
+
+
+@dataclass
+class Edge:
+    src: str  # input side (drawn as in the forward direction: inputs -> op -> output)
+    dst: str
+    grad: str = None  # the gradient that flowed from dst back to src in the pass
+    made_by_pass: bool = False
+
+
+@dataclass
+class Frame:
+    """The state after one step of a pass, for the stepper."""
+
+    active: str  # node being processed
+    kind: str  # "seed", "visit", "accumulate"
+    grads: dict  # node id -> running .grad text
+    edges: dict  # "src->dst" -> gradient text, for edges the gradient has crossed
+    caption: str
+
+
+@dataclass
+class Graph:
+    nodes: list = field(default_factory=list)
+    edges: list = field(default_factory=list)
+    seed: str = None  # the seed gradient's text
+    seed_implicit: bool = None
+    seed_target: str = None  # node id the seed enters
+    notes: list = field(default_factory=list)  # what was collapsed or left out
+    frames: list = field(default_factory=list)
+    title: str = ""
+
+    def node(self, node_id):
+        return next(n for n in self.nodes if n.id == node_id)
+
+
+# ---------------------------------------------------------------------------------------
+# Text of values: short, for a box in a picture.
+
+def short(value, width=28):
+    """A compact text for a number, an array, a Tensor or a Value."""
+    if value is None:
+        return None
+    if isinstance(value, Value):
+        value = value.data
+    if isinstance(value, Tensor):
+        value = value._data
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
+    if isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool):
+        text = f"{float(value):.4g}"
+        return text + ".0" if text.lstrip("-").isdigit() else text  # 1.0, not 1
+    array = np.asarray(value)
+    text = np.array2string(array.astype(np.float64) if array.dtype.kind in "fiu" else array,
+                           precision=3, separator=", ", threshold=6, edgeitems=2,
+                           max_line_width=10_000, suppress_small=True)
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+# ---------------------------------------------------------------------------------------
+# Walking the engine's graph.
+
+def _engine_parents(node):
+    return [p for p in node._prev if p is not None]
+
+
+def _root_node(target):
+    if isinstance(target, Value):
+        return target
+    if isinstance(target, Tensor):
+        if target.grad_fn is not None:
+            return target.grad_fn
+        if target.requires_grad:
+            return target._grad_node()
+        return None
+    raise TypeError(f"cannot draw a {type(target).__name__}: expected a Value, a Tensor or "
+                    "a recorded pass")
+
+
+def _walk(roots, limit):
+    """Nodes reachable from ``roots``, breadth first (nearest the outputs first), at most
+    ``limit`` of them; returns (nodes, complete)."""
+    seen = {}
+    queue = deque(r for r in roots if r is not None)
+    for r in queue:
+        seen[r] = None
+    while queue:
+        node = queue.popleft()
+        for parent in _engine_parents(node):
+            if parent not in seen:
+                if len(seen) >= limit:
+                    return list(seen), False
+                seen[parent] = None
+                queue.append(parent)
+    return list(seen), True
+
+
+class _Builder:
+    """Turns engine nodes into picture nodes, with ids in creation order."""
+
+    def __init__(self, names, show_values):
+        self.names = names or {}
+        self.show_values = show_values
+        self.ids = {}
+
+    def assign_ids(self, engine_nodes):
+        for i, node in enumerate(sorted(engine_nodes, key=lambda n: n._seq)):
+            self.ids[node] = f"n{i}"
+
+    def name_of(self, obj):
+        return self.names.get(id(obj))
+
+    def node(self, engine_node, outputs):
+        node_id = self.ids[engine_node]
+        values = self.show_values
+        if isinstance(engine_node, Value):
+            kind = "output" if engine_node in outputs else "op" if engine_node._prev else "leaf"
+            return Node(node_id, kind, self.name_of(engine_node) or "", op=engine_node._op,
+                        data=short(engine_node.data) if values else None,
+                        grad=short(engine_node.grad) if values else None)
+        if isinstance(engine_node, AccumulateGrad):
+            leaf = engine_node.variable
+            return Node(node_id, "leaf", self.name_of(leaf) or "leaf", shape=tuple(leaf.shape),
+                        data=short(leaf._data) if values else None,
+                        grad=short(leaf._grad) if values and leaf._grad is not None else None)
+        kind = "output" if engine_node in outputs else "op"
+        title = engine_node.name()
+        output = outputs.get(engine_node)
+        data = None
+        if output is not None and values:
+            data = short(output._data)
+            title = f"{self.name_of(output)} = {title}" if self.name_of(output) else title
+        return Node(node_id, kind, title, shape=tuple(engine_node._shape), data=data)
+
+
+def _edges(builder, engine_nodes, made_by=None):
+    """An edge from each input to the node that used it; ``made_by(node)`` marks the
+    edges of nodes a create_graph pass built."""
+    edges = []
+    for node in sorted(engine_nodes, key=lambda n: n._seq):
+        for parent in _engine_parents(node):
+            if parent in builder.ids:
+                edges.append(Edge(builder.ids[parent], builder.ids[node],
+                                  made_by_pass=bool(made_by and made_by(node))))
+    return edges
+
+
+def _outputs_of(targets):
+    """engine node -> the user's output object, for the outputs that are not leaves."""
+    outputs = {}
+    for t in targets:
+        if isinstance(t, Tensor) and t.grad_fn is not None:
+            outputs[t.grad_fn] = t
+        elif isinstance(t, Value):
+            outputs[t] = t
+    return outputs
+
+
+def graph_of(targets, *, names=None, show_values=True, max_nodes=200):
+    """The graph behind one or more Values/Tensors (no pass)."""
+    targets = targets if isinstance(targets, (list, tuple)) else [targets]
+    roots = [_root_node(t) for t in targets]
+    engine_nodes, complete = _walk(roots, max_nodes * WALK_LIMIT_FACTOR)
+    builder = _Builder(names, show_values)
+    builder.assign_ids(engine_nodes)
+    outputs = _outputs_of(targets)
+    graph = Graph(nodes=[builder.node(n, outputs) for n in sorted(engine_nodes,
+                                                                  key=lambda n: n._seq)],
+                  edges=_edges(builder, engine_nodes))
+    if not complete:
+        graph.notes.append(f"only the {len(engine_nodes)} nodes nearest the output were read")
+    from .collapse import collapse
+
+    return collapse(graph, max_nodes)
+
+
+# ---------------------------------------------------------------------------------------
+# A recorded pass.
+
+def _gradient_roots(recorded):
+    """With create_graph=True the gradients are themselves graphs: their roots."""
+    roots = []
+    for step in recorded.steps:
+        grads = (step.grad_in,) if step.kind == "accumulate" else step.grads_out
+        for g in grads:
+            if isinstance(g, Tensor) and g.grad_fn is not None:
+                roots.append(g.grad_fn)
+            elif isinstance(g, Value) and g._prev:
+                roots.append(g)
+    return roots
+
+
+def graph_of_pass(recorded, *, names=None, show_values=True, max_nodes=200):
+    """The graph a recorded pass went through, with what the pass did on it."""
+    roots = [_root_node(t) for t in recorded.outputs]
+    extra = _gradient_roots(recorded) if recorded.create_graph else []
+    engine_nodes, complete = _walk(roots + extra, max_nodes * WALK_LIMIT_FACTOR)
+    builder = _Builder(names, show_values)
+    builder.assign_ids(engine_nodes)
+    outputs = _outputs_of(recorded.outputs)
+    nodes = {}
+    for n in sorted(engine_nodes, key=lambda n: n._seq):
+        node = builder.node(n, outputs)
+        node.made_by_pass = recorded.made_by_pass(n)
+        nodes[n] = node
+    edges = _edges(builder, engine_nodes, recorded.made_by_pass)
+    graph = Graph(nodes=list(nodes.values()), edges=edges,
+                  title=_pass_title(recorded))
+    if roots and roots[0] is not None:
+        graph.seed_target = builder.ids.get(roots[0])
+        graph.seed = short(recorded.seeds[0])
+        graph.seed_implicit = recorded.implicit[0]
+    _replay(graph, recorded, builder, nodes)
+    if not complete:
+        graph.notes.append(f"only the {len(engine_nodes)} nodes nearest the output were read")
+    if recorded.error is not None:
+        graph.notes.append(f"the pass failed: {type(recorded.error).__name__}")
+    from .collapse import collapse
+
+    return collapse(graph, max_nodes)
+
+
+def _pass_title(recorded):
+    call = "autograd.grad" if recorded.kind == "grad" else "backward"
+    args = []
+    if not all(recorded.implicit):
+        args.append("gradient=…")
+    if recorded.create_graph:
+        args.append("create_graph=True")
+    return f"{call}({', '.join(args)})"
+
+
+def _replay(graph, recorded, builder, nodes):
+    """Steps of the pass -> visit order, edge gradients and one frame per step."""
+    totals = {}  # node id -> what this pass has accumulated there so far
+    crossed = {}  # "src->dst" -> gradient text
+    ids = builder.ids
+    if graph.seed_target is not None:
+        kind = "implicit" if graph.seed_implicit else "explicit"
+        caption = f"the {kind} seed gradient {graph.seed} enters the output"
+        graph.frames.append(Frame(graph.seed_target, "seed", {}, {}, caption))
+    order = 0
+    for step in recorded.steps:
+        node_id = ids.get(step.node)
+        if node_id is None:
+            continue
+        picture = nodes[step.node]
+        if step.kind == "visit":
+            order += 1
+            picture.order = picture.order or order
+            for parent, g in zip(step.node._prev, step.grads_out):
+                if parent is not None and parent in ids and g is not None:
+                    crossed[f"{ids[parent]}->{node_id}"] = short(g)
+            caption = f"{picture.title} gets {short(step.grad_in)} and passes it to its inputs"
+        else:
+            total = totals.get(node_id)
+            totals[node_id] = _plain(step.grad_in) if total is None else total + _plain(
+                step.grad_in)
+            caption = f"{picture.title or 'node'} accumulates {short(step.grad_in)}"
+        running = {k: short(v) for k, v in totals.items()}
+        graph.frames.append(Frame(node_id, step.kind, running, dict(crossed), caption))
+    for edge in graph.edges:
+        edge.grad = crossed.get(f"{edge.src}->{edge.dst}")
+
+
+def _plain(grad):
+    """A gradient as a number or array (create_graph gradients are Values/Tensors)."""
+    if isinstance(grad, Value):
+        return grad.data
+    if isinstance(grad, Tensor):
+        return grad._data
+    return grad

