@@ -11,7 +11,7 @@ hand-written forward and backward (the chain rule written out, no autograd).
 
 import numpy as np
 import peers
-from timing import goal_line, measure, stats_table
+from timing import describe_error, goal_line, measure, stats_table
 from twomoons import demo_data
 
 TITLE = "2. batched Tensor network"
@@ -114,22 +114,22 @@ def disagreements(label, outcome, reference_label, reference):
     """Messages for every way ``outcome`` differs from ``reference`` (loss and gradients
     within TOLERANCE, same shapes, float32)."""
     (loss, grads), (ref_loss, ref_grads) = outcome, reference
-    problems = []
+    found = []
     if not np.isclose(loss, ref_loss, rtol=TOLERANCE, atol=TOLERANCE):
-        problems.append(f"{label} loss {loss!r} vs {reference_label} loss {ref_loss!r}")
+        found.append(f"{label} loss {loss!r} vs {reference_label} loss {ref_loss!r}")
     for name, grad, ref in zip(NAMES, grads, ref_grads):
         if grad is None:
-            problems.append(f"{label}: {name}.grad is None after backward()")
+            found.append(f"{label}: {name}.grad is None after backward()")
         elif grad.shape != ref.shape:
-            problems.append(f"{label}: {name}.grad has shape {grad.shape}, "
-                            f"{reference_label} {ref.shape}")
+            found.append(f"{label}: {name}.grad has shape {grad.shape}, "
+                         f"{reference_label} {ref.shape}")
         elif grad.dtype != np.float32:
-            problems.append(f"{label}: {name}.grad has dtype {grad.dtype}, expected float32")
+            found.append(f"{label}: {name}.grad has dtype {grad.dtype}, expected float32")
         elif not np.allclose(grad, ref, rtol=TOLERANCE, atol=TOLERANCE):
             worst = float(np.max(np.abs(grad.astype(np.float64) - ref)))
-            problems.append(f"{label}: {name}.grad differs from {reference_label} "
-                            f"(max |diff| {worst:.3g}, tolerance {TOLERANCE:g})")
-    return problems
+            found.append(f"{label}: {name}.grad differs from {reference_label} "
+                         f"(max |diff| {worst:.3g}, tolerance {TOLERANCE:g})")
+    return found
 
 
 def run(repeat, target):
@@ -138,27 +138,25 @@ def run(repeat, target):
     params = init_params()
     labels = {"micrograd_nb": "micrograd_nb Tensor", "torch": "torch (1 thread)",
               "numpy": "numpy by hand"}
-    results, cases, outcomes, failures = {}, {}, {}, []
     makers = {
         "micrograd_nb": lambda: autograd_peer(peers.micrograd_nb_tensor(), X, y, params),
         "torch": lambda: autograd_peer(peers.torch(), X, y, params),
         "numpy": lambda: numpy_peer(X, y, params),
     }
+    results, cases, outcomes, failures = {}, {}, {}, []
     for key, make in makers.items():
         try:
             step, outcome = make()
+            step()  # one untimed call, to check its loss and gradients
+            outcomes[key] = outcome()
         except peers.Skip as skip:
             results[key] = f"skipped: {skip}"
-            continue
-        try:
-            step()
-            outcomes[key] = outcome()
         except Exception as error:
             results[key] = error
-            failures.append(f"{TITLE}: {labels[key]} failed: {type(error).__name__}: {error}")
-            continue
-        results[key] = None
-        cases[key] = step
+            failures.append(f"{TITLE}: {labels[key]} failed: {describe_error(error)}")
+        else:
+            results[key] = None
+            cases[key] = step
 
     problems = []
     for key in ("micrograd_nb", "torch"):
@@ -166,11 +164,10 @@ def run(repeat, target):
             problems += disagreements(labels[key], outcomes[key], labels["numpy"],
                                       outcomes["numpy"])
 
-    timed = measure(cases, repeat, target, warmup=0)  # the checked call above warmed up
-    for key, result in timed.items():
+    for key, result in measure(cases, repeat, target).items():
         results[key] = result
         if isinstance(result, BaseException):
-            failures.append(f"{TITLE}: {labels[key]} failed while timed: {result!r}")
+            failures.append(f"{TITLE}: {labels[key]} failed: {describe_error(result)}")
 
     lines = [
         f"## {TITLE}",

@@ -10,6 +10,7 @@ and its RecursionError is reported as a result.
 
 import gc
 import math
+import statistics
 import time
 
 import peers
@@ -63,18 +64,18 @@ def run(n, repeat):
     """Returns (markdown text, list of failure messages)."""
     title = f"3. {n:,}-node chain"
     loaders = {
-        "micrograd_nb Value": (peers.micrograd_nb_value, lambda lib, k: value_chain(lib[0], k)),
+        "micrograd_nb Value": (peers.micrograd_nb_value, value_chain),
         "micrograd_nb Tensor": (peers.micrograd_nb_tensor, tensor_chain),
         "torch (1 thread)": (peers.torch, tensor_chain),
     }
     rows, failures, cases = {}, [], {}
-    for label, (loader, chain) in loaders.items():
+    for label, (loader, chain_fn) in loaders.items():
         try:
             lib = loader()
         except peers.Skip as skip:
             rows[label] = [label, f"{n:,}", f"skipped: {skip}"]
             continue
-        cases[label] = lambda k, lib=lib, chain=chain: chain(lib, k)
+        cases[label] = lambda k, lib=lib, chain_fn=chain_fn: chain_fn(lib, k)
 
     # warm up, then time in rounds, the order rotating from round to round
     samples = {label: [] for label in cases}
@@ -105,17 +106,17 @@ def run(n, repeat):
             failures.append(f"{title}: {label} failed: {describe_error(error)}")
             continue
         runs = samples[label]
-        median = _median(totals[label])
+        median = statistics.median(totals[label])
         rows[label] = [
             label,
             f"{n:,}",
-            fmt_time(_median([b for b, _ in runs])),
-            fmt_time(_median([f for _, f in runs])),
+            fmt_time(statistics.median([b for b, _ in runs])),
+            fmt_time(statistics.median([f for _, f in runs])),
             fmt_time(median),
             fmt_time(totals[label][0]),
             fmt_time(totals[label][-1]),
             str(len(runs)),
-            fmt_ratio(median / _median(torch_total)) if torch_total else "n/a",
+            fmt_ratio(median / statistics.median(torch_total)) if torch_total else "n/a",
         ]
 
     micrograd_rows = []
@@ -129,6 +130,9 @@ def run(n, repeat):
                 build, backward = run_case(lambda k: value_chain(Value, k), depth)
             except RecursionError:
                 micrograd_rows.append(["micrograd 0.1.0", f"{depth:,}", "RecursionError"])
+            except Exception as error:
+                micrograd_rows.append(["micrograd 0.1.0", f"{depth:,}",
+                                       f"error: {describe_error(error)}"])
             else:
                 micrograd_rows.append(["micrograd 0.1.0", f"{depth:,}", fmt_time(build),
                                        fmt_time(backward), fmt_time(build + backward),
@@ -148,8 +152,3 @@ def run(n, repeat):
     ]
     return "\n".join(lines), failures
 
-
-def _median(values):
-    values = sorted(values)
-    mid = len(values) // 2
-    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2

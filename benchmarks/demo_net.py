@@ -13,11 +13,13 @@ import math
 import random
 
 import peers
-from timing import goal_line, measure, stats_table
+from timing import describe_error, goal_line, measure, stats_table
 from twomoons import demo_data
 
 TITLE = "1. micrograd demo network"
 ALPHA = 1e-4
+SIZES = [2, 16, 16, 1]
+N_PARAMS = sum((nin + 1) * nout for nin, nout in zip(SIZES, SIZES[1:]))  # 337
 GOAL = 0.4  # micrograd_nb / micrograd
 
 
@@ -35,22 +37,29 @@ def demo_loss(model, Value, X, y):
 
 
 def make_step(Value, MLP, X, y):
-    """A model seeded like the notebook, and the timed call."""
+    """The timed call on a model seeded like the notebook, and a function that reads
+    (loss, weights, gradients) as floats out of the last call."""
     random.seed(1337)
-    model = MLP(2, [16, 16, 1])
+    model = MLP(SIZES[0], SIZES[1:])
+    last = []
 
     def step():
         loss = demo_loss(model, Value, X, y)
         model.zero_grad()
         loss.backward()
-        return loss
+        last[:] = [loss]
 
-    return model, step
+    def outcome():
+        params = model.parameters()
+        return (float(last[0].data), [float(p.data) for p in params],
+                [float(p.grad) for p in params])
+
+    return step, outcome
 
 
 def compare(first, second, labels):
-    """Compare two peers' (loss, weights, gradients) after one step: a note, and a
-    failure message or None."""
+    """Compare two peers' (loss, weights, gradients) after their last step: a note, and
+    a failure message or None."""
     (loss_a, data_a, grads_a), (loss_b, data_b, grads_b) = first, second
     if len(data_a) != len(data_b):
         return None, f"parameter counts differ: {len(data_a)} vs {len(data_b)}"
@@ -76,40 +85,36 @@ def run(repeat, target):
     """Returns (markdown text, list of failure messages)."""
     X, y = demo_data(100)
     X, y = X.tolist(), y.tolist()
-    loaders = {"micrograd": peers.micrograd, "micrograd_nb": peers.micrograd_nb_value}
+    loaders = {"micrograd": peers.micrograd, "micrograd_nb": peers.micrograd_nb_mlp}
     labels = {"micrograd": "micrograd 0.1.0", "micrograd_nb": "micrograd_nb Value"}
-    results, cases, outcomes, failures = {}, {}, {}, []
-    n_params = "?"
+    results, cases, readers, failures = {}, {}, {}, []
     for key, loader in loaders.items():
         try:
             Value, MLP = loader()
+            cases[key], readers[key] = make_step(Value, MLP, X, y)
         except peers.Skip as skip:
             results[key] = f"skipped: {skip}"
-            continue
-        try:
-            model, step = make_step(Value, MLP, X, y)
-            loss = step()
-            params = model.parameters()
-            outcomes[key] = (float(loss.data), [float(p.data) for p in params],
-                             [float(p.grad) for p in params])
-            n_params = len(params)
         except Exception as error:
             results[key] = error
-            failures.append(f"{TITLE}: {labels[key]} failed: {type(error).__name__}: {error}")
-            continue
-        results[key] = None
-        cases[key] = step
+        else:
+            results[key] = None
 
-    timed = measure(cases, repeat, target, warmup=0)  # the checked call above warmed up
-    for key, result in timed.items():
-        results[key] = result
+    results.update(measure(cases, repeat, target))
+    outcomes = {}
+    for key, result in results.items():
         if isinstance(result, BaseException):
-            failures.append(f"{TITLE}: {labels[key]} failed while timed: {result!r}")
+            failures.append(f"{TITLE}: {labels[key]} failed: {describe_error(result)}")
+        elif key in readers:
+            try:
+                outcomes[key] = readers[key]()  # the last timed call's loss and gradients
+            except Exception as error:
+                failures.append(f"{TITLE}: reading {labels[key]}'s results failed: "
+                                f"{describe_error(error)}")
 
     lines = [
         f"## {TITLE}",
         "",
-        f"MLP 2-16-16-1 ({n_params} parameters) on 100 two-moons samples: one forward + "
+        f"MLP 2-16-16-1 ({N_PARAMS} parameters) on 100 two-moons samples: one forward + "
         "backward of the demo notebook's loss (SVM max-margin + 1e-4 L2), zero_grad "
         "included. Time per call.",
         "",

@@ -34,12 +34,21 @@ def micrograd():
 
 
 def micrograd_nb_value():
-    """micrograd_nb's micrograd-compatible scalar API: ``(Value, MLP)``."""
+    """micrograd_nb's micrograd-compatible scalar ``Value``."""
     try:
         from micrograd_nb import Value
+    except Exception as error:
+        raise _skip("micrograd_nb Value", error) from error
+    return Value
+
+
+def micrograd_nb_mlp():
+    """micrograd_nb's micrograd-compatible ``(Value, MLP)``."""
+    Value = micrograd_nb_value()
+    try:
         from micrograd_nb.nn import MLP
     except Exception as error:
-        raise _skip("micrograd_nb Value/nn", error) from error
+        raise _skip("micrograd_nb.nn.MLP", error) from error
     return Value, MLP
 
 

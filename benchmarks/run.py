@@ -47,8 +47,8 @@ def main(argv=None):
     print("# micrograd_nb benchmarks" + (" (--quick)" if args.quick else ""))
     print()
     print(f"Python {platform.python_version()}, {peers.versions()}; "
-          f"{platform.machine()}, {os.cpu_count()} CPUs; {repeat} samples per "
-          "implementation, gc enabled.")
+          f"{platform.machine()}, {os.cpu_count()} CPUs; {repeat} "
+          f"sample{'s' if repeat != 1 else ''} per implementation, gc enabled.")
     sys.stdout.flush()
 
     failures = []

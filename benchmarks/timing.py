@@ -67,9 +67,12 @@ def time_calls(fn, number):
     return (time.perf_counter() - start) / number
 
 
-def measure(cases, repeat, target, warmup=1):
+def measure(cases, repeat, target, warmup=0):
     """Time each callable of ``cases`` (name -> fn). Returns name -> ``Stats``, or the
-    exception a case raised (that case is then left out of the later rounds)."""
+    exception a case raised (that case is then left out of the later rounds).
+
+    Untimed calls come first: ``warmup`` of them, then the one that picks ``number``;
+    and every sample starts with one more (see the module's docstring)."""
     results = {}
     numbers = {}
     for name, fn in cases.items():

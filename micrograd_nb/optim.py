@@ -16,7 +16,7 @@ from collections import defaultdict
 import micrograd_nb as mg
 from micrograd_nb.autograd.errors import OPTIMIZE_NON_LEAF
 from micrograd_nb.autograd.tensor import Tensor
-from micrograd_nb.nn.modules import _typename, zero_grads
+from micrograd_nb.nn.modules import typename, zero_grads
 
 
 class Optimizer:
@@ -30,7 +30,7 @@ class Optimizer:
         if isinstance(params, Tensor):
             raise TypeError(
                 "params argument given to the optimizer should be an iterable of Tensors "
-                f"or dicts, but got {_typename(params)}"
+                f"or dicts, but got {typename(params)}"
             )
         groups = list(params)
         if not groups:
@@ -55,7 +55,7 @@ class Optimizer:
             if not isinstance(param, Tensor):
                 raise TypeError(
                     f"optimizer can only optimize Tensors, but one of the params is "
-                    f"{_typename(param)}"
+                    f"{typename(param)}"
                 )
             # A non-leaf's .grad is never filled by backward(): it could not be trained.
             if not (param.is_leaf or param.retains_grad):
@@ -89,10 +89,10 @@ class Optimizer:
             for group in self.param_groups:
                 for p in group["params"]:
                     if p.grad is not None:
-                        self._update(p, p.grad, group, self.state[p])
+                        self._update(p, p.grad, group)
         return loss
 
-    def _update(self, p, grad, group, state):
+    def _update(self, p, grad, group):
         raise NotImplementedError
 
     def __repr__(self):
@@ -123,13 +123,14 @@ class SGD(Optimizer):
                     "weight_decay": weight_decay, "nesterov": nesterov, "maximize": maximize}
         super().__init__(params, defaults)
 
-    def _update(self, p, grad, group, state):
+    def _update(self, p, grad, group):
         if group["maximize"]:
             grad = -grad
         if group["weight_decay"] != 0:
             grad = grad + p * group["weight_decay"]
         momentum = group["momentum"]
-        if momentum != 0:
+        if momentum != 0:  # only then is there state, as in PyTorch
+            state = self.state[p]
             buf = state.get("momentum_buffer")
             if buf is None:
                 buf = grad.detach().clone()
@@ -169,7 +170,8 @@ class Adam(Optimizer):
                     "amsgrad": amsgrad, "maximize": maximize}
         super().__init__(params, defaults)
 
-    def _update(self, p, grad, group, state):
+    def _update(self, p, grad, group):
+        state = self.state[p]
         if not state:
             state["step"] = 0
             state["exp_avg"] = mg.zeros_like(p)
@@ -190,6 +192,8 @@ class Adam(Optimizer):
         step_size = group["lr"] / bias_correction1
         if group["amsgrad"]:
             # The running maximum keeps the step size from growing when grads shrink.
-            exp_avg_sq = state["max_exp_avg_sq"] = mg.maximum(state["max_exp_avg_sq"], exp_avg_sq)
+            running_max = state["max_exp_avg_sq"]
+            exp_avg_sq = state["max_exp_avg_sq"] = mg.where(
+                running_max > exp_avg_sq, running_max, exp_avg_sq)
         denom = exp_avg_sq.sqrt() / bias_correction2**0.5 + group["eps"]
         p.sub_(exp_avg * step_size / denom)

@@ -7,8 +7,9 @@ rule), function.py (tensor nodes), tensor.py (the PyTorch-shaped surface), api.p
 (``backward``/``grad``).
 """
 
-from . import errors
+from . import errors, functional
 from .api import backward, grad
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .graph import (
     detect_anomaly,
     enable_grad,
@@ -23,4 +24,5 @@ from .record import record
 __all__ = [
     "backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "record", "errors",
+    "functional", "gradcheck", "gradgradcheck", "GradcheckError",
 ]

@@ -125,6 +125,7 @@ class NUMPY_NS:
     exp = staticmethod(np.exp)
     log = staticmethod(np.log)
     sign = staticmethod(np.sign)
+    zeros_like = staticmethod(np.zeros_like)
     matmul = staticmethod(np.matmul)
     outer = staticmethod(np.multiply.outer)
     where = staticmethod(np.where)
@@ -181,7 +182,13 @@ class TENSOR_NS:
 
     @staticmethod
     def sign(x):
-        return constant(np.sign(x._data))
+        # Recorded, as PyTorch's sgn(): its gradient is zero, but a gradient that used
+        # it is part of the graph (abs' second derivative is 0, not None).
+        return apply(SIGN, (x,))
+
+    @staticmethod
+    def zeros_like(x):
+        return constant(np.zeros_like(x._data))
 
     @staticmethod
     def matmul(a, b):
@@ -347,7 +354,7 @@ NEG = defop("NegBackward0", np.negative, lambda F, g, ans, x: -g)
 # x ** k for a constant k (PowBackward0); d/dx = k x^(k-1), and 0 where k == 0.
 POW = defop("PowBackward0", lambda x, exponent: _pow(x, exponent),
             lambda F, g, ans, x, exponent: (g * exponent * x ** (exponent - 1)
-                                            if exponent != 0 else g * 0),
+                                            if exponent != 0 else F.zeros_like(x)),
             saves=((0,),))
 # x ** y for tensors (PowBackward1); the y-rule is masked to 0 where x == 0 and y >= 0.
 POW_TENSOR = defop(
@@ -365,12 +372,16 @@ LOG = defop("LogBackward0", _safe(np.log), lambda F, g, ans, x: g / x, saves=((0
 SQRT = defop("SqrtBackward0", _safe(np.sqrt), lambda F, g, ans, x: g / (2 * ans),
              saves=((ANS,),))
 ABS = defop("AbsBackward0", np.abs, lambda F, g, ans, x: g * F.sign(x), saves=((0,),))
+SIGN = defop("SgnBackward0", np.sign, lambda F, g, ans, x: g * 0)
 TANH = defop("TanhBackward0", np.tanh, lambda F, g, ans, x: g * (1 - ans * ans),
              saves=((ANS,),))
 SIGMOID = defop("SigmoidBackward0", _safe(lambda x: 1 / (1 + np.exp(-x))),
                 lambda F, g, ans, x: g * ans * (1 - ans), saves=((ANS,),))
+# As PyTorch's threshold_backward(g, ans): 0 where ans <= 0, and a gradient that is
+# part of the graph through ans as well as g.
 RELU = defop("ReluBackward0", lambda x: np.maximum(x, 0),
-             lambda F, g, ans, x: g * (F.array_of(ans) > 0), saves=((ANS,),))
+             lambda F, g, ans, x: F.where(F.array_of(ans) > 0, g, ans * 0),
+             saves=((ANS,),))
 CLAMP = defop("ClampBackward1", lambda x, min=None, max=None: np.clip(x, min, max),
               lambda F, g, ans, x, min=None, max=None: g * _within(F.array_of(x), min, max),
               saves=((0,),))
@@ -403,11 +414,13 @@ SUM = defop("SumBackward0", lambda x, shape: x.sum(),
 SUM_DIM = defop("SumBackward1", lambda x, dim, keepdim, shape: x.sum(axis=dim, keepdims=keepdim),
                 lambda F, g, ans, x, dim, keepdim, shape: F.expand(
                     _unsqueeze_reduced(g, shape, dim, keepdim), shape))
-MEAN = defop("MeanBackward0", lambda x, shape: x.mean(),
+# A sum over the count, not ndarray.mean: the mean of nothing is nan, silently, as in PyTorch.
+MEAN = defop("MeanBackward0", _safe(lambda x, shape: np.divide(x.sum(), x.size)),
              lambda F, g, ans, x, shape: F.expand(
                  _unsqueeze_reduced(g, shape, None, False), shape) / max(x_numel(shape), 1))
 MEAN_DIM = defop("MeanBackward1",
-                 lambda x, dim, keepdim, shape: x.mean(axis=dim, keepdims=keepdim),
+                 _safe(lambda x, dim, keepdim, shape: np.divide(
+                     x.sum(axis=dim, keepdims=keepdim), x_numel(tuple(shape[d] for d in dim)))),
                  lambda F, g, ans, x, dim, keepdim, shape: F.expand(
                      _unsqueeze_reduced(g, shape, dim, keepdim), shape)
                  / x_numel(tuple(shape[d] for d in dim)))
@@ -437,6 +450,8 @@ LOG_SOFTMAX = defop("LogSoftmaxBackward0", lambda x, dim: _log_softmax(x, dim),
 # Shape ops: the gradient is the inverse reshaping.
 VIEW = defop("ViewBackward0", lambda x, shape, in_shape: x.reshape(shape),
              lambda F, g, ans, x, shape, in_shape: F.reshape(g, in_shape))
+# reshape() of what cannot be viewed: a clone, then this (PyTorch's _unsafe_view).
+UNSAFE_VIEW = Op("UnsafeViewBackward0", VIEW.forward, *VIEW.rules)
 SQUEEZE = defop("SqueezeBackward0", lambda x, in_shape: x.squeeze(),
                 lambda F, g, ans, x, in_shape: F.reshape(g, in_shape))
 SQUEEZE_DIM = defop("SqueezeBackward1", lambda x, dim, in_shape: x.reshape(

@@ -489,9 +489,24 @@ class Tensor:
 
     def reshape(self, *shape):
         out_shape = _infer_shape(_shape_arg(shape), self._data.size)
+        if not _viewable(self._data, out_shape):  # PyTorch copies, then views the copy
+            return ops.apply(ops.UNSAFE_VIEW, (self.clone(),), shape=out_shape,
+                             in_shape=self._data.shape)
         return ops.apply_view(ops.VIEW, self, shape=out_shape, in_shape=self._data.shape)
 
-    view = reshape
+    def view(self, *shape):
+        out_shape = _infer_shape(_shape_arg(shape), self._data.size)
+        if not _viewable(self._data, out_shape):
+            raise RuntimeError(
+                "view size is not compatible with input tensor's size and stride (at least "
+                "one dimension spans across two contiguous subspaces). Use .reshape(...) "
+                "instead.")
+        return ops.apply_view(ops.VIEW, self, shape=out_shape, in_shape=self._data.shape)
+
+    def view_as(self, other):
+        return self.reshape(other.shape)
+
+    reshape_as = view_as
 
     def flatten(self, start_dim=0, end_dim=-1):
         if self.ndim <= 1:
@@ -651,6 +666,15 @@ def _infer_shape(shape, size):
     elif known != size:
         raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {size}")
     return shape
+
+
+def _viewable(array, shape):
+    """Can ``array`` be seen in ``shape`` without a copy (the strides allow it)?"""
+    try:
+        np.reshape(array, shape, copy=False)
+    except ValueError:
+        return False
+    return True
 
 
 def _arg(fn, data, dim, keepdim):
@@ -866,14 +890,17 @@ def _index(x, key):
         items = items[:at] + fill + items[at + 1:]
     if n_real > x.ndim:
         raise IndexError(f"too many indices for tensor of dimension {x.ndim}")
-    lone = len(items) == 1
+    # x[a:b] is a slice even when it takes all of x; within a tuple, PyTorch skips the
+    # slices that take a whole dimension (x[...] and x[:, :] are aliases).
+    lone = isinstance(key, slice)
     out, dim = x, 0
     for k in items:
         if k is None:
             out = out.unsqueeze(dim)
             dim += 1
         elif isinstance(k, slice):
-            if not lone and k == slice(None):
+            size = out._data.shape[dim]
+            if not lone and k.indices(size) == (0, size, 1):
                 dim += 1
                 continue
             full = (slice(None),) * dim + (k,)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..autograd.function import AccumulateGrad, Function
+from ..autograd.function import AccumulateGrad
 from ..autograd.tensor import Tensor
 from ..autograd.value import Value
 
