@@ -76,3 +76,16 @@ del _name
 from . import nn, optim  # noqa: E402  (they build on the names above)
 
 __version__ = "0.1.0"
+
+
+def load_ipython_extension(ip):
+    """``%load_ext micrograd_nb``: the ``%%autograd`` magic and the error explainer."""
+    from .jupyter import load_ipython_extension as load
+
+    load(ip)
+
+
+def unload_ipython_extension(ip):
+    from .jupyter import unload_ipython_extension as unload
+
+    unload(ip)

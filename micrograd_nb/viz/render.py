@@ -5,6 +5,7 @@ binary); otherwise not at all, and the caller shows the DOT source with a hint.
 ``MICROGRAD_NB_RENDERER`` = ``dot``, ``wasm`` or ``none`` forces one path.
 """
 
+import atexit
 import hashlib
 import os
 import shutil
@@ -90,7 +91,15 @@ def _wasm_backend():
     global _backend
     if _backend is None:
         _backend = _make_cached_backend()
+        atexit.register(_release_backend)
     return _backend
+
+
+def _release_backend():
+    # Free the wasmtime objects while wasmtime's module is still intact: freed during
+    # interpreter shutdown they print "Exception ignored in ... __del__".
+    global _backend
+    _backend = None
 
 
 def _make_cached_backend():

@@ -1,0 +1,106 @@
+"""``%%autograd``: run a cell as usual, and show every backward pass it made.
+
+The cell goes through IPython's own pipeline (its magics are transformed, its last
+expression is the cell's result, an exception propagates with its traceback); around it,
+``micrograd_nb.autograd.record()`` listens to the engine. Each recorded pass is then
+drawn below the cell: still, or as a stepper with ``--step``.
+"""
+
+import ast
+
+from IPython.core.magic import Magics, cell_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.display import Markdown, display
+
+from ..autograd.record import record
+from ..autograd.tensor import Tensor
+from ..autograd.value import Value
+from ..viz import draw
+
+PASSES_VARIABLE = "_autograd_passes"
+
+
+@magics_class
+class AutogradMagics(Magics):
+    @magic_arguments()
+    @argument("--step", action="store_true",
+              help="step through each pass node by node (a widget) instead of a still graph")
+    @argument("--no-values", action="store_true", help="draw the graph without data and grads")
+    @argument("--max-nodes", type=int, default=200, metavar="N",
+              help="collapse graphs bigger than N nodes (default 200)")
+    @argument("--format", choices=("svg", "dot"), default="svg",
+              help="show pictures (svg, the default) or their Graphviz DOT source")
+    @argument("--forward", action="store_true",
+              help="draw the graph of the cell's result (its last expression), without a pass")
+    @argument("--quiet", action="store_true",
+              help=f"show nothing; the recorded passes are kept in {PASSES_VARIABLE}")
+    @cell_magic
+    def autograd(self, line, cell):
+        """Run the cell and draw every backward pass and autograd.grad call it made."""
+        args = parse_argstring(self.autograd, line)
+        if args.max_nodes < 1:
+            from IPython.core.error import UsageError
+
+            raise UsageError("--max-nodes must be at least 1")
+        result = None
+        try:
+            with record() as passes:
+                result = self._run(cell)
+        finally:
+            self.shell.user_ns[PASSES_VARIABLE] = list(passes)
+            if not args.quiet:
+                self._show(args, passes, result)
+        return result
+
+    def _run(self, cell):
+        """Execute the cell in the user namespace; return its last expression's value."""
+        shell = self.shell
+        source = shell.transform_cell(cell)
+        filename = shell.compile.cache(source, shell.execution_count, raw_code=cell)
+        tree = shell.transform_ast(shell.compile.ast_parse(source, filename=filename))
+        last = None
+        if tree.body and isinstance(tree.body[-1], ast.Expr):
+            last = ast.Expression(tree.body.pop().value)
+        exec(shell.compile(tree, filename, "exec"), shell.user_ns)
+        if last is not None:
+            return eval(shell.compile(last, filename, "eval"), shell.user_ns)
+        return None
+
+    def _names(self):
+        """The notebook's names for its tensors and values, to label the nodes."""
+        names = {}
+        for name in sorted(self.shell.user_ns):
+            value = self.shell.user_ns[name]
+            if not name.startswith("_") and isinstance(value, (Tensor, Value)):
+                names.setdefault(id(value), name)
+        return names
+
+    def _show(self, args, passes, result):
+        names = self._names()
+        options = dict(names=names, show_values=not args.no_values, max_nodes=args.max_nodes)
+        if args.forward:
+            targets = _drawable(result)
+            if not targets:
+                display(Markdown("`%%autograd --forward`: end the cell with the Value or "
+                                 "Tensor to draw (its last expression)."))
+                return
+            pictures = [draw(targets, **options)]
+        else:
+            pictures = [draw(p, **options) for p in passes]
+            if not passes:
+                display(Markdown("`%%autograd`: this cell ran no backward pass."))
+        for picture in pictures:
+            if args.format == "dot":
+                display(Markdown(f"```dot\n{picture.dot()}```"))
+            elif args.step and not args.forward:
+                from .stepper import PassStepper
+
+                display(PassStepper(picture))
+            else:
+                display(picture)
+
+
+def _drawable(result):
+    items = result if isinstance(result, (list, tuple)) else [result]
+    return [r for r in items if isinstance(r, (Tensor, Value))
+            and (isinstance(r, Value) or r.requires_grad)]
