@@ -18,6 +18,7 @@ import batched_net
 import chain
 import demo_net
 import peers
+import viz
 
 
 def parse_args(argv=None):
@@ -26,6 +27,8 @@ def parse_args(argv=None):
                         help="timed samples per implementation (default 7; 3 with --quick)")
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: fewer samples, a 10,000-node chain")
+    parser.add_argument("--only", choices=("demo", "batched", "chain", "viz"), action="append",
+                        help="run only these benchmarks (repeatable; default: all)")
     args = parser.parse_args(argv)
     if args.repeat is not None and args.repeat < 1:
         parser.error("--repeat must be at least 1")
@@ -52,12 +55,15 @@ def main(argv=None):
     sys.stdout.flush()
 
     failures = []
-    benchmarks = [
-        lambda: demo_net.run(repeat, target),
-        lambda: batched_net.run(repeat, target),
-        lambda: chain.run(chain_n, chain_repeat),
-    ]
-    for benchmark in benchmarks:
+    benchmarks = {
+        "demo": lambda: demo_net.run(repeat, target),
+        "batched": lambda: batched_net.run(repeat, target),
+        "chain": lambda: chain.run(chain_n, chain_repeat),
+        "viz": lambda: viz.run(repeat, target),
+    }
+    for name, benchmark in benchmarks.items():
+        if args.only and name not in args.only:
+            continue
         text, found = benchmark()
         print()
         print(text)

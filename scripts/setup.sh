@@ -8,6 +8,17 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 extras="${1:-test}"
 python="${PYTHON:-python3}"
 
+# System Graphviz renders faster than the in-process WebAssembly renderer; install it
+# where we may (root with apt), otherwise the pip-installed renderer is used.
+if ! command -v dot >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz) \
+      >/dev/null || echo "note: could not install graphviz; using the in-process renderer" >&2
+  else
+    echo "note: no system graphviz; pictures use the in-process renderer" >&2
+  fi
+fi
+
 if [ ! -x "$root/.venv/bin/python" ]; then
   "$python" -m venv "$root/.venv"
 fi

@@ -91,7 +91,9 @@ class AutogradMagics(Magics):
                 display(Markdown("`%%autograd`: this cell ran no backward pass."))
         for picture in pictures:
             if args.format == "dot":
-                display(Markdown(f"```dot\n{picture.dot()}```"))
+                source = picture.dot()
+                display({"text/plain": source, "text/markdown": f"```dot\n{source}```"},
+                        raw=True)
             elif args.step and not args.forward:
                 from .stepper import PassStepper
 

