@@ -87,13 +87,20 @@ function visitedAt(frames) {
 // visited nodes, and what is highlighted. Arrays are sorted.
 export function frameState(frames, picture, i, firstVisits = visitedAt(frames)) {
   const frame = frames[i];
+  // Each frame holds only what its step changed: the state is frames 0..i in order.
+  const shownGrads = {};
+  const shownEdges = {};
+  for (let j = 0; j <= i; j++) {
+    Object.assign(shownGrads, frames[j].grads);
+    Object.assign(shownEdges, frames[j].edges);
+  }
   const grads = {};
   for (const id of picture.gradNodes) {
-    grads[id] = id in frame.grads ? frame.grads[id] : NO_GRAD;
+    grads[id] = id in shownGrads ? shownGrads[id] : NO_GRAD;
   }
   const edges = {};
   for (const key of picture.labelledEdges) {
-    edges[key] = key in frame.edges ? frame.edges[key] : null;
+    edges[key] = key in shownEdges ? shownEdges[key] : null;
   }
   const visited = picture.visitNodes.filter((id) => id in firstVisits && firstVisits[id] <= i);
   const hotNodes = [frame.active];

@@ -186,8 +186,12 @@ def frame_state(frames, picture, i, first_visits=None):
     grad this frame changed)."""
     first_visits = _visited_at(frames) if first_visits is None else first_visits
     frame = frames[i]
-    grads = {n: frame["grads"].get(n, NO_GRAD) for n in picture["gradNodes"]}
-    edges = {k: frame["edges"].get(k) for k in picture["labelledEdges"]}
+    shown_grads, shown_edges = {}, {}
+    for earlier in frames[: i + 1]:  # each frame holds only what its step changed
+        shown_grads.update(earlier["grads"])
+        shown_edges.update(earlier["edges"])
+    grads = {n: shown_grads.get(n, NO_GRAD) for n in picture["gradNodes"]}
+    edges = {k: shown_edges.get(k) for k in picture["labelledEdges"]}
     visited = [n for n in picture["visitNodes"] if first_visits.get(n, len(frames)) <= i]
     hot_nodes, hot_edges = [frame["active"]], []
     if frame["kind"] == SEED:

@@ -48,12 +48,13 @@ class Edge:
 
 @dataclass
 class Frame:
-    """The state after one step of a pass, for the stepper."""
+    """One step of a pass, for the stepper. It holds what this step changed only (the
+    state at step k is frames 0..k applied in order), so a saved stepper stays small."""
 
     active: str  # node being processed
     kind: str  # "seed", "visit", "accumulate"
-    grads: dict  # node id -> running .grad text
-    edges: dict  # "src->dst" -> gradient text, for edges the gradient has crossed
+    grads: dict  # node id -> its running .grad text, for the node this step accumulated
+    edges: dict  # "src->dst" -> gradient text, for the edges this step sent a gradient on
     caption: str
 
 
@@ -272,7 +273,6 @@ def _pass_title(recorded):
 def _replay(graph, recorded, builder, nodes):
     """Steps of the pass -> visit order, edge gradients and one frame per step."""
     totals = {}  # node id -> what this pass has accumulated there so far
-    crossed = {}  # "src->dst" -> gradient text
     ids = builder.ids
     if graph.seed_target is not None:
         kind = "implicit" if graph.seed_implicit else "explicit"
@@ -285,20 +285,24 @@ def _replay(graph, recorded, builder, nodes):
             continue
         picture = nodes[step.node]
         who = _caption_name(picture)
+        grads, sent = {}, {}
         if step.kind == "visit":
             order += 1
             picture.order = picture.order or order
             for parent, g in zip(step.node._prev, step.grads_out):
                 if parent is not None and parent in ids and g is not None:
-                    crossed[f"{ids[parent]}->{node_id}"] = short(g)
+                    sent[f"{ids[parent]}->{node_id}"] = short(g)
             caption = f"{who} gets {short(step.grad_in)} and passes it to its inputs"
         else:
             total = totals.get(node_id)
             totals[node_id] = _plain(step.grad_in) if total is None else total + _plain(
                 step.grad_in)
+            grads[node_id] = short(totals[node_id])
             caption = f"{who} accumulates {short(step.grad_in)}"
-        running = {k: short(v) for k, v in totals.items()}
-        graph.frames.append(Frame(node_id, step.kind, running, dict(crossed), caption))
+        graph.frames.append(Frame(node_id, step.kind, grads, sent, caption))
+    crossed = {}
+    for frame in graph.frames:
+        crossed.update(frame.edges)
     for edge in graph.edges:
         edge.grad = crossed.get(f"{edge.src}->{edge.dst}")
 
