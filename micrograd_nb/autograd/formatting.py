@@ -1,46 +1,140 @@
-"""``repr`` of a tensor, formatted as PyTorch prints it: ``tensor([0.2000, 4.0000])``."""
+"""``repr`` of a tensor, formatted as PyTorch prints it: ``tensor([0.2000, 4.0000])``.
+
+PyTorch's torch/_tensor_str.py with its default print options: 4 digits, lines of 80
+characters, and beyond 1000 elements only the 3 first and last items of each dimension
+around a ``...``.
+"""
+
+import math
 
 import numpy as np
 
 from . import dtypes
 
+PRECISION = 4
+THRESHOLD = 1000
+EDGEITEMS = 3
+LINEWIDTH = 80
 _PREFIX = "tensor("
 
 
-def _float_formatter(values):
-    finite = values[np.isfinite(values)]
-    if finite.size and np.all(finite == np.round(finite)) and np.abs(finite).max() < 1e8:
-        fmt = lambda v: f"{v:.0f}." if np.isfinite(v) else str(v)  # integral: "2."
-    else:
-        nonzero = np.abs(finite[finite != 0])
-        scientific = nonzero.size and (nonzero.max() >= 1e8 or nonzero.min() < 1e-4
-                                       or nonzero.max() / nonzero.min() > 1000)
-        fmt = (lambda v: f"{v:.4e}") if scientific else (lambda v: f"{v:.4f}")
-    width = max((len(fmt(v)) for v in values.flat), default=0)
-    return lambda v: fmt(v).rjust(width)
+class _Formatter:
+    """One notation and one width for every element. Floats are integral (``2.``),
+    fixed (``0.2000``) or scientific (``1.0000e-05``), chosen from the nonzero finite
+    elements only, as is the width."""
+
+    def __init__(self, array):
+        self.floating = array.dtype.kind == "f"
+        self.int_mode, self.sci_mode, self.width = True, False, 1
+        values = array.reshape(-1)
+        if not self.floating:
+            self.width = max([1] + [len(f"{v}") for v in values.tolist()])
+            return
+        values = values[np.isfinite(values) & (values != 0)]
+        if values.size == 0:
+            return
+        magnitude = np.abs(values.astype(np.float64))
+        self.int_mode = bool(np.all(values == np.ceil(values)))
+        self.sci_mode = bool(magnitude.max() / magnitude.min() > 1000.0
+                             or magnitude.max() > 1.0e8 or magnitude.min() < 1.0e-4)
+        if self.sci_mode:
+            widths = [len(f"{v:.{PRECISION}e}") for v in values.tolist()]
+        elif self.int_mode:
+            widths = [len(f"{v:.0f}") + 1 for v in values.tolist()]
+        else:
+            widths = [len(f"{v:.{PRECISION}f}") for v in values.tolist()]
+        self.width = max([1] + widths)
+
+    def format(self, value):
+        if not self.floating:
+            text = f"{value}"
+        elif self.sci_mode:
+            text = f"{value:{self.width}.{PRECISION}e}"
+        elif self.int_mode:
+            text = f"{value:.0f}" + ("" if math.isinf(value) or math.isnan(value) else ".")
+        else:
+            text = f"{value:.{PRECISION}f}"
+        return text.rjust(self.width)
 
 
-def format_array(array):
-    if array.dtype.kind == "f":
-        formatter = {"float_kind": _float_formatter(array.astype(np.float64))}
-    elif array.dtype.kind == "b":
-        width = 5 if (~array).any() else 4
-        formatter = {"bool": lambda v: str(bool(v)).rjust(width)}
+def _summarized(array):
+    """The elements a summarised print shows: the formatter is chosen from them."""
+    if array.ndim == 0:
+        return array
+    if array.shape[0] > 2 * EDGEITEMS:
+        rows = list(array[:EDGEITEMS]) + list(array[-EDGEITEMS:])
+    elif array.ndim == 1:
+        return array
     else:
-        formatter = None
+        rows = list(array)
+    if array.ndim == 1:
+        return np.asarray(rows, dtype=array.dtype)
+    return np.stack([_summarized(row) for row in rows])
+
+
+def _vector(array, indent, summarize, formatter):
+    per_line = max(1, math.floor((LINEWIDTH - indent) / (formatter.width + 2)))
+    if summarize and array.shape[0] > 2 * EDGEITEMS:
+        items = ([formatter.format(v) for v in array[:EDGEITEMS].tolist()] + [" ..."]
+                 + [formatter.format(v) for v in array[-EDGEITEMS:].tolist()])
+    else:
+        items = [formatter.format(v) for v in array.tolist()]
+    lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
+    return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
+
+
+def _nested(array, indent, summarize, formatter):
+    if array.ndim == 0:
+        return formatter.format(array.item())
+    if array.ndim == 1:
+        return _vector(array, indent, summarize, formatter)
+    n = array.shape[0]
+    if summarize and n > 2 * EDGEITEMS:
+        rows = [_nested(array[i], indent + 1, summarize, formatter) for i in range(EDGEITEMS)]
+        rows += ["..."] + [_nested(array[i], indent + 1, summarize, formatter)
+                           for i in range(n - EDGEITEMS, n)]
+    else:
+        rows = [_nested(row, indent + 1, summarize, formatter) for row in array]
+    return "[" + ("," + "\n" * (array.ndim - 1) + " " * (indent + 1)).join(rows) + "]"
+
+
+def format_array(array, indent=7):  # len("tensor(")
+    """The elements of ``array`` as PyTorch prints them, from ``[`` to ``]``."""
     if array.size == 0:
-        return "[]" if array.ndim == 1 else f"size={tuple(array.shape)}"
-    return np.array2string(array, separator=", ", prefix=_PREFIX, formatter=formatter,
-                           threshold=1000, edgeitems=3, max_line_width=80)
+        return "[]"
+    summarize = array.size > THRESHOLD
+    formatter = _Formatter(_summarized(array) if summarize else array)
+    return _nested(array, indent, summarize, formatter)
+
+
+def _add_suffixes(text, suffixes, indent):
+    """``, dtype=...``, ``, grad_fn=<...>``: on the last line, or on a new one where
+    the line would pass 80 characters."""
+    parts = [text]
+    last_line_len = len(text) - text.rfind("\n") + 1
+    for suffix in suffixes:
+        if last_line_len + len(suffix) + 2 > LINEWIDTH:
+            parts.append(",\n" + " " * indent + suffix)
+            last_line_len = indent + len(suffix)
+        else:
+            parts.append(", " + suffix)
+            last_line_len += len(suffix) + 2
+    return "".join(parts) + ")"
 
 
 def format_tensor(t):
-    parts = [format_array(t._data)]
+    array = t._data
     dt = t.dtype
-    if dt not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool_):
-        parts.append(f"dtype={dt!r}")
+    suffixes = []
+    if array.size == 0:
+        if array.ndim != 1:
+            suffixes.append(f"size={tuple(array.shape)}")
+        if dt is not dtypes.get_default_dtype():
+            suffixes.append(f"dtype={dt!r}")
+    elif dt not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool_):
+        suffixes.append(f"dtype={dt!r}")
     if t.grad_fn is not None:
-        parts.append(f"grad_fn=<{t.grad_fn.name()}>")
+        suffixes.append(f"grad_fn=<{t.grad_fn.name().rsplit('::', 1)[-1]}>")
     elif t.requires_grad:
-        parts.append("requires_grad=True")
-    return _PREFIX + ", ".join(parts) + ")"
+        suffixes.append("requires_grad=True")
+    return _add_suffixes(_PREFIX + format_array(array), suffixes, len(_PREFIX))

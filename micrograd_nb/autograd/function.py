@@ -43,7 +43,9 @@ class SavedTensor:
 
 
 def _op_name(grad_fn):
-    return re.sub(r"Backward\d*$", "", grad_fn.name())
+    """How PyTorch names a node in that message: AddBackward0 is "Add", ClampBackward1
+    "Clamp1"; torch::autograd::CopySlices stays as it is."""
+    return re.sub(r"Backward(\d+)$", lambda m: "" if m[1] == "0" else m[1], grad_fn.name())
 
 
 def _modified_message(saved, node):

@@ -283,6 +283,8 @@ def _reduce_mask(x, ans):
 def _argextreme_mask(x, indices, dim):
     """One-hot along ``dim`` at ``indices`` (``max(dim)`` gives its gradient to the first
     of tied elements, as PyTorch does)."""
+    if x.ndim == 0:
+        return np.ones((), dtype=bool)
     positions = np.arange(x.shape[dim]).reshape([-1 if i == dim else 1 for i in range(x.ndim)])
     return positions == np.expand_dims(indices, dim)
 
@@ -298,22 +300,31 @@ def _within(x, low, high):
 
 
 def _take_at(x, indices, dim, keepdim):
+    if x.ndim == 0:  # a 0-d tensor is its own max and min along dim 0
+        return x.copy()
     values = np.take_along_axis(x, np.expand_dims(indices, dim), dim)
     return values if keepdim else values.squeeze(dim)
 
 
+def _contiguous(a):
+    """Where PyTorch's kernel writes a fresh contiguous result whatever the input's
+    layout (reductions over a dim, softmax, cat, scalar ** x). The layout shows in the
+    node reshape() records and in whether view() can be used."""
+    return a if a.flags.c_contiguous else a.copy()
+
+
 def _softmax(x, dim):
     shifted = np.exp(x - x.max(axis=dim, keepdims=True))
-    return shifted / shifted.sum(axis=dim, keepdims=True)
+    return _contiguous(shifted / shifted.sum(axis=dim, keepdims=True))
 
 
 def _log_softmax(x, dim):
     shifted = x - x.max(axis=dim, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+    return _contiguous(shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True)))
 
 
 def _pow(a, b):
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         return np.power(a, b)
 
 
@@ -364,7 +375,7 @@ POW_TENSOR = defop(
                                     g * ans * F.log(x)),
     saves=((0, 1), (0, ANS)))
 # scalar ** x (PowBackward2); the scalar base travels in ctx.
-RPOW = defop("PowBackward2", lambda x, base: _pow(base, x),
+RPOW = defop("PowBackward2", lambda x, base: _contiguous(_pow(base, x)),
              lambda F, g, ans, x, base: g * ans * float(np.log(base)),
              saves=((ANS,),))
 EXP = defop("ExpBackward0", _safe(np.exp), lambda F, g, ans, x: g * ans, saves=((ANS,),))
@@ -411,7 +422,8 @@ BMM = defop("BmmBackward0", np.matmul,
 SUM = defop("SumBackward0", lambda x, shape: x.sum(),
             lambda F, g, ans, x, shape: F.expand(_unsqueeze_reduced(g, shape, None, False),
                                                  shape))
-SUM_DIM = defop("SumBackward1", lambda x, dim, keepdim, shape: x.sum(axis=dim, keepdims=keepdim),
+SUM_DIM = defop("SumBackward1",
+                lambda x, dim, keepdim, shape: _contiguous(x.sum(axis=dim, keepdims=keepdim)),
                 lambda F, g, ans, x, dim, keepdim, shape: F.expand(
                     _unsqueeze_reduced(g, shape, dim, keepdim), shape))
 # A sum over the count, not ndarray.mean: the mean of nothing is nan, silently, as in PyTorch.
@@ -419,8 +431,8 @@ MEAN = defop("MeanBackward0", _safe(lambda x, shape: np.divide(x.sum(), x.size))
              lambda F, g, ans, x, shape: F.expand(
                  _unsqueeze_reduced(g, shape, None, False), shape) / max(x_numel(shape), 1))
 MEAN_DIM = defop("MeanBackward1",
-                 _safe(lambda x, dim, keepdim, shape: np.divide(
-                     x.sum(axis=dim, keepdims=keepdim), x_numel(tuple(shape[d] for d in dim)))),
+                 _safe(lambda x, dim, keepdim, shape: _contiguous(np.divide(
+                     x.sum(axis=dim, keepdims=keepdim), x_numel(tuple(shape[d] for d in dim))))),
                  lambda F, g, ans, x, dim, keepdim, shape: F.expand(
                      _unsqueeze_reduced(g, shape, dim, keepdim), shape)
                  / x_numel(tuple(shape[d] for d in dim)))
@@ -450,7 +462,9 @@ LOG_SOFTMAX = defop("LogSoftmaxBackward0", lambda x, dim: _log_softmax(x, dim),
 # Shape ops: the gradient is the inverse reshaping.
 VIEW = defop("ViewBackward0", lambda x, shape, in_shape: x.reshape(shape),
              lambda F, g, ans, x, shape, in_shape: F.reshape(g, in_shape))
-# reshape() of what cannot be viewed: a clone, then this (PyTorch's _unsafe_view).
+# reshape() of a tensor that is not contiguous: a view when the strides allow it
+# (PyTorch's _reshape_alias), else a clone, then this (PyTorch's _unsafe_view).
+RESHAPE_ALIAS = Op("ReshapeAliasBackward0", VIEW.forward, *VIEW.rules)
 UNSAFE_VIEW = Op("UnsafeViewBackward0", VIEW.forward, *VIEW.rules)
 SQUEEZE = defop("SqueezeBackward0", lambda x, in_shape: x.squeeze(),
                 lambda F, g, ans, x, in_shape: F.reshape(g, in_shape))
@@ -464,11 +478,14 @@ UNSQUEEZE = defop("UnsqueezeBackward0", lambda x, dim: np.expand_dims(x, dim),
                   lambda F, g, ans, x, dim: F.reshape(g, g.shape[:dim] + g.shape[dim + 1:]))
 TRANSPOSE = defop("TransposeBackward0", lambda x, dim0, dim1: np.swapaxes(x, dim0, dim1),
                   lambda F, g, ans, x, dim0, dim1: F.transpose(g, dim0, dim1))
+# t(): the transpose of a matrix, the tensor itself (as a view) below 2 dimensions.
+T = defop("TBackward0", lambda x: x.T,
+          lambda F, g, ans, x: F.permute(g, tuple(range(g.ndim))[::-1]))
 PERMUTE = defop("PermuteBackward0", lambda x, dims: x.transpose(dims),
                 lambda F, g, ans, x, dims: F.permute(g, tuple(np.argsort(dims))))
 EXPAND = defop("ExpandBackward0", lambda x, shape: np.broadcast_to(x, shape),
                lambda F, g, ans, x, shape: g)  # sum_to in Function._apply undoes it
-CLONE = defop("CloneBackward0", lambda x: x.copy(), lambda F, g, ans, x: g)
+CLONE = defop("CloneBackward0", lambda x: x.copy(order="K"), lambda F, g, ans, x: g)
 TO_COPY = defop("ToCopyBackward0", lambda x, dtype: x.astype(dtype), lambda F, g, ans, x, dtype: g)
 ALIAS = defop("AliasBackward0", lambda x: x.view(), lambda F, g, ans, x: g)
 
@@ -489,13 +506,18 @@ INDEX = defop("IndexBackward0", _take, _index_rule, saves_ctx=True)
 SCATTER = defop("IndexPutBackward0", lambda g, shape, key: _scatter_array(g, shape, key),
                 lambda F, g, ans, x, shape, key: g[key])
 # x[key] = value, in place (CopySlices): the old x gets the gradient outside key, the
-# value the gradient inside it.
-COPY_SLICES = defop("CopySlices",
+# value the gradient inside it. PyTorch names the node by how it writes: through a view
+# of x (CopySlices), at advanced indices (IndexPutBackward0), or into all of x, a tensor
+# (copy_: CopyBackwards) or a number (fill_: FillBackward3).
+COPY_SLICES = defop("torch::autograd::CopySlices",
                     lambda x, value, key: _copy_into(x, key, value),
                     lambda F, g, ans, x, value, key: g * _outside(F.array_of(g).shape, key),
                     lambda F, g, ans, x, value, key: g[key])
+INDEX_PUT = Op("IndexPutBackward0", COPY_SLICES.forward, *COPY_SLICES.rules)
+COPY = Op("torch::autograd::CopyBackwards", COPY_SLICES.forward, *COPY_SLICES.rules)
+FILL_ALL = Op("FillBackward3", COPY_SLICES.forward, *COPY_SLICES.rules)
 ZERO = defop("ZeroBackward0", np.zeros_like, lambda F, g, ans, x: g * 0)
-FILL = defop("FillBackward0", lambda x, value: np.full_like(x, value),
+FILL = defop("FillBackward2", lambda x, value: np.full_like(x, value),
              lambda F, g, ans, x, value: g * 0)
 
 
@@ -520,9 +542,10 @@ def _stack_rule(i, F, g, dim):
     return g[(slice(None),) * dim + (i,)]
 
 
-CAT = Op("CatBackward0", lambda *xs, dim, bounds: np.concatenate(xs, axis=dim),
+CAT = Op("CatBackward0", lambda *xs, dim, bounds: _contiguous(np.concatenate(xs, axis=dim)),
          variadic=_cat_rule)
-STACK = Op("StackBackward0", lambda *xs, dim: np.stack(xs, axis=dim), variadic=_stack_rule)
+STACK = Op("StackBackward0", lambda *xs, dim: _contiguous(np.stack(xs, axis=dim)),
+           variadic=_stack_rule)
 
 
 def x_numel(shape):

@@ -71,6 +71,10 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value):
+        if value and self.grad_fn is None and not self.dtype.is_floating_point:
+            # PyTorch's setter has a text of its own
+            raise RuntimeError("only Tensors of floating point and complex dtype can require "
+                               "gradients")
         self.requires_grad_(value)
 
     def requires_grad_(self, requires_grad=True):
@@ -360,6 +364,11 @@ class Tensor:
     matmul = __matmul__
 
     def mm(self, other):
+        for name, t in (("self", self), ("mat2", other)):
+            if t.ndim != 2:
+                raise RuntimeError(f"{name} must be a matrix")
+        if self.shape[1] != other.shape[0]:
+            raise RuntimeError(_matmul_shape_error(self, other))
         return ops.apply(ops.MM, (self, other))
 
     def _floating(self):
@@ -401,9 +410,11 @@ class Tensor:
         return Tensor._make(~self._data)
 
     def argmax(self, dim=None, keepdim=False):
+        dim = None if dim is None else _dim(dim, self.ndim)
         return Tensor._make(np.asarray(_arg(np.argmax, self._data, dim, keepdim)))
 
     def argmin(self, dim=None, keepdim=False):
+        dim = None if dim is None else _dim(dim, self.ndim)
         return Tensor._make(np.asarray(_arg(np.argmin, self._data, dim, keepdim)))
 
     # --- elementwise functions ---------------------------------------------------------
@@ -457,7 +468,7 @@ class Tensor:
         if not self.dtype.is_floating_point:
             raise RuntimeError(
                 "mean(): could not infer output dtype. Input dtype must be either a floating "
-                f"point or complex dtype. Got: {self.dtype.name.capitalize()}")
+                f"point or complex dtype. Got: {self.dtype.tensor_type[:-len('Tensor')]}")
         if dim is None:
             return ops.apply(ops.MEAN, (self,), shape=self._data.shape)
         return ops.apply(ops.MEAN_DIM, (self,), dim=_dims(dim, self.ndim), keepdim=keepdim,
@@ -479,9 +490,9 @@ class Tensor:
         if isinstance(dim, Tensor):  # max(other): elementwise, not supported as such
             raise TypeError("use micrograd_nb.where(a > b, a, b) for an elementwise maximum")
         dim = _dim(dim, self.ndim)
-        indices = arg(self._data, axis=dim)
+        indices = arg(self._data, axis=dim) if self.ndim else np.zeros((), dtype=np.int64)
         values = ops.apply(op_dim, (self,), dim=dim, keepdim=keepdim, indices=indices)
-        if keepdim:
+        if keepdim and self.ndim:
             indices = np.expand_dims(indices, dim)
         return result(values, Tensor._make(np.asarray(indices, dtype=np.int64)))
 
@@ -492,7 +503,8 @@ class Tensor:
         if not _viewable(self._data, out_shape):  # PyTorch copies, then views the copy
             return ops.apply(ops.UNSAFE_VIEW, (self.clone(),), shape=out_shape,
                              in_shape=self._data.shape)
-        return ops.apply_view(ops.VIEW, self, shape=out_shape, in_shape=self._data.shape)
+        op = ops.VIEW if self._data.flags.c_contiguous else ops.RESHAPE_ALIAS
+        return ops.apply_view(op, self, shape=out_shape, in_shape=self._data.shape)
 
     def view(self, *shape):
         out_shape = _infer_shape(_shape_arg(shape), self._data.size)
@@ -509,7 +521,9 @@ class Tensor:
     reshape_as = view_as
 
     def flatten(self, start_dim=0, end_dim=-1):
-        if self.ndim <= 1:
+        if self.ndim == 0:
+            return self.reshape(1)
+        if self.ndim == 1:
             return self  # PyTorch returns the tensor itself: no node
         start, end = _dim(start_dim, self.ndim), _dim(end_dim, self.ndim)
         if start == end:
@@ -526,7 +540,7 @@ class Tensor:
         if self.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
                                f"{self.ndim}D")
-        return self.transpose(0, 1) if self.ndim == 2 else self
+        return ops.apply_view(ops.T, self)
 
     @property
     def T(self):
@@ -537,7 +551,15 @@ class Tensor:
         return self.transpose(-2, -1)
 
     def permute(self, *dims):
-        dims = tuple(_dim(d, self.ndim) for d in _shape_arg(dims))
+        dims = _shape_arg(dims)
+        if len(dims) != self.ndim:
+            raise RuntimeError(
+                "permute(sparse_coo): number of dimensions in the tensor input does not match "
+                "the length of the desired ordering of dimensions i.e. input.dim() = "
+                f"{self.ndim} is not equal to len(dims) = {len(dims)}")
+        dims = tuple(_dim(d, self.ndim) for d in dims)
+        if len(set(dims)) != len(dims):
+            raise RuntimeError("permute(): duplicate dims are not allowed.")
         return ops.apply_view(ops.PERMUTE, self, dims=dims)
 
     def unsqueeze(self, dim):
@@ -552,20 +574,40 @@ class Tensor:
     def expand(self, *shape):
         shape = _shape_arg(shape)
         lead = len(shape) - self.ndim
+        if lead < 0:
+            raise RuntimeError(
+                f"expand(micrograd_nb.{self.dtype.tensor_type}{{{list(self.shape)}}}, "
+                f"size={list(shape)}): the number of sizes provided ({len(shape)}) must be "
+                f"greater or equal to the number of dimensions in the tensor ({self.ndim})")
         full = tuple(self._data.shape[i - lead] if n == -1 else n for i, n in enumerate(shape))
+        for i in range(self.ndim - 1, -1, -1):
+            if self._data.shape[i] not in (1, full[i + lead]):
+                raise RuntimeError(
+                    f"The expanded size of the tensor ({full[i + lead]}) must match the "
+                    f"existing size ({self._data.shape[i]}) at non-singleton dimension "
+                    f"{i + lead}.  Target sizes: {list(shape)}.  Tensor sizes: "
+                    f"{list(self.shape)}")
         return ops.apply_view(ops.EXPAND, self, shape=full)
 
     def __getitem__(self, key):
         return _index(self, key)
 
     def __setitem__(self, key, value):
-        _check_inplace(self, view=True)
+        through_view = _writes_through_a_view(key, self._data.shape)
+        _check_inplace(self, view=through_view)
         np_key = _numpy_key(key, self._data.shape)
-        old = self._before_inplace()
         value = value if isinstance(value, Tensor) else Tensor._make(
             np.asarray(value, dtype=self._data.dtype))
-        result = ops.apply(ops.COPY_SLICES, (old, value), key=np_key)
-        self._commit_inplace(result)
+        if through_view:
+            op = ops.COPY_SLICES
+        elif not ops._is_basic(np_key):
+            op = ops.INDEX_PUT
+        elif value.ndim == 0 and self.ndim:  # PyTorch fills with a 0-d value, else copies
+            op = ops.FILL_ALL
+        else:
+            op = ops.COPY
+        old = self._before_inplace()
+        self._commit_inplace(ops.apply(op, (old, value), key=np_key))
 
     # --- in-place ----------------------------------------------------------------------
 
@@ -643,9 +685,11 @@ def _dim(dim, ndim):
 
 def _dims(dim, ndim):
     dims = dim if isinstance(dim, (tuple, list)) else (dim,)
-    if ndim == 0:
-        return ()
-    return tuple(sorted(_dim(d, ndim) for d in dims))
+    dims = [_dim(d, ndim) for d in dims]
+    for d in dims:
+        if dims.count(d) > 1:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+    return tuple(sorted(dims)) if ndim else ()
 
 
 def _shape_arg(shape):
@@ -682,6 +726,33 @@ def _arg(fn, data, dim, keepdim):
         return fn(data)
     out = fn(data, axis=dim)
     return np.expand_dims(out, dim) if keepdim else out
+
+
+def _writes_through_a_view(key, shape):
+    """Does ``x[key] = value`` write through a view of x, as PyTorch does it? Yes where
+    the key selects, adds a dimension or slices part of one; an Ellipsis, whole slices
+    and advanced indexes (lists, masks) write into x itself."""
+    items = [_numpy_index_part(k) for k in (key if isinstance(key, tuple) else (key,))]
+
+    def width(k):  # the dimensions of x an item consumes
+        if k is None or k is Ellipsis or isinstance(k, (bool, np.bool_)):
+            return 0
+        return k.ndim if isinstance(k, np.ndarray) and k.dtype == np.bool_ else 1
+
+    dim = 0
+    for k in items:
+        if k is Ellipsis:
+            dim += len(shape) - sum(width(i) for i in items)
+            continue
+        if k is None or (isinstance(k, (int, np.integer)) and not isinstance(k, bool)):
+            return True
+        if isinstance(k, np.ndarray) and k.dtype == np.bool_ and k.ndim == 0:
+            return True  # a 0-d mask adds a dimension, as None does
+        if isinstance(k, slice) and (dim >= len(shape)
+                                     or k.indices(shape[dim]) != (0, shape[dim], 1)):
+            return True
+        dim += width(k)
+    return False
 
 
 def _check_inplace(t, view=False):
@@ -794,12 +865,26 @@ def _matmul_shape_error(a, b):
 def cat(tensors, dim=0):
     tensors = [_as_tensor(t) for t in tensors]
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     dt = tensors[0].dtype
     for t in tensors[1:]:
         dt = dtypes.promote(dt, 2, t.dtype, 2)
     tensors = [t._cast(dt) for t in tensors]
+    for i, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be "
+                               "concatenated")
     dim = _dim(dim, tensors[0].ndim)
+    first = tensors[0]
+    for i, t in enumerate(tensors[1:], 1):
+        if t.ndim != first.ndim:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got "
+                               f"{first.ndim} and {t.ndim}")
+        for d, (m, n) in enumerate(zip(first.shape, t.shape)):
+            if d != dim and m != n:
+                raise RuntimeError(
+                    f"Sizes of tensors must match except in dimension {dim}. Expected size "
+                    f"{m} but got size {n} for tensor number {i} in the list.")
     bounds, start = [], 0
     for t in tensors:
         bounds.append((start, start + t._data.shape[dim]))
@@ -868,10 +953,11 @@ def _numpy_key(key, shape):
 
 
 def _expand_bool(items):
-    """Boolean masks as integer index arrays, so np.add.at can scatter through them."""
+    """Boolean masks as integer index arrays, so np.add.at can scatter through them
+    (a 0-d mask stays: it adds a dimension, of size 1 or 0)."""
     out = []
     for k in items:
-        if isinstance(k, np.ndarray) and k.dtype == np.bool_:
+        if isinstance(k, np.ndarray) and k.dtype == np.bool_ and k.ndim:
             out.extend(np.nonzero(k))
         else:
             out.append(k)
@@ -884,17 +970,19 @@ def _index(x, key):
         np_key = _numpy_key(key, x._data.shape)
         return ops.apply(ops.INDEX, (x,), key=np_key, in_shape=x._data.shape)
     n_real = sum(1 for k in items if k is not None and k is not Ellipsis)
+    positions = list(range(len(items)))  # where each item was in the key: for errors
     if Ellipsis in items:
         at = items.index(Ellipsis)
         fill = (slice(None),) * (x.ndim - n_real)
         items = items[:at] + fill + items[at + 1:]
+        positions = positions[:at] + [at] * len(fill) + positions[at + 1:]
     if n_real > x.ndim:
         raise IndexError(f"too many indices for tensor of dimension {x.ndim}")
     # x[a:b] is a slice even when it takes all of x; within a tuple, PyTorch skips the
     # slices that take a whole dimension (x[...] and x[:, :] are aliases).
     lone = isinstance(key, slice)
     out, dim = x, 0
-    for k in items:
+    for k, position in zip(items, positions):
         if k is None:
             out = out.unsqueeze(dim)
             dim += 1
@@ -910,8 +998,8 @@ def _index(x, key):
             k = _numpy_index_part(k)
             size = out._data.shape[dim]
             if not -size <= k < size:
-                raise IndexError(f"index {k} is out of bounds for dimension {dim} with size "
-                                 f"{size}")
+                raise IndexError(f"index {k} is out of bounds for dimension {position} with "
+                                 f"size {size}")
             full = (slice(None),) * dim + (k,)
             out = ops.apply_view(ops.SELECT, out, key=full, in_shape=out._data.shape)
     if out is x:  # x[:, :] and the like: PyTorch gives an alias
