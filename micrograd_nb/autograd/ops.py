@@ -89,6 +89,9 @@ def apply_view(op, x, **ctx):
     if np.may_share_memory(out._data, x._data):
         out._version = x._version
         out._view_of_leaf = x._view_of_leaf or (x.is_leaf and x.requires_grad)
+        out._base = x if x._base is None else x._base
+        out._view_chain = x._view_chain + ((op, ctx),)
+        out._base_fn = out._base._grad_fn
     return out
 
 
@@ -121,6 +124,10 @@ def _scatter_array(g, shape, key):
 
 class NUMPY_NS:
     """Rules on raw arrays: the fast path of every backward pass."""
+
+    @staticmethod
+    def view_of(x, chain):
+        return _array_view(x, chain)
 
     exp = staticmethod(np.exp)
     log = staticmethod(np.log)
@@ -171,6 +178,12 @@ class NUMPY_NS:
 
 class TENSOR_NS:
     """The same functions on Tensors, recorded: for create_graph=True."""
+
+    @staticmethod
+    def view_of(x, chain):
+        for op, ctx in chain:
+            x = apply(op, (x,), **ctx)
+        return x
 
     @staticmethod
     def exp(x):
@@ -516,6 +529,13 @@ COPY_SLICES = defop("torch::autograd::CopySlices",
 INDEX_PUT = Op("IndexPutBackward0", COPY_SLICES.forward, *COPY_SLICES.rules)
 COPY = Op("torch::autograd::CopyBackwards", COPY_SLICES.forward, *COPY_SLICES.rules)
 FILL_ALL = Op("FillBackward3", COPY_SLICES.forward, *COPY_SLICES.rules)
+# An in-place op through a view, seen from the base: the old base outside the view, the
+# op's result inside it. ``chain`` is the view ops that lead from the base to the view.
+COPY_VIEW = defop("torch::autograd::CopySlices",
+                  lambda base, value, chain: _write_view(base, value, chain),
+                  lambda F, g, ans, base, value, chain: g * _outside_view(
+                      F.array_of(g).shape, chain),
+                  lambda F, g, ans, base, value, chain: F.view_of(g, chain))
 ZERO = defop("ZeroBackward0", np.zeros_like, lambda F, g, ans, x: g * 0)
 FILL = defop("FillBackward2", lambda x, value: np.full_like(x, value),
              lambda F, g, ans, x, value: g * 0)
@@ -530,6 +550,24 @@ def _copy_into(x, key, value):
 def _outside(shape, key):
     mask = np.ones(shape, dtype=bool)
     mask[key] = False
+    return mask
+
+
+def _array_view(array, chain):
+    for op, ctx in chain:
+        array = op.forward(array, **ctx)
+    return array
+
+
+def _write_view(base, value, chain):
+    out = base.copy()
+    _array_view(out, chain)[...] = value
+    return out
+
+
+def _outside_view(shape, chain):
+    mask = np.ones(shape, dtype=bool)
+    _array_view(mask, chain)[...] = False
     return mask
 
 

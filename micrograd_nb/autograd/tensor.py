@@ -37,8 +37,9 @@ _min_result = namedtuple("min", ["values", "indices"])
 
 
 class Tensor:
-    __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_version", "_accumulator",
-                 "_hooks", "_view_of_leaf", "_retains_grad", "__weakref__")
+    __slots__ = ("_data", "_requires_grad", "_grad", "_grad_fn", "_version", "_accumulator",
+                 "_hooks", "_view_of_leaf", "_retains_grad", "_base", "_view_chain",
+                 "_base_fn", "__weakref__")
 
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor
 
@@ -50,12 +51,17 @@ class Tensor:
         self._data = data
         self._requires_grad = requires_grad
         self._grad = None
-        self.grad_fn = grad_fn
+        self._grad_fn = grad_fn
         self._version = _Version() if version is None else version
         self._accumulator = None
         self._hooks = None
         self._view_of_leaf = False
         self._retains_grad = False
+        # A view (x[0], x.T, x.view(...)) remembers its base and the view ops that lead
+        # there, so that an in-place change through either one updates both histories.
+        self._base = None
+        self._view_chain = ()
+        self._base_fn = None  # the base's grad_fn this view's history was built on
 
     @classmethod
     def _make(cls, data, requires_grad=False, grad_fn=None, version=None):
@@ -86,6 +92,29 @@ class Tensor:
             raise RuntimeError(errors.SET_INT_REQUIRING_GRAD)
         self._requires_grad = bool(requires_grad)
         return self
+
+    @property
+    def grad_fn(self):
+        base = self._base
+        if base is not None and base._grad_fn is not self._base_fn:
+            self._refresh_view_history()
+        return self._grad_fn
+
+    @grad_fn.setter
+    def grad_fn(self, node):
+        self._grad_fn = node
+
+    def _refresh_view_history(self):
+        """The base was changed in place since this view was made: as in PyTorch, the
+        view's history becomes the view ops applied to the base's new history."""
+        base = self._base
+        with graph.enable_grad():
+            view = base
+            for op, ctx in self._view_chain:
+                view = ops.apply(op, (view,), **ctx)
+        self._grad_fn = view._grad_fn
+        self._requires_grad = self._requires_grad or view._requires_grad
+        self._base_fn = base._grad_fn
 
     @property
     def is_leaf(self):
@@ -138,8 +167,9 @@ class Tensor:
     def _grad_node(self):
         """The node a gradient for this tensor flows into: its grad_fn, or for a leaf
         that requires grad its AccumulateGrad (made once, held weakly)."""
-        if self.grad_fn is not None:
-            return self.grad_fn
+        grad_fn = self._grad_fn if self._base is None else self.grad_fn
+        if grad_fn is not None:
+            return grad_fn
         node = self._accumulator() if self._accumulator is not None else None
         if node is None:
             node = function.AccumulateGrad(self)
@@ -617,6 +647,9 @@ class Tensor:
         return Tensor._make(self._data.copy(), self._requires_grad, self.grad_fn)
 
     def _commit_inplace(self, result):
+        if self._base is not None and (result._grad_fn is not None
+                                       or self._base._requires_grad):
+            return self._write_through_view(result)
         np.copyto(self._data, result._data, casting="unsafe")
         self._version.value += 1
         if result.grad_fn is not None:
@@ -624,6 +657,21 @@ class Tensor:
                 result.grad_fn._set_retains(function.RetainGrad(weakref.ref(self)))
             self.grad_fn = result.grad_fn
             self._requires_grad = True
+        return self
+
+    def _write_through_view(self, result):
+        """An in-place op on a view: the base's history gets a CopySlices node (the old
+        base outside the view, the op's result inside it), and the view's history
+        becomes a view of that."""
+        base = self._base
+        old_base = base._before_inplace()
+        np.copyto(self._data, result._data, casting="unsafe")
+        self._version.value += 1
+        rebased = ops.apply(ops.COPY_VIEW, (old_base, result), chain=self._view_chain)
+        if rebased._grad_fn is not None:
+            base._grad_fn = rebased._grad_fn
+            base._requires_grad = True
+        self._refresh_view_history()
         return self
 
     def _inplace(self, op, other=None, **ctx):

@@ -407,13 +407,10 @@ IN_PLACE = [
     "x.copy_(v[0])", "x[0] = 5", "x[0] = v[1]", "x[:, 1:] = v[:, :2]", "x[...] = 2",
     "x[:] = 0.5", "x[...] = v", "x[[0, 1], [2, 0]] = 0", "x[x > 0] = 0", "x[:, [0, 0]] = v[:, :2]",
     "x.add_(v).mul_(v)", "x[0:2] = v * v", "x[...] = v.sum()", "x[:, :] = v[0]",
-    # An in-place op on a view of a non-leaf changes the base too: PyTorch rebases the
-    # base's history on a CopySlices node, so the base's gradient sees the change. Here
-    # views share the data and the version counter, not the history.
-    *[pytest.param(code, marks=pytest.mark.xfail(
-        strict=True, reason="in-place op on a view of a non-leaf does not rebase the base's "
-        "history (no CopySlices): the base keeps its grad_fn and its gradient is silently "
-        "wrong")) for code in ["x[1].mul_(3)", "x.t()[0].add_(v[0, :2])"]],
+    # In-place through a view of a non-leaf: the base's history is rebased on a
+    # CopySlices node, so the base's gradient sees the change.
+    "x[1].mul_(3)", "x.t()[0].add_(v[0, :2])", "x[0][1:].zero_()", "x.view(6)[2:4].add_(v[0, :2])",
+    "x[:, 0].copy_(v[:, 1])", "x.unsqueeze(0)[0, 1] = v[0]", "x[1].mul_(v[0]).add_(1)",
 ]
 
 
@@ -427,6 +424,29 @@ def in_place(lib, code):
     exec(code, {"x": x, "v": v, "lib": lib})
     (x * lib.tensor(rng.normal(size=(2, 3)), dtype=lib.float64)).sum().backward()
     return grad_fn_name(x), x, a.grad, b.grad
+
+
+VIEW_THEN_BASE = [
+    "x.mul_(v)", "x.add_(1)", "x[0] = v[1]", "x.clamp_(-0.5, 0.5)", "x[1, 1:] = v[0, :2]",
+]
+
+
+@pytest.mark.parametrize("code", VIEW_THEN_BASE)
+def test_a_view_sees_later_in_place_changes_of_its_base(torch, code):
+    """A view made before its base changed in place: its history follows the base's."""
+
+    def run(lib):
+        rng = np.random.default_rng(7)
+        a = lib.tensor(rng.normal(size=(2, 3)), dtype=lib.float64, requires_grad=True)
+        b = lib.tensor(rng.normal(size=(2, 3)), dtype=lib.float64, requires_grad=True)
+        x, v = a * 1, b.exp()
+        row = x[1]
+        exec(code, {"x": x, "v": v, "lib": lib})
+        (row * lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64)).sum().backward()
+        return row, a.grad, b.grad
+
+    for what, ours, theirs in zip(["row", "a.grad", "b.grad"], run(mg), run(torch)):
+        assert_same(ours, theirs, f"{what} after {code}", code)
 
 
 @pytest.mark.parametrize("code", IN_PLACE)
