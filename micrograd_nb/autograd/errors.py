@@ -91,3 +91,10 @@ CREATE_GRAPH_CYCLE_WARNING = (
     "make sure to reset the .grad fields of your parameters to None after use to break the "
     "cycle and avoid the leak."
 )
+
+BROADCAST_MISMATCH = (
+    "The size of tensor a ({a}) must match the size of tensor b ({b}) at non-singleton "
+    "dimension {dim}"
+)
+
+INDEX_OUT_OF_BOUNDS = "index {index} is out of bounds for dimension {dim} with size {size}"

@@ -11,9 +11,11 @@ gradient is computed by recorded ops and can itself be differentiated. Broadcast
 undone once, for every op, by ``F.sum_to`` in ``Function._apply``.
 """
 
+import re
+
 import numpy as np
 
-from . import function, graph, tensor
+from . import errors, function, graph, tensor
 
 ANS = "ans"
 
@@ -52,11 +54,14 @@ def defop(name, forward, *rules, saves=(), saves_ctx=False):
 def apply(op, inputs, compute_dtype=None, **ctx):
     """Run ``op`` forward on the inputs' arrays and, in grad mode, record its node."""
     Tensor = tensor.Tensor
-    if compute_dtype is None:
-        data = op.forward(*[t._data for t in inputs], **ctx)
-    else:
-        data = op.forward(*[t._data if t._data.dtype == compute_dtype
-                            else t._data.astype(compute_dtype) for t in inputs], **ctx)
+    try:
+        if compute_dtype is None:
+            data = op.forward(*[t._data for t in inputs], **ctx)
+        else:
+            data = op.forward(*[t._data if t._data.dtype == compute_dtype
+                                else t._data.astype(compute_dtype) for t in inputs], **ctx)
+    except (ValueError, IndexError) as error:
+        raise pytorch_error(error, [t._data.shape for t in inputs]) from None
     if data.__class__ is not np.ndarray:
         data = np.asarray(data)  # numpy returns scalars for 0-d results
     if graph._GradMode.enabled:
@@ -80,6 +85,40 @@ def apply(op, inputs, compute_dtype=None, **ctx):
                         saved[key] = function.SavedTensor(kept, is_output)
     out.grad_fn = function.Function(op, inputs, prev, ctx, saved, data.shape)
     return out
+
+
+def broadcast_mismatch(shapes):
+    """PyTorch's message for shapes that do not broadcast together, or None: shapes are
+    folded left to right, and dimensions compared from the last one."""
+    folded = tuple(shapes[0])
+    for shape in shapes[1:]:
+        ndim = max(len(folded), len(shape))
+        a = (1,) * (ndim - len(folded)) + folded
+        b = (1,) * (ndim - len(shape)) + tuple(shape)
+        for dim in reversed(range(ndim)):
+            if a[dim] != b[dim] and a[dim] != 1 and b[dim] != 1:
+                return errors.BROADCAST_MISMATCH.format(a=a[dim], b=b[dim], dim=dim)
+        folded = tuple(max(x, y) for x, y in zip(a, b))
+    return None
+
+
+_NUMPY_OUT_OF_BOUNDS = re.compile(r"index (-?\d+) is out of bounds for axis (\d+) with size (\d+)")
+
+
+def pytorch_error(error, shapes):
+    """numpy's shape and index errors in PyTorch's words (the same exception class PyTorch
+    raises); any other error unchanged."""
+    text = str(error)
+    if isinstance(error, ValueError) and "broadcast" in text:
+        message = broadcast_mismatch(shapes)
+        if message:
+            return RuntimeError(message)
+    if isinstance(error, IndexError):
+        found = _NUMPY_OUT_OF_BOUNDS.search(text)
+        if found:
+            index, dim, size = found.groups()
+            return IndexError(errors.INDEX_OUT_OF_BOUNDS.format(index=index, dim=dim, size=size))
+    return error
 
 
 def apply_view(op, x, **ctx):

@@ -970,7 +970,11 @@ def where(condition, input, other):
     a_dt, b_dt = _dtype_of(input), _dtype_of(other)
     dt = a_dt if a_dt is b_dt else dtypes.promote(a_dt, _rank(input), b_dt, _rank(other))
     a, b = _as_tensor(input, dt), _as_tensor(other, dt)
-    shape = np.broadcast_shapes(cond.shape, a._data.shape, b._data.shape)
+    shapes = [cond.shape, a._data.shape, b._data.shape]
+    mismatch = ops.broadcast_mismatch(shapes)
+    if mismatch:
+        raise RuntimeError(mismatch)
+    shape = np.broadcast_shapes(*shapes)
     return ops.apply(ops.WHERE, (a, b), compute_dtype=dt.numpy,
                      condition=np.broadcast_to(cond, shape))
 
@@ -996,19 +1000,28 @@ def _numpy_key(key, shape):
     items = key if isinstance(key, tuple) else (key,)
     items = tuple(_numpy_index_part(k) for k in items)
     if any(_is_advanced(k) for k in items):
-        return _expand_bool(items)
+        return _expand_bool(items, shape)
     return items if isinstance(key, tuple) else items[0]
 
 
-def _expand_bool(items):
+def _expand_bool(items, shape):
     """Boolean masks as integer index arrays, so np.add.at can scatter through them
-    (a 0-d mask stays: it adds a dimension, of size 1 or 0)."""
+    (a 0-d mask stays: it adds a dimension, of size 1 or 0). A mask must match the
+    dimensions it indexes, checked here with PyTorch's message."""
     out = []
+    dim = 0
     for k in items:
         if isinstance(k, np.ndarray) and k.dtype == np.bool_ and k.ndim:
+            for j, n in enumerate(k.shape):
+                if dim + j < len(shape) and shape[dim + j] != n:
+                    raise IndexError(f"The shape of the mask {list(k.shape)} at index {j} "
+                                     f"does not match the shape of the indexed tensor "
+                                     f"{list(shape)} at index {dim + j}")
             out.extend(np.nonzero(k))
+            dim += k.ndim
         else:
             out.append(k)
+            dim += 0 if k is None or (isinstance(k, np.ndarray) and k.dtype == np.bool_) else 1
     return tuple(out)
 
 
