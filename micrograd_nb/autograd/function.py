@@ -147,8 +147,7 @@ class Function:
                 grad = ops.constant(grad)
         else:
             F = ops.NUMPY_NS
-        n = len(self._prev)
-        args = [None] * n
+        args = [None] * len(self._prev)
         ans = None
         for key, item in saved.items():
             value = item.unpack(self, create_graph)
@@ -156,19 +155,19 @@ class Function:
                 ans = value
             else:
                 args[key] = value
-        ctx = self._ctx
+        ctx, meta, sum_to = self._ctx, self._meta, F.sum_to
         grads = []
         for i, parent in enumerate(self._prev):
             if parent is None:
                 grads.append(None)
                 continue
             g = op.vjp(i, F, grad, ans, args, ctx)
-            shape, dt = self._meta[i]
-            g = F.sum_to(g, shape)
+            shape, dt = meta[i]
+            g = sum_to(g, shape)  # undo broadcasting
             if F.dtype_of(g) != dt:
                 g = F.cast(g, dt)
             grads.append(g)
-        if graph.is_anomaly_enabled():
+        if graph._GradMode.detect_anomaly:
             for i, g in enumerate(grads):
                 if g is not None and np.isnan(F.array_of(g)).any():
                     raise RuntimeError(errors.ANOMALY_NAN.format(name=op.name, index=i))

@@ -152,6 +152,14 @@ def _sum_to_array(g, shape):
     return g.reshape(shape)
 
 
+def _expand_array(x, shape):
+    # A filled copy: np.broadcast_to is several times slower on the small arrays of a
+    # backward pass, and its read-only result would need copying later anyway.
+    out = np.empty(shape, dtype=x.dtype)
+    out[...] = x
+    return out
+
+
 def _scatter_array(g, shape, key):
     out = np.zeros(shape, dtype=g.dtype)
     if _is_basic(key):
@@ -202,9 +210,7 @@ class NUMPY_NS:
     def reshape(x, shape):
         return x.reshape(shape)
 
-    @staticmethod
-    def expand(x, shape):
-        return np.broadcast_to(x, shape)
+    expand = staticmethod(_expand_array)
 
     @staticmethod
     def permute(x, dims):

@@ -867,19 +867,21 @@ def matmul(a, b):
     """``a @ b`` with PyTorch's node names: DotBackward0 (vector . vector), MvBackward0
     (matrix @ vector), MmBackward0 (matrix @ matrix), BmmBackward0 (batched)."""
     a, b = _as_tensor(a), _as_tensor(b)
-    if a.ndim == 0 or b.ndim == 0:
+    a_shape, b_shape = a._data.shape, b._data.shape
+    if not a_shape or not b_shape:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
                            f"{a.ndim}D and {b.ndim}D")
-    if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
+    if a_shape[-1] != b_shape[-2 if len(b_shape) > 1 else 0]:
         raise RuntimeError(_matmul_shape_error(a, b))
-    dt = dtypes.promote(a.dtype, 2, b.dtype, 2)
-    a, b = a._cast(dt), b._cast(dt)
+    if a._data.dtype != b._data.dtype:
+        dt = dtypes.promote(a.dtype, 2, b.dtype, 2)
+        a, b = a._cast(dt), b._cast(dt)
+    if a.ndim == 2 and b.ndim == 2:
+        return ops.apply(ops.MM, (a, b))
     if a.ndim == 1 and b.ndim == 1:
         return ops.apply(ops.DOT, (a, b))
     if a.ndim == 2 and b.ndim == 1:
         return ops.apply(ops.MV, (a, b))
-    if a.ndim == 2 and b.ndim == 2:
-        return ops.apply(ops.MM, (a, b))
     if a.ndim == 1 and b.ndim == 2:
         row = ops.apply(ops.MM, (a.unsqueeze(0), b))
         return ops.apply_view(ops.SQUEEZE_DIMS, row, dim=0, in_shape=row._data.shape)
