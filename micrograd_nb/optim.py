@@ -14,7 +14,7 @@ import warnings
 from collections import defaultdict
 
 import micrograd_nb as mg
-from micrograd_nb.autograd.errors import OPTIMIZE_NON_LEAF
+from micrograd_nb.autograd import errors
 from micrograd_nb.autograd.tensor import Tensor
 from micrograd_nb.nn.modules import typename, zero_grads
 
@@ -28,13 +28,10 @@ class Optimizer:
         self.state = defaultdict(dict)
         self.param_groups = []
         if isinstance(params, Tensor):
-            raise TypeError(
-                "params argument given to the optimizer should be an iterable of Tensors "
-                f"or dicts, but got {typename(params)}"
-            )
+            raise TypeError(errors.PARAMS_NOT_ITERABLE.format(type_name=typename(params)))
         groups = list(params)
         if not groups:
-            raise ValueError("optimizer got an empty parameter list")
+            raise ValueError(errors.EMPTY_PARAMETER_LIST)
         if not isinstance(groups[0], dict):
             groups = [{"params": groups}]
         for group in groups:
@@ -45,34 +42,22 @@ class Optimizer:
         if isinstance(params, Tensor):
             params = [params]
         elif isinstance(params, set):
-            raise TypeError(
-                "optimizer parameters need to be organized in ordered collections, but the "
-                "ordering of tensors in sets will change between runs. Please use a list "
-                "instead."
-            )
+            raise TypeError(errors.PARAMS_IN_SET)
         param_group["params"] = params = list(params)
         for param in params:
             if not isinstance(param, Tensor):
-                raise TypeError(
-                    f"optimizer can only optimize Tensors, but one of the params is "
-                    f"{typename(param)}"
-                )
+                raise TypeError(errors.OPTIMIZE_NON_TENSOR.format(type_name=typename(param)))
             # A non-leaf's .grad is never filled by backward(): it could not be trained.
             if not (param.is_leaf or param.retains_grad):
-                raise ValueError(OPTIMIZE_NON_LEAF)
+                raise ValueError(errors.OPTIMIZE_NON_LEAF)
         for name, default in self.defaults.items():
             param_group.setdefault(name, default)
         ids = [id(p) for p in params]
         if len(ids) != len(set(ids)):
-            warnings.warn(
-                "optimizer contains a parameter group with duplicate parameters; in "
-                "future, this will cause an error; see github.com/pytorch/pytorch/issues/"
-                "40967 for more information",
-                stacklevel=3,
-            )
+            warnings.warn(errors.DUPLICATE_PARAMETERS_WARNING, stacklevel=3)
         existing = {id(p) for group in self.param_groups for p in group["params"]}
         if not existing.isdisjoint(ids):
-            raise ValueError("some parameters appear in more than one parameter group")
+            raise ValueError(errors.PARAMETER_IN_TWO_GROUPS)
         self.param_groups.append(param_group)
 
     def zero_grad(self, set_to_none=True):
@@ -112,13 +97,13 @@ class SGD(Optimizer):
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
                  nesterov=False, *, maximize=False):
         if lr < 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
+            raise ValueError(errors.INVALID_LR.format(lr=lr))
         if momentum < 0.0:
-            raise ValueError(f"Invalid momentum value: {momentum}")
+            raise ValueError(errors.INVALID_MOMENTUM.format(momentum=momentum))
         if weight_decay < 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+            raise ValueError(errors.INVALID_WEIGHT_DECAY.format(weight_decay=weight_decay))
         if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+            raise ValueError(errors.NESTEROV_NEEDS_MOMENTUM)
         defaults = {"lr": lr, "momentum": momentum, "dampening": dampening,
                     "weight_decay": weight_decay, "nesterov": nesterov, "maximize": maximize}
         super().__init__(params, defaults)
@@ -155,17 +140,17 @@ class Adam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, maximize=False):
         if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
+            raise ValueError(errors.INVALID_LR.format(lr=lr))
         if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+            raise ValueError(errors.INVALID_EPS.format(eps=eps))
         if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+            raise ValueError(errors.INVALID_BETA.format(index=0, beta=betas[0]))
         if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+            raise ValueError(errors.INVALID_BETA.format(index=1, beta=betas[1]))
         if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+            raise ValueError(errors.INVALID_WEIGHT_DECAY.format(weight_decay=weight_decay))
         if not (isinstance(betas[0], float) and isinstance(betas[1], float)):
-            raise ValueError("betas must be either both floats or both Tensors")
+            raise ValueError(errors.BETAS_MIXED_TYPES)
         defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
                     "amsgrad": amsgrad, "maximize": maximize}
         super().__init__(params, defaults)

@@ -54,8 +54,7 @@ def _seeds(outputs, grad_outputs, create_graph):
             implicit.append(True)
             continue
         if not isinstance(g, Tensor):
-            raise TypeError(f"gradients can be either Tensors or None, but got "
-                            f"{type(g).__name__}")
+            raise TypeError(errors.GRADIENT_TYPE.format(type_name=type(g).__name__))
         if g._data.shape != out._data.shape:
             raise RuntimeError(errors.SHAPE_MISMATCH.format(
                 index=i, grad_shape=_shape_text(g._data.shape),
@@ -96,7 +95,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     if inputs is not None:
         inputs = _as_list(inputs)
         if not inputs:
-            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+            raise RuntimeError(errors.EMPTY_BACKWARD_INPUTS)
         targets = {}
         for x in inputs:
             node = _input_node(x)
@@ -133,8 +132,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     """The gradients of ``outputs`` with respect to ``inputs``, returned rather than
     accumulated (``torch.autograd.grad``)."""
     if materialize_grads and allow_unused is False:
-        raise ValueError("Expected allow_unused to be True or not passed when "
-                         "materialize_grads=True, but got: allow_unused=False.")
+        raise ValueError(errors.MATERIALIZE_GRADS_NOT_UNUSED)
     if allow_unused is None:
         allow_unused = materialize_grads
     if is_grads_batched:

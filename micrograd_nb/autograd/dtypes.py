@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from . import errors
+
 
 class dtype:
     """A tensor element type, named as PyTorch names it (``micrograd_nb.float32``)."""
@@ -47,7 +49,7 @@ def get_default_dtype():
 def set_default_dtype(d):
     global _default_float
     if not d.is_floating_point:
-        raise TypeError("only floating-point types are supported as the default type")
+        raise TypeError(errors.DEFAULT_DTYPE_NOT_FLOATING)
     _default_float = d
 
 
@@ -62,8 +64,7 @@ def from_numpy_dtype(np_dtype):
             return int64
         if kind == "b":
             return bool_
-        raise TypeError(f"can't convert np.ndarray of type {np_dtype}. The only supported "
-                        "types are: float64, float32, int64, int32, uint8, and bool.") from None
+        raise TypeError(errors.NUMPY_DTYPE_UNSUPPORTED.format(dtype=np_dtype)) from None
 
 
 def scalar_dtype(value):

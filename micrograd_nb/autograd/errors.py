@@ -1,10 +1,15 @@
-"""Every error and warning text the engine emits, copied from PyTorch 2.13.
+"""Every error and warning text the engine, ``nn`` and ``optim`` emit, copied from
+PyTorch 2.13.
 
-One catalog, so a test can check them all and the notebook explainer can match on
-them. Templates take keyword arguments; PyTorch's ``torch.FloatTensor`` and
-``torch.Size`` become our own type names (``micrograd_nb.FloatTensor``,
-``micrograd_nb.Size``).
+One catalog, so a test can check them all (tests/autograd/test_catalog.py) and the
+notebook explainer can match on them. Templates take keyword arguments
+(``errors.DIM_OUT_OF_RANGE.format(low=-2, high=1, dim=5)``); PyTorch's
+``torch.FloatTensor`` and ``torch.Size`` become our own type names
+(``micrograd_nb.FloatTensor``, ``micrograd_nb.Size``). The few texts that are our own,
+with no PyTorch counterpart, stay where they are raised.
 """
+
+# --- autograd -----------------------------------------------------------------------------
 
 NON_SCALAR_OUTPUT = "grad can be implicitly created only for scalar outputs"
 
@@ -25,6 +30,8 @@ SHAPE_MISMATCH = (
 
 COUNT_MISMATCH = "got {outputs} tensors and {grads} gradients"
 
+GRADIENT_TYPE = "gradients can be either Tensors or None, but got {type_name}"
+
 MODIFIED_INPLACE = (
     "one of the variables needed for gradient computation has been modified by an inplace "
     "operation: [{type_name} [{shape}]]{which} is at version {version}; expected version "
@@ -42,6 +49,13 @@ INPUT_NOT_REQUIRING_GRAD = "One of the differentiated Tensors does not require g
 
 EMPTY_INPUTS = "`inputs` argument to `grad()` cannot be empty."
 
+EMPTY_BACKWARD_INPUTS = "`inputs` argument to `backward()` cannot be empty."
+
+MATERIALIZE_GRADS_NOT_UNUSED = (
+    "Expected allow_unused to be True or not passed when materialize_grads=True, but got: "
+    "allow_unused=False."
+)
+
 INPLACE_ON_LEAF = "a leaf Variable that requires grad is being used in an in-place operation."
 
 INPLACE_ON_LEAF_VIEW = (
@@ -57,9 +71,16 @@ CREATE_INT_REQUIRING_GRAD = "Only Tensors of floating point and complex dtype ca
 
 SET_INT_REQUIRING_GRAD = "only Tensors of floating point dtype can require gradients"
 
+# ``x.requires_grad = True``: PyTorch's setter has a text of its own.
+ASSIGN_INT_REQUIRING_GRAD = (
+    "only Tensors of floating point and complex dtype can require gradients"
+)
+
 NUMPY_REQUIRES_GRAD = (
     "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
 )
+
+DETACH_VIEW_INPLACE = "Can't detach views in-place. Use detach() instead."
 
 RETAIN_GRAD_NO_GRAD = "can't retain_grad on Tensor that has requires_grad=False"
 
@@ -67,12 +88,14 @@ HOOK_NO_GRAD = "cannot register a hook on a tensor that doesn't require gradient
 
 HOOK_CHANGED_SIZE = "hook '{name}' has changed the size of value"
 
+GRAD_ASSIGN_TYPE = (
+    "assigned grad expected to be a Tensor or None but got grad of type {type_name}"
+)
+
 GRAD_ASSIGN_SIZE = (
     "attempting to assign a gradient of size '{grad_size}' to a tensor of size "
     "'{tensor_size}'. Please ensure that the gradient and the tensor are the same size"
 )
-
-OPTIMIZE_NON_LEAF = "can't optimize a non-leaf Tensor"
 
 ANOMALY_NAN = "Function '{name}' returned nan values in its {index}th output."
 
@@ -92,9 +115,403 @@ CREATE_GRAPH_CYCLE_WARNING = (
     "cycle and avoid the leak."
 )
 
+# --- conversions and arguments ------------------------------------------------------------
+
+ITEM_NOT_ONE_ELEMENT = "a Tensor with {numel} elements cannot be converted to Scalar"
+
+LEN_0D = "len() of a 0-d tensor"
+
+ITER_0D = "iteration over a 0-d tensor"
+
+BOOL_AMBIGUOUS = "Boolean value of Tensor with more than one value is ambiguous"
+
+INDEX_CONVERSION = "only integer tensors of a single element can be converted to an index"
+
+CLAMP_NO_BOUNDS = "torch.clamp: At least one of 'min' or 'max' must not be None"
+
+# --- shapes and dims ----------------------------------------------------------------------
+
+DIM_OUT_OF_RANGE = (
+    "Dimension out of range (expected to be in range of [{low}, {high}], but got {dim})"
+)
+
+DIM_REPEATED = "dim {dim} appears multiple times in the list of dims"
+
+SHAPE_TWO_INFERRED = "only one dimension can be inferred"
+
+SHAPE_INVALID_FOR_SIZE = "shape '{shape}' is invalid for input of size {size}"
+
+VIEW_STRIDES = (
+    "view size is not compatible with input tensor's size and stride (at least one dimension "
+    "spans across two contiguous subspaces). Use .reshape(...) instead."
+)
+
+T_TOO_MANY_DIMS = "t() expects a tensor with <= 2 dimensions, but self is {ndim}D"
+
+PERMUTE_DIMS_COUNT = (
+    "permute(sparse_coo): number of dimensions in the tensor input does not match the length "
+    "of the desired ordering of dimensions i.e. input.dim() = {ndim} is not equal to "
+    "len(dims) = {count}"
+)
+
+PERMUTE_DUPLICATE_DIMS = "permute(): duplicate dims are not allowed."
+
+EXPAND_TOO_FEW_SIZES = (
+    "expand(micrograd_nb.{tensor_type}{{{shape}}}, size={size}): the number of sizes provided "
+    "({count}) must be greater or equal to the number of dimensions in the tensor ({ndim})"
+)
+
+EXPAND_SIZE = (
+    "The expanded size of the tensor ({target}) must match the existing size ({size}) at "
+    "non-singleton dimension {dim}.  Target sizes: {target_sizes}.  Tensor sizes: "
+    "{tensor_sizes}"
+)
+
 BROADCAST_MISMATCH = (
     "The size of tensor a ({a}) must match the size of tensor b ({b}) at non-singleton "
     "dimension {dim}"
 )
 
+REDUCE_EMPTY = (
+    "{op}(): Expected reduction dim to be specified for input.numel() == 0. Specify the "
+    "reduction dim with the 'dim' argument."
+)
+
+MATMUL_0D = "both arguments to matmul need to be at least 1D, but they are {a_ndim}D and {b_ndim}D"
+
+MM_NOT_MATRIX = "{name} must be a matrix"
+
+DOT_SIZES = (
+    "inconsistent tensor size, expected tensor [{a}] and src [{b}] to have the same number of "
+    "elements, but got {a} and {b} elements respectively"
+)
+
+MV_SHAPES = "size mismatch, got input ({rows}), mat ({rows}x{cols}), vec ({size})"
+
+MATMUL_SHAPES = "mat1 and mat2 shapes cannot be multiplied ({rows1}x{cols1} and {rows2}x{cols2})"
+
+BMM_SHAPES = (
+    "Expected size for first two dimensions of batch2 tensor to be: [{batch}, {expected}] but "
+    "got: [{batch}, {got}]."
+)
+
+CAT_EMPTY = "torch.cat(): expected a non-empty list of Tensors"
+
+CAT_ZERO_DIM = "zero-dimensional tensor (at position {index}) cannot be concatenated"
+
+CAT_NDIM = "Tensors must have same number of dimensions: got {ndim} and {other_ndim}"
+
+CAT_SIZES = (
+    "Sizes of tensors must match except in dimension {dim}. Expected size {expected} but got "
+    "size {got} for tensor number {index} in the list."
+)
+
+STACK_EMPTY = "stack expects a non-empty TensorList"
+
+STACK_SIZES = (
+    "stack expects each tensor to be equal size, but got {shape} at entry 0 and {other_shape} "
+    "at entry {index}"
+)
+
+# --- indexing -----------------------------------------------------------------------------
+
 INDEX_OUT_OF_BOUNDS = "index {index} is out of bounds for dimension {dim} with size {size}"
+
+TOO_MANY_INDICES = "too many indices for tensor of dimension {ndim}"
+
+MASK_SHAPE = (
+    "The shape of the mask {mask_shape} at index {index} does not match the shape of the "
+    "indexed tensor {shape} at index {dim}"
+)
+
+# --- dtypes and creation ------------------------------------------------------------------
+
+DEFAULT_DTYPE_NOT_FLOATING = "only floating-point types are supported as the default type"
+
+# PyTorch's list of types, cut down to the ones micrograd_nb has.
+NUMPY_DTYPE_UNSUPPORTED = (
+    "can't convert np.ndarray of type {dtype}. The only supported types are: float64, "
+    "float32, int64, int32, uint8, and bool."
+)
+
+INFER_DTYPE = "Could not infer dtype of {type_name}"
+
+MEAN_DTYPE = (
+    "mean(): could not infer output dtype. Input dtype must be either a floating point or "
+    "complex dtype. Got: {type_name}"
+)
+
+WHERE_CONDITION_DTYPE = (
+    "where expected condition to be a boolean tensor, but got a tensor with dtype {dtype}"
+)
+
+# --- functional (torch.autograd.functional) -----------------------------------------------
+
+FUNCTIONAL_NOT_TENSOR = (
+    "The {arg_name} given to {fn_name} must be either a Tensor or a tuple of Tensors but the "
+    "given {arg_name} has type {type}."
+)
+
+FUNCTIONAL_NOT_TENSOR_AT_INDEX = (
+    "The {arg_name} given to {fn_name} must be either a Tensor or a tuple of Tensors but the "
+    "value at index {index} has type {type}."
+)
+
+V_TUPLE_LENGTH = "v is a tuple of invalid length: should be {expected} but got {got}."
+
+V_NOT_SINGLE = "The given v should contain a single Tensor."
+
+V_SIZE = "v has invalid size: should be {expected} but got {got}."
+
+V_ENTRY_SIZE = "Entry {index} in v has invalid size: should be {expected} but got {got}."
+
+V_NONE_FOR_OUTPUTS = (
+    "The vector v can only be None if the user-provided function returns a single Tensor "
+    "with a single element."
+)
+
+V_NONE_FOR_INPUTS = (
+    "The vector v can only be None if the input to the user-provided function is a single "
+    "Tensor with a single element."
+)
+
+STRICT_OUTPUT_INDEPENDENT = (
+    "The output of the user-provided function is independent of input {i}. This is not "
+    "allowed in strict mode."
+)
+
+STRICT_OUTPUT_I_INDEPENDENT = (
+    "Output {i} of the user-provided function is independent of input {j}. This is not "
+    "allowed in strict mode."
+)
+
+STRICT_OUTPUT_NO_GRAD = (
+    "Output {i} of the user-provided function does not require gradients. The outputs must be "
+    "computed in a differentiable manner from the input when running in strict mode."
+)
+
+STRICT_GRAD_INPUTS_INDEPENDENT = (
+    "The gradient with respect to input {i} is independent of the inputs of the user-provided "
+    "function. This is not allowed in strict mode."
+)
+
+STRICT_JACOBIAN_INDEPENDENT = (
+    "While computing the hessian, found that the jacobian of the user-provided function with "
+    "respect to input {i} is independent of the input. This is not allowed in strict mode. "
+    "You should ensure that your function is twice differentiable and that the jacobian "
+    "depends on the inputs (this would be violated by a linear function for example)."
+)
+
+STRICT_HESSIAN_INDEPENDENT = (
+    "The hessian of the user-provided function with respect to input {i} is independent of "
+    "the input. This is not allowed in strict mode. You should ensure that your function is "
+    "thrice differentiable and that the hessian depends on the inputs."
+)
+
+STRICT_BACK_TRICK = (
+    "The gradient with respect to the input is independent of entry {i} in the grad_outputs "
+    "when using the double backward trick to compute forward mode gradients. This is not "
+    "allowed in strict mode."
+)
+
+STRICT_DOUBLE_BACK = (
+    "The jacobian of the user-provided function is independent of input {i}. This is not "
+    "allowed in strict mode."
+)
+
+STRICT_DOUBLE_BACK_TRICK = (
+    "The hessian of the user-provided function is independent of entry {i} in the "
+    "grad_jacobian. This is not allowed in strict mode as it prevents from using the double "
+    "backward trick to replace forward mode AD."
+)
+
+# {what}: "jacobian" or "hessian"
+STRICT_CREATE_GRAPH = (
+    "The {what} of the user-provided function is independent of input {i}. This is not "
+    "allowed in strict mode when create_graph=True."
+)
+
+JACOBIAN_STRATEGY = (
+    'Expected strategy to be either "forward-mode" or "reverse-mode". Hint: If your function '
+    'has more outputs than inputs, "forward-mode" tends to be more performant. Otherwise, '
+    'prefer to use "reverse-mode".'
+)
+
+HESSIAN_STRATEGY = 'Expected strategy to be either "forward-mode" or "reverse-mode".'
+
+JACOBIAN_FORWARD_CREATE_GRAPH = (
+    "torch.autograd.functional.jacobian: `create_graph=True` and `strategy=\"forward-mode\"` "
+    "are not supported together (yet). Please either set `create_graph=False` or "
+    "`strategy=\"reverse-mode\"`."
+)
+
+JACOBIAN_FORWARD_STRICT = (
+    "torch.autograd.functional.jacobian: `strict=True` and `strategy=\"forward-mode\"` are "
+    "not supported together (yet). Please either set `strict=False` or "
+    "`strategy=\"reverse-mode\"`."
+)
+
+# PyTorch's text, missing space included.
+JACOBIAN_FORWARD_NOT_VECTORIZED = (
+    "Computing Jacobian using forward-AD or forward-over-reverse Hessian is"
+    "only implemented for `vectorize=True`."
+)
+
+JACOBIAN_STRICT_VECTORIZE = (
+    "torch.autograd.functional.jacobian: `strict=True` and `vectorized=True` are not "
+    "supported together. Please either set `strict=False` or `vectorize=False`."
+)
+
+SINGLE_TENSOR_OUTPUT = "The function given to {fn_name} should return a single Tensor"
+
+SINGLE_ELEMENT_OUTPUT = (
+    "The Tensor returned by the function given to {fn_name} should contain a single element"
+)
+
+# --- gradcheck ----------------------------------------------------------------------------
+
+GRADCHECK_NOT_DOUBLE_WARNING = (
+    "Input #{index} requires gradient and is not a double precision floating point or "
+    "complex. This check will likely fail if all the inputs are not of double precision "
+    "floating point or complex. "
+)
+
+GRADCHECK_STRIDE_0 = (
+    "The {index}th input has a dimension with stride 0. gradcheck only supports inputs that "
+    "are non-overlapping to be able to compute the numerical gradients correctly. You should "
+    "call .contiguous on the input before passing it to gradcheck."
+)
+
+GRADCHECK_NO_INPUT_REQUIRES_GRAD = (
+    "gradcheck expects at least one input tensor to require gradient, but none of them have "
+    "requires_grad=True."
+)
+
+GRADCHECK_PERTURBED_SHAPE = (
+    "Expected `func` to return outputs with the same shape when inputs are perturbed on index "
+    "{index} by {eps}, but got: shapes {a} and {b}."
+)
+
+GRADCHECK_PERTURBED_DTYPE = (
+    "Expected `func` to return outputs with the same dtype when inputs are perturbed on index "
+    "{index} by {eps}, but got: dtypes {a} and {b}."
+)
+
+# PyTorch's text, missing space included.
+GRADCHECK_NOT_REENTRANT = (
+    "Backward is not reentrant, i.e., running backward with same input and grad_output "
+    "multiple times gives different values, although analytical gradient matches numerical "
+    "gradient.The tolerance for nondeterminism was {nondet_tol}."
+)
+
+GRADCHECK_JACOBIAN_MISMATCH = (
+    "Jacobian mismatch for output {output:d} with respect to input {input:d},\n"
+    "numerical:{numerical}\nanalytical:{analytical}\n"
+)
+
+GRADCHECK_NO_DIFF_INPUTS = "no Tensors requiring grad found in input"
+
+GRADCHECK_NOT_MULTIPLIED = "backward not multiplied by grad_output"
+
+GRADCHECK_GRAD_TYPE = "grad is incorrect type"
+
+GRADCHECK_GRAD_SIZE = "grad is incorrect size"
+
+GRADCHECK_NUMERICAL_NOT_ZERO = "Numerical gradient for function expected to be zero"
+
+# --- nn -----------------------------------------------------------------------------------
+
+INVALID_REDUCTION = "{reduction} is not a valid value for reduction"
+
+IMPLICIT_DIM_WARNING = (
+    "Implicit dimension choice for {name} has been deprecated. Change the call to include "
+    "dim=X as an argument."
+)
+
+MSE_TARGET_SIZE_WARNING = (
+    "Using a target size ({target_size}) that is different to the input size ({input_size}). "
+    "This will likely lead to incorrect results due to broadcasting. Please ensure they have "
+    "the same size."
+)
+
+NLL_INPUT_0D = "Expected 1 or more dimensions (got 0)"
+
+NLL_BATCH_SIZE = (
+    "Expected input batch_size ({input_batch}) to match target batch_size ({target_batch})."
+)
+
+NLL_MULTI_TARGET = "0D or 1D target tensor expected, multi-target not supported"
+
+NLL_TARGET_SIZE = "Expected target size {expected}, got {got}"
+
+NLL_TARGET_DTYPE = "expected target dtype to be Long or Byte, but got {type_name}"
+
+NLL_TARGET_OUT_OF_BOUNDS = "Target {target} is out of bounds."
+
+MODULE_NO_FORWARD = 'Module [{name}] is missing the required "forward" function'
+
+PARAMETER_BEFORE_INIT = "cannot assign parameter before Module.__init__() call"
+
+PARAMETERS_BEFORE_INIT = "cannot assign parameters before Module.__init__() call"
+
+MODULE_BEFORE_INIT = "cannot assign module before Module.__init__() call"
+
+REGISTER_NOT_PARAMETER = (
+    "cannot assign '{type_name}' object to parameter '{name}' (torch.nn.Parameter or None "
+    "required)"
+)
+
+NOT_A_MODULE = "{type_name} is not a Module subclass"
+
+ASSIGN_NOT_PARAMETER = (
+    "cannot assign '{type_name}' as parameter '{name}' (torch.nn.Parameter or None expected)"
+)
+
+ASSIGN_NOT_MODULE = (
+    "cannot assign '{type_name}' as child module '{name}' (torch.nn.Module or None expected)"
+)
+
+MODULE_NO_ATTRIBUTE = "'{type_name}' object has no attribute '{name}'"
+
+TRAINING_MODE_NOT_BOOL = "training mode is expected to be boolean"
+
+SEQUENTIAL_INDEX = "index {index} is out of range"
+
+# --- optim --------------------------------------------------------------------------------
+
+PARAMS_NOT_ITERABLE = (
+    "params argument given to the optimizer should be an iterable of Tensors or dicts, but "
+    "got {type_name}"
+)
+
+EMPTY_PARAMETER_LIST = "optimizer got an empty parameter list"
+
+PARAMS_IN_SET = (
+    "optimizer parameters need to be organized in ordered collections, but the ordering of "
+    "tensors in sets will change between runs. Please use a list instead."
+)
+
+OPTIMIZE_NON_TENSOR = "optimizer can only optimize Tensors, but one of the params is {type_name}"
+
+OPTIMIZE_NON_LEAF = "can't optimize a non-leaf Tensor"
+
+DUPLICATE_PARAMETERS_WARNING = (
+    "optimizer contains a parameter group with duplicate parameters; in future, this will "
+    "cause an error; see github.com/pytorch/pytorch/issues/40967 for more information"
+)
+
+PARAMETER_IN_TWO_GROUPS = "some parameters appear in more than one parameter group"
+
+INVALID_LR = "Invalid learning rate: {lr}"
+
+INVALID_MOMENTUM = "Invalid momentum value: {momentum}"
+
+INVALID_WEIGHT_DECAY = "Invalid weight_decay value: {weight_decay}"
+
+NESTEROV_NEEDS_MOMENTUM = "Nesterov momentum requires a momentum and zero dampening"
+
+INVALID_EPS = "Invalid epsilon value: {eps}"
+
+INVALID_BETA = "Invalid beta parameter at index {index}: {beta}"
+
+BETAS_MIXED_TYPES = "betas must be either both floats or both Tensors"

@@ -32,7 +32,7 @@ def _infer_dtype(array, data):
         return dtypes.int64
     if kind == "b":
         return dtypes.bool_
-    raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+    raise RuntimeError(errors.INFER_DTYPE.format(type_name=type(data).__name__))
 
 
 def _leaf(array, requires_grad):
@@ -52,9 +52,23 @@ def tensor(data, dtype=None, requires_grad=False):
         data = _unwrap_nested(data)
     array = np.array(data)
     if array.dtype == object:
-        raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+        odd = _first_non_number(data)
+        raise RuntimeError(errors.INFER_DTYPE.format(type_name=type(odd).__name__))
     dt = dtype or _infer_dtype(array, data)
     return _leaf(array.astype(dt.numpy, copy=False).copy(), requires_grad)
+
+
+def _first_non_number(data):
+    """What PyTorch names when it cannot make a tensor: the first element that is not a
+    number, in reading order."""
+    pending = [data]
+    while pending:
+        item = pending.pop(0)
+        if isinstance(item, (list, tuple)):
+            pending[:0] = item
+        elif not isinstance(item, (int, float, np.number, np.bool_)):
+            return item
+    return data
 
 
 def _unwrap_nested(data):

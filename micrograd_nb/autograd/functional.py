@@ -15,6 +15,7 @@ here.
 
 from contextlib import nullcontext
 
+from . import errors
 from .api import grad
 from .factories import zeros_like
 from .graph import enable_grad
@@ -29,11 +30,11 @@ def _as_tuple(inp, arg_name, fn_name):
     items = inp if is_tuple else (inp,)
     for i, el in enumerate(items):
         if not isinstance(el, Tensor):
-            where = f"value at index {i}" if is_tuple else f"given {arg_name}"
-            raise TypeError(
-                f"The {arg_name} given to {fn_name} must be either a Tensor or a tuple of "
-                f"Tensors but the {where} has type {type(el)}."
-            )
+            if is_tuple:
+                raise TypeError(errors.FUNCTIONAL_NOT_TENSOR_AT_INDEX.format(
+                    arg_name=arg_name, fn_name=fn_name, index=i, type=type(el)))
+            raise TypeError(errors.FUNCTIONAL_NOT_TENSOR.format(
+                arg_name=arg_name, fn_name=fn_name, type=type(el)))
     return is_tuple, items
 
 
@@ -73,40 +74,21 @@ def _grad_postprocess(inputs, create_graph):
 def _validate_v(v, other, is_other_tuple):
     if len(other) != len(v):
         if is_other_tuple:
-            raise RuntimeError(
-                f"v is a tuple of invalid length: should be {len(other)} but got {len(v)}."
-            )
-        raise RuntimeError("The given v should contain a single Tensor.")
+            raise RuntimeError(errors.V_TUPLE_LENGTH.format(expected=len(other), got=len(v)))
+        raise RuntimeError(errors.V_NOT_SINGLE)
     for idx, (el_v, el_other) in enumerate(zip(v, other)):
         if el_v.shape != el_other.shape:
-            prepend = f"Entry {idx} in " if is_other_tuple else ""
-            raise RuntimeError(
-                f"{prepend}v has invalid size: should be {el_other.shape} but got {el_v.shape}."
-            )
+            if is_other_tuple:
+                raise RuntimeError(errors.V_ENTRY_SIZE.format(
+                    index=idx, expected=el_other.shape, got=el_v.shape))
+            raise RuntimeError(errors.V_SIZE.format(expected=el_other.shape, got=el_v.shape))
 
 
 _STRICT_MESSAGES = {
-    "hessian": (
-        "The hessian of the user-provided function with respect to input {i} is independent "
-        "of the input. This is not allowed in strict mode. You should ensure that your "
-        "function is thrice differentiable and that the hessian depends on the inputs."
-    ),
-    "jacobian": (
-        "While computing the hessian, found that the jacobian of the user-provided function "
-        "with respect to input {i} is independent of the input. This is not allowed in "
-        "strict mode. You should ensure that your function is twice differentiable and that "
-        "the jacobian depends on the inputs (this would be violated by a linear function for "
-        "example)."
-    ),
-    "grad_inputs": (
-        "The gradient with respect to input {i} is independent of the inputs of the "
-        "user-provided function. This is not allowed in strict mode."
-    ),
-    "outputs": (
-        "Output {i} of the user-provided function does not require gradients. The outputs "
-        "must be computed in a differentiable manner from the input when running in strict "
-        "mode."
-    ),
+    "hessian": errors.STRICT_HESSIAN_INDEPENDENT,
+    "jacobian": errors.STRICT_JACOBIAN_INDEPENDENT,
+    "grad_inputs": errors.STRICT_GRAD_INPUTS_INDEPENDENT,
+    "outputs": errors.STRICT_OUTPUT_NO_GRAD,
 }
 
 
@@ -115,10 +97,7 @@ def _check_requires_grad(inputs, input_type, strict):
         return
     for i, inp in enumerate(inputs):
         if inp is None:
-            raise RuntimeError(
-                f"The output of the user-provided function is independent of input {i}. "
-                "This is not allowed in strict mode."
-            )
+            raise RuntimeError(errors.STRICT_OUTPUT_INDEPENDENT.format(i=i))
         if not inp.requires_grad:
             raise RuntimeError(_STRICT_MESSAGES[input_type].format(i=i))
 
@@ -138,24 +117,10 @@ def _autograd_grad(outputs, inputs, grad_outputs=None, create_graph=False, retai
 
 
 _FILL_MESSAGES = {
-    "back": (
-        "The output of the user-provided function is independent of input {i}. This is not "
-        "allowed in strict mode."
-    ),
-    "back_trick": (
-        "The gradient with respect to the input is independent of entry {i} in the "
-        "grad_outputs when using the double backward trick to compute forward mode "
-        "gradients. This is not allowed in strict mode."
-    ),
-    "double_back": (
-        "The jacobian of the user-provided function is independent of input {i}. This is not "
-        "allowed in strict mode."
-    ),
-    "double_back_trick": (
-        "The hessian of the user-provided function is independent of entry {i} in the "
-        "grad_jacobian. This is not allowed in strict mode as it prevents from using the "
-        "double backward trick to replace forward mode AD."
-    ),
+    "back": errors.STRICT_OUTPUT_INDEPENDENT,
+    "back_trick": errors.STRICT_BACK_TRICK,
+    "double_back": errors.STRICT_DOUBLE_BACK,
+    "double_back_trick": errors.STRICT_DOUBLE_BACK_TRICK,
 }
 
 
@@ -169,10 +134,7 @@ def _fill_in_zeros(grads, refs, strict, create_graph, stage):
             grads_i = zeros_like(refs[i])
         elif strict and create_graph and not grads_i.requires_grad:
             what = "hessian" if "double" in stage else "jacobian"
-            raise RuntimeError(
-                f"The {what} of the user-provided function is independent of input {i}. "
-                "This is not allowed in strict mode when create_graph=True."
-            )
+            raise RuntimeError(errors.STRICT_CREATE_GRAPH.format(what=what, i=i))
         res.append(grads_i)
     return tuple(res)
 
@@ -204,8 +166,7 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
             outputs, "outputs of the user-provided function", "vjp")
         _check_requires_grad(outputs, "outputs", strict=strict)
         v = _prepare_v(v, outputs, is_outputs_tuple, create_graph, "vjp",
-                       "The vector v can only be None if the user-provided function returns "
-                       "a single Tensor with a single element.")
+                       errors.V_NONE_FOR_OUTPUTS)
     with _grad_mode_for(create_graph):
         grad_res = _autograd_grad(outputs, inputs, v, create_graph=create_graph)
         result = _fill_in_zeros(grad_res, inputs, strict, create_graph, "back")
@@ -222,8 +183,7 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
         is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jvp")
         inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
         v = _prepare_v(v, inputs, is_inputs_tuple, create_graph, "jvp",
-                       "The vector v can only be None if the input to the user-provided "
-                       "function is a single Tensor with a single element.")
+                       errors.V_NONE_FOR_INPUTS)
         outputs = func(*inputs)
         is_outputs_tuple, outputs = _as_tuple(
             outputs, "outputs of the user-provided function", "jvp")
@@ -248,29 +208,14 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
     ``outputs[i].shape + inputs[j].shape``; the tuple levels for a single output or a
     single input are dropped, as in PyTorch."""
     if strategy not in ("forward-mode", "reverse-mode"):
-        raise AssertionError(
-            'Expected strategy to be either "forward-mode" or "reverse-mode". Hint: If your '
-            'function has more outputs than inputs, "forward-mode" tends to be more '
-            'performant. Otherwise, prefer to use "reverse-mode".'
-        )
+        raise AssertionError(errors.JACOBIAN_STRATEGY)
     if strategy == "forward-mode":
         if create_graph:
-            raise NotImplementedError(
-                "torch.autograd.functional.jacobian: `create_graph=True` and "
-                '`strategy="forward-mode"` are not supported together (yet). Please either '
-                'set `create_graph=False` or `strategy="reverse-mode"`.'
-            )
+            raise NotImplementedError(errors.JACOBIAN_FORWARD_CREATE_GRAPH)
         if strict:
-            raise RuntimeError(
-                "torch.autograd.functional.jacobian: `strict=True` and "
-                '`strategy="forward-mode"` are not supported together (yet). Please either '
-                'set `strict=False` or `strategy="reverse-mode"`.'
-            )
+            raise RuntimeError(errors.JACOBIAN_FORWARD_STRICT)
         if not vectorize:
-            raise NotImplementedError(
-                "Computing Jacobian using forward-AD or forward-over-reverse Hessian is"
-                "only implemented for `vectorize=True`."
-            )
+            raise NotImplementedError(errors.JACOBIAN_FORWARD_NOT_VECTORIZED)
     with enable_grad():
         is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
         inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
@@ -279,11 +224,7 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
             outputs, "outputs of the user-provided function", "jacobian")
         _check_requires_grad(outputs, "outputs", strict=strict)
         if vectorize and strict:
-            raise RuntimeError(
-                "torch.autograd.functional.jacobian: `strict=True` and `vectorized=True` "
-                "are not supported together. Please either set `strict=False` or "
-                "`vectorize=False`."
-            )
+            raise RuntimeError(errors.JACOBIAN_STRICT_VECTORIZE)
         jacobian = tuple(
             _jacobian_of_output(i, out, inputs, create_graph, strict)
             for i, out in enumerate(outputs)
@@ -301,17 +242,11 @@ def _jacobian_of_output(i, out, inputs, create_graph, strict):
         for el_idx, (rows_el, vj_el, inp_el) in enumerate(zip(rows, vj, inputs)):
             if vj_el is not None:
                 if strict and create_graph and not vj_el.requires_grad:
-                    raise RuntimeError(
-                        f"The jacobian of the user-provided function is independent of input "
-                        f"{i}. This is not allowed in strict mode when create_graph=True."
-                    )
+                    raise RuntimeError(errors.STRICT_CREATE_GRAPH.format(what="jacobian", i=i))
                 rows_el.append(vj_el)
             else:
                 if strict:
-                    raise RuntimeError(
-                        f"Output {i} of the user-provided function is independent of input "
-                        f"{el_idx}. This is not allowed in strict mode."
-                    )
+                    raise RuntimeError(errors.STRICT_OUTPUT_I_INDEPENDENT.format(i=i, j=el_idx))
                 rows_el.append(zeros_like(inp_el))
     return tuple(
         stack(rows_el, dim=0).view(tuple(out.shape) + tuple(inputs[el_idx].shape))
@@ -325,19 +260,16 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
     ``hessian[i][j]`` has shape ``inputs[i].shape + inputs[j].shape``."""
     is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "hessian")
     if outer_jacobian_strategy not in ("forward-mode", "reverse-mode"):
-        raise AssertionError('Expected strategy to be either "forward-mode" or "reverse-mode".')
+        raise AssertionError(errors.HESSIAN_STRATEGY)
 
     def ensure_single_output_function(*inp):
         out = func(*inp)
         is_out_tuple, t_out = _as_tuple(out, "outputs of the user-provided function", "hessian")
         _check_requires_grad(t_out, "outputs", strict=strict)
         if is_out_tuple or not isinstance(out, Tensor):
-            raise RuntimeError("The function given to hessian should return a single Tensor")
+            raise RuntimeError(errors.SINGLE_TENSOR_OUTPUT.format(fn_name="hessian"))
         if out.numel() != 1:
-            raise RuntimeError(
-                "The Tensor returned by the function given to hessian should contain a single "
-                "element"
-            )
+            raise RuntimeError(errors.SINGLE_ELEMENT_OUTPUT.format(fn_name="hessian"))
         return out.squeeze()
 
     def jac_func(*inp):
@@ -354,12 +286,9 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
 
 def _single_scalar_output(outputs, is_outputs_tuple, fn_name):
     if is_outputs_tuple or not isinstance(outputs[0], Tensor):
-        raise RuntimeError(f"The function given to {fn_name} should return a single Tensor")
+        raise RuntimeError(errors.SINGLE_TENSOR_OUTPUT.format(fn_name=fn_name))
     if outputs[0].numel() != 1:
-        raise RuntimeError(
-            f"The Tensor returned by the function given to {fn_name} should contain a single "
-            "element"
-        )
+        raise RuntimeError(errors.SINGLE_ELEMENT_OUTPUT.format(fn_name=fn_name))
 
 
 def vhp(func, inputs, v=None, create_graph=False, strict=False):
@@ -369,8 +298,7 @@ def vhp(func, inputs, v=None, create_graph=False, strict=False):
         is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "vhp")
         inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
         v = _prepare_v(v, inputs, is_inputs_tuple, create_graph, "vhp",
-                       "The vector v can only be None if the input to the user-provided "
-                       "function is a single Tensor with a single element.")
+                       errors.V_NONE_FOR_INPUTS)
         outputs = func(*inputs)
         is_outputs_tuple, outputs = _as_tuple(
             outputs, "outputs of the user-provided function", "vhp")
@@ -394,8 +322,7 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
         is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "hvp")
         inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
         v = _prepare_v(v, inputs, is_inputs_tuple, create_graph, "hvp",
-                       "The vector v can only be None if the input to the user-provided "
-                       "function is a single Tensor with a single element.")
+                       errors.V_NONE_FOR_INPUTS)
         outputs = func(*inputs)
         is_outputs_tuple, outputs = _as_tuple(
             outputs, "outputs of the user-provided function", "hvp")

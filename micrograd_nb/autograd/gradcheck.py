@@ -17,6 +17,7 @@ import warnings
 
 import numpy as np
 
+from . import errors
 from .api import grad
 from .factories import rand, zeros_like
 from .tensor import Tensor
@@ -50,25 +51,15 @@ def _check_inputs(inputs):
         if isinstance(inp, Tensor) and inp.requires_grad:
             if inp.dtype.name != "float64":
                 warnings.warn(
-                    f"Input #{idx} requires gradient and is not a double precision floating "
-                    "point or complex. This check will likely fail if all the inputs are not "
-                    "of double precision floating point or complex. ",
+                    errors.GRADCHECK_NOT_DOUBLE_WARNING.format(index=idx),
                     stacklevel=4,  # the caller of gradcheck
                 )
             array = inp.detach().numpy()
             if any(st == 0 and sz > 1 for st, sz in zip(array.strides, array.shape)):
-                raise RuntimeError(
-                    f"The {idx}th input has a dimension with stride 0. gradcheck only "
-                    "supports inputs that are non-overlapping to be able to compute the "
-                    "numerical gradients correctly. You should call .contiguous on the input "
-                    "before passing it to gradcheck."
-                )
+                raise RuntimeError(errors.GRADCHECK_STRIDE_0.format(index=idx))
             found = True
     if not found:
-        raise ValueError(
-            "gradcheck expects at least one input tensor to require gradient, but none of "
-            "them have requires_grad=True."
-        )
+        raise ValueError(errors.GRADCHECK_NO_INPUT_REQUIRES_GRAD)
 
 
 def _as_tensor(array):
@@ -92,15 +83,11 @@ def _evaluate(func, inputs):
 def _check_same_dtype_and_shape(a, b, idx, eps):
     # An output that changes shape or dtype under a tiny perturbation has no derivative.
     if a.shape != b.shape:
-        raise AssertionError(
-            "Expected `func` to return outputs with the same shape when inputs are perturbed "
-            f"on index {idx} by {eps}, but got: shapes {a.shape} and {b.shape}."
-        )
+        raise AssertionError(errors.GRADCHECK_PERTURBED_SHAPE.format(
+            index=idx, eps=eps, a=a.shape, b=b.shape))
     if a.dtype != b.dtype:
-        raise AssertionError(
-            "Expected `func` to return outputs with the same dtype when inputs are perturbed "
-            f"on index {idx} by {eps}, but got: dtypes {a.dtype} and {b.dtype}."
-        )
+        raise AssertionError(errors.GRADCHECK_PERTURBED_DTYPE.format(
+            index=idx, eps=eps, a=a.dtype, b=b.dtype))
 
 
 def _numerical_jacobians(func, inputs, outputs, eps):
@@ -159,38 +146,32 @@ def _checked_analytical_jacobian(output, diff_inputs, nondet_tol):
     second = _analytical_jacobian(output, diff_inputs)
     for a, b in zip(first, second):
         if a.size and np.abs(a - b).max() > nondet_tol:
-            raise GradcheckError(
-                "Backward is not reentrant, i.e., running backward with same input and "
-                "grad_output multiple times gives different values, although analytical "
-                "gradient matches numerical gradient."
-                f"The tolerance for nondeterminism was {nondet_tol}."
-            )
+            raise GradcheckError(errors.GRADCHECK_NOT_REENTRANT.format(nondet_tol=nondet_tol))
     return first
 
 
 def _mismatch_message(analytical, numerical, output_idx, input_idx):
-    return (
-        f"Jacobian mismatch for output {output_idx:d} with respect to input {input_idx:d},\n"
-        f"numerical:{_as_tensor(numerical)}\nanalytical:{_as_tensor(analytical)}\n"
-    )
+    return errors.GRADCHECK_JACOBIAN_MISMATCH.format(
+        output=output_idx, input=input_idx, numerical=_as_tensor(numerical),
+        analytical=_as_tensor(analytical))
 
 
 def _test_backward_mul_by_grad_output(outputs, inputs):
     """A zero grad_output must give zero gradients of the inputs' dtype and shape."""
     diff_inputs = _diff_inputs(inputs)
     if not diff_inputs:
-        raise GradcheckError("no Tensors requiring grad found in input")
+        raise GradcheckError(errors.GRADCHECK_NO_DIFF_INPUTS)
     zeros = [zeros_like(o) for o in outputs]
     grads = grad(outputs, diff_inputs, zeros, allow_unused=True)
     for gi, di in zip(grads, diff_inputs):
         if gi is None:
             continue
         if np.any(gi.detach().numpy() != 0):
-            raise GradcheckError("backward not multiplied by grad_output")
+            raise GradcheckError(errors.GRADCHECK_NOT_MULTIPLIED)
         if gi.dtype is not di.dtype:
-            raise GradcheckError("grad is incorrect type")
+            raise GradcheckError(errors.GRADCHECK_GRAD_TYPE)
         if gi.shape != di.shape:
-            raise GradcheckError("grad is incorrect size")
+            raise GradcheckError(errors.GRADCHECK_GRAD_SIZE)
 
 
 def _gradcheck(func, inputs, eps, atol, rtol, nondet_tol):
@@ -204,7 +185,7 @@ def _gradcheck(func, inputs, eps, atol, rtol, nondet_tol):
         for per_input in numerical:
             for jac in per_input:
                 if np.any(jac != 0):
-                    raise GradcheckError("Numerical gradient for function expected to be zero")
+                    raise GradcheckError(errors.GRADCHECK_NUMERICAL_NOT_ZERO)
         return True
     diff_inputs = _diff_inputs(inputs)
     for i, o in enumerate(outputs):

@@ -78,9 +78,7 @@ class Tensor:
     @requires_grad.setter
     def requires_grad(self, value):
         if value and self.grad_fn is None and not self.dtype.is_floating_point:
-            # PyTorch's setter has a text of its own
-            raise RuntimeError("only Tensors of floating point and complex dtype can require "
-                               "gradients")
+            raise RuntimeError(errors.ASSIGN_INT_REQUIRING_GRAD)
         self.requires_grad_(value)
 
     def requires_grad_(self, requires_grad=True):
@@ -132,8 +130,7 @@ class Tensor:
     def grad(self, value):
         if value is not None:
             if not isinstance(value, Tensor):
-                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad "
-                                f"of type {type(value).__name__}")
+                raise TypeError(errors.GRAD_ASSIGN_TYPE.format(type_name=type(value).__name__))
             if value.shape != self.shape:
                 raise RuntimeError(errors.GRAD_ASSIGN_SIZE.format(
                     grad_size=list(value.shape), tensor_size=list(self.shape)))
@@ -189,7 +186,7 @@ class Tensor:
 
     def detach_(self):
         if self._view_of_leaf:
-            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
+            raise RuntimeError(errors.DETACH_VIEW_INPLACE)
         self.grad_fn = None
         self._requires_grad = False
         return self
@@ -238,8 +235,7 @@ class Tensor:
 
     def item(self):
         if self._data.size != 1:
-            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted "
-                               "to Scalar")
+            raise RuntimeError(errors.ITEM_NOT_ONE_ELEMENT.format(numel=self._data.size))
         return self._data.reshape(()).item()
 
     def tolist(self):
@@ -285,17 +281,17 @@ class Tensor:
 
     def __len__(self):
         if self._data.ndim == 0:
-            raise TypeError("len() of a 0-d tensor")
+            raise TypeError(errors.LEN_0D)
         return self._data.shape[0]
 
     def __iter__(self):
         if self._data.ndim == 0:
-            raise TypeError("iteration over a 0-d tensor")
+            raise TypeError(errors.ITER_0D)
         return (self[i] for i in range(self._data.shape[0]))
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError(errors.BOOL_AMBIGUOUS)
         return bool(self._data)
 
     def __float__(self):
@@ -306,8 +302,7 @@ class Tensor:
 
     def __index__(self):
         if self.dtype.is_floating_point or self._data.size != 1:
-            raise TypeError("only integer tensors of a single element can be converted to "
-                            "an index")
+            raise TypeError(errors.INDEX_CONVERSION)
         return int(self.item())
 
     __hash__ = object.__hash__
@@ -396,7 +391,7 @@ class Tensor:
     def mm(self, other):
         for name, t in (("self", self), ("mat2", other)):
             if t.ndim != 2:
-                raise RuntimeError(f"{name} must be a matrix")
+                raise RuntimeError(errors.MM_NOT_MATRIX.format(name=name))
         if self.shape[1] != other.shape[0]:
             raise RuntimeError(_matmul_shape_error(self, other))
         return ops.apply(ops.MM, (self, other))
@@ -474,7 +469,7 @@ class Tensor:
 
     def clamp(self, min=None, max=None):
         if min is None and max is None:
-            raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+            raise RuntimeError(errors.CLAMP_NO_BOUNDS)
         return ops.apply(ops.CLAMP, (self,), min=_scalar(min), max=_scalar(max))
 
     clip = clamp
@@ -496,9 +491,8 @@ class Tensor:
 
     def mean(self, dim=None, keepdim=False):
         if not self.dtype.is_floating_point:
-            raise RuntimeError(
-                "mean(): could not infer output dtype. Input dtype must be either a floating "
-                f"point or complex dtype. Got: {self.dtype.tensor_type[:-len('Tensor')]}")
+            raise RuntimeError(errors.MEAN_DTYPE.format(
+                type_name=self.dtype.tensor_type[:-len('Tensor')]))
         if dim is None:
             return ops.apply(ops.MEAN, (self,), shape=self._data.shape)
         return ops.apply(ops.MEAN_DIM, (self,), dim=_dims(dim, self.ndim), keepdim=keepdim,
@@ -513,9 +507,7 @@ class Tensor:
     def _extreme(self, dim, keepdim, op_all, op_dim, arg, result):
         if dim is None:
             if self._data.size == 0:
-                raise RuntimeError(
-                    "max(): Expected reduction dim to be specified for input.numel() == 0. "
-                    "Specify the reduction dim with the 'dim' argument.")
+                raise RuntimeError(errors.REDUCE_EMPTY.format(op=result.__name__))
             return ops.apply(op_all, (self,))
         if isinstance(dim, Tensor):  # max(other): elementwise, not supported as such
             raise TypeError("use micrograd_nb.where(a > b, a, b) for an elementwise maximum")
@@ -539,10 +531,7 @@ class Tensor:
     def view(self, *shape):
         out_shape = _infer_shape(_shape_arg(shape), self._data.size)
         if not _viewable(self._data, out_shape):
-            raise RuntimeError(
-                "view size is not compatible with input tensor's size and stride (at least "
-                "one dimension spans across two contiguous subspaces). Use .reshape(...) "
-                "instead.")
+            raise RuntimeError(errors.VIEW_STRIDES)
         return ops.apply_view(ops.VIEW, self, shape=out_shape, in_shape=self._data.shape)
 
     def view_as(self, other):
@@ -568,8 +557,7 @@ class Tensor:
 
     def t(self):
         if self.ndim > 2:
-            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
-                               f"{self.ndim}D")
+            raise RuntimeError(errors.T_TOO_MANY_DIMS.format(ndim=self.ndim))
         return ops.apply_view(ops.T, self)
 
     @property
@@ -583,13 +571,11 @@ class Tensor:
     def permute(self, *dims):
         dims = _shape_arg(dims)
         if len(dims) != self.ndim:
-            raise RuntimeError(
-                "permute(sparse_coo): number of dimensions in the tensor input does not match "
-                "the length of the desired ordering of dimensions i.e. input.dim() = "
-                f"{self.ndim} is not equal to len(dims) = {len(dims)}")
+            raise RuntimeError(errors.PERMUTE_DIMS_COUNT.format(ndim=self.ndim,
+                                                                count=len(dims)))
         dims = tuple(_dim(d, self.ndim) for d in dims)
         if len(set(dims)) != len(dims):
-            raise RuntimeError("permute(): duplicate dims are not allowed.")
+            raise RuntimeError(errors.PERMUTE_DUPLICATE_DIMS)
         return ops.apply_view(ops.PERMUTE, self, dims=dims)
 
     def unsqueeze(self, dim):
@@ -605,18 +591,15 @@ class Tensor:
         shape = _shape_arg(shape)
         lead = len(shape) - self.ndim
         if lead < 0:
-            raise RuntimeError(
-                f"expand(micrograd_nb.{self.dtype.tensor_type}{{{list(self.shape)}}}, "
-                f"size={list(shape)}): the number of sizes provided ({len(shape)}) must be "
-                f"greater or equal to the number of dimensions in the tensor ({self.ndim})")
+            raise RuntimeError(errors.EXPAND_TOO_FEW_SIZES.format(
+                tensor_type=self.dtype.tensor_type, shape=list(self.shape), size=list(shape),
+                count=len(shape), ndim=self.ndim))
         full = tuple(self._data.shape[i - lead] if n == -1 else n for i, n in enumerate(shape))
         for i in range(self.ndim - 1, -1, -1):
             if self._data.shape[i] not in (1, full[i + lead]):
-                raise RuntimeError(
-                    f"The expanded size of the tensor ({full[i + lead]}) must match the "
-                    f"existing size ({self._data.shape[i]}) at non-singleton dimension "
-                    f"{i + lead}.  Target sizes: {list(shape)}.  Tensor sizes: "
-                    f"{list(self.shape)}")
+                raise RuntimeError(errors.EXPAND_SIZE.format(
+                    target=full[i + lead], size=self._data.shape[i], dim=i + lead,
+                    target_sizes=list(shape), tensor_sizes=list(self.shape)))
         return ops.apply_view(ops.EXPAND, self, shape=full)
 
     def __getitem__(self, key):
@@ -726,8 +709,7 @@ def _dim(dim, ndim):
     """A dim in range, as PyTorch checks it (0-d tensors accept dim 0 and -1)."""
     n = max(ndim, 1)
     if not -n <= dim < n:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
-                         f"but got {dim})")
+        raise IndexError(errors.DIM_OUT_OF_RANGE.format(low=-n, high=n - 1, dim=dim))
     return dim % n if ndim else 0
 
 
@@ -736,7 +718,7 @@ def _dims(dim, ndim):
     dims = [_dim(d, ndim) for d in dims]
     for d in dims:
         if dims.count(d) > 1:
-            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+            raise RuntimeError(errors.DIM_REPEATED.format(dim=d))
     return tuple(sorted(dims)) if ndim else ()
 
 
@@ -749,14 +731,14 @@ def _shape_arg(shape):
 def _infer_shape(shape, size):
     shape = tuple(int(n) for n in shape)
     if shape.count(-1) > 1:
-        raise RuntimeError("only one dimension can be inferred")
+        raise RuntimeError(errors.SHAPE_TWO_INFERRED)
     known = int(np.prod([n for n in shape if n != -1])) if shape else 1
     if -1 in shape:
         if known == 0 or size % known:
-            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {size}")
+            raise RuntimeError(errors.SHAPE_INVALID_FOR_SIZE.format(shape=list(shape), size=size))
         shape = tuple(size // known if n == -1 else n for n in shape)
     elif known != size:
-        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {size}")
+        raise RuntimeError(errors.SHAPE_INVALID_FOR_SIZE.format(shape=list(shape), size=size))
     return shape
 
 
@@ -869,8 +851,7 @@ def matmul(a, b):
     a, b = _as_tensor(a), _as_tensor(b)
     a_shape, b_shape = a._data.shape, b._data.shape
     if not a_shape or not b_shape:
-        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
-                           f"{a.ndim}D and {b.ndim}D")
+        raise RuntimeError(errors.MATMUL_0D.format(a_ndim=a.ndim, b_ndim=b.ndim))
     if a_shape[-1] != b_shape[-2 if len(b_shape) > 1 else 0]:
         raise RuntimeError(_matmul_shape_error(a, b))
     if a._data.dtype != b._data.dtype:
@@ -897,44 +878,36 @@ def matmul(a, b):
 
 def _matmul_shape_error(a, b):
     if a.ndim == 1 and b.ndim == 1:
-        return (f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src "
-                f"[{b.shape[0]}] to have the same number of elements, but got {a.shape[0]} "
-                f"and {b.shape[0]} elements respectively")
+        return errors.DOT_SIZES.format(a=a.shape[0], b=b.shape[0])
     if a.ndim == 2 and b.ndim == 1:
-        return (f"size mismatch, got input ({a.shape[0]}), mat ({a.shape[0]}x{a.shape[1]}), "
-                f"vec ({b.shape[0]})")
+        return errors.MV_SHAPES.format(rows=a.shape[0], cols=a.shape[1], size=b.shape[0])
     if a.ndim <= 2 and b.ndim == 2:
         rows = a.shape[0] if a.ndim == 2 else 1
-        return (f"mat1 and mat2 shapes cannot be multiplied ({rows}x{a.shape[-1]} and "
-                f"{b.shape[0]}x{b.shape[1]})")
-    return (f"Expected size for first two dimensions of batch2 tensor to be: "
-            f"[{b.shape[0] if b.ndim > 2 else 1}, {a.shape[-1]}] but got: "
-            f"[{b.shape[0] if b.ndim > 2 else 1}, {b.shape[-2]}].")
+        return errors.MATMUL_SHAPES.format(rows1=rows, cols1=a.shape[-1], rows2=b.shape[0],
+                                           cols2=b.shape[1])
+    return errors.BMM_SHAPES.format(batch=b.shape[0] if b.ndim > 2 else 1,
+                                    expected=a.shape[-1], got=b.shape[-2])
 
 
 def cat(tensors, dim=0):
     tensors = [_as_tensor(t) for t in tensors]
     if not tensors:
-        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+        raise ValueError(errors.CAT_EMPTY)
     dt = tensors[0].dtype
     for t in tensors[1:]:
         dt = dtypes.promote(dt, 2, t.dtype, 2)
     tensors = [t._cast(dt) for t in tensors]
     for i, t in enumerate(tensors):
         if t.ndim == 0:
-            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be "
-                               "concatenated")
+            raise RuntimeError(errors.CAT_ZERO_DIM.format(index=i))
     dim = _dim(dim, tensors[0].ndim)
     first = tensors[0]
     for i, t in enumerate(tensors[1:], 1):
         if t.ndim != first.ndim:
-            raise RuntimeError(f"Tensors must have same number of dimensions: got "
-                               f"{first.ndim} and {t.ndim}")
+            raise RuntimeError(errors.CAT_NDIM.format(ndim=first.ndim, other_ndim=t.ndim))
         for d, (m, n) in enumerate(zip(first.shape, t.shape)):
             if d != dim and m != n:
-                raise RuntimeError(
-                    f"Sizes of tensors must match except in dimension {dim}. Expected size "
-                    f"{m} but got size {n} for tensor number {i} in the list.")
+                raise RuntimeError(errors.CAT_SIZES.format(dim=dim, expected=m, got=n, index=i))
     bounds, start = [], 0
     for t in tensors:
         bounds.append((start, start + t._data.shape[dim]))
@@ -948,12 +921,12 @@ concat = cat
 def stack(tensors, dim=0):
     tensors = [_as_tensor(t) for t in tensors]
     if not tensors:
-        raise RuntimeError("stack expects a non-empty TensorList")
+        raise RuntimeError(errors.STACK_EMPTY)
     shape = tensors[0].shape
     for i, t in enumerate(tensors[1:], 1):
         if t.shape != shape:
-            raise RuntimeError(f"stack expects each tensor to be equal size, but got "
-                               f"{list(shape)} at entry 0 and {list(t.shape)} at entry {i}")
+            raise RuntimeError(errors.STACK_SIZES.format(shape=list(shape),
+                                                         other_shape=list(t.shape), index=i))
     dt = tensors[0].dtype
     for t in tensors[1:]:
         dt = dtypes.promote(dt, 2, t.dtype, 2)
@@ -967,8 +940,7 @@ def where(condition, input, other):
     cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
         name = dtypes.from_numpy_dtype(cond.dtype).name.capitalize()
-        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a "
-                           f"tensor with dtype {name}")
+        raise RuntimeError(errors.WHERE_CONDITION_DTYPE.format(dtype=name))
     a_dt, b_dt = _dtype_of(input), _dtype_of(other)
     dt = a_dt if a_dt is b_dt else dtypes.promote(a_dt, _rank(input), b_dt, _rank(other))
     a, b = _as_tensor(input, dt), _as_tensor(other, dt)
@@ -1016,9 +988,8 @@ def _expand_bool(items, shape):
         if isinstance(k, np.ndarray) and k.dtype == np.bool_ and k.ndim:
             for j, n in enumerate(k.shape):
                 if dim + j < len(shape) and shape[dim + j] != n:
-                    raise IndexError(f"The shape of the mask {list(k.shape)} at index {j} "
-                                     f"does not match the shape of the indexed tensor "
-                                     f"{list(shape)} at index {dim + j}")
+                    raise IndexError(errors.MASK_SHAPE.format(
+                        mask_shape=list(k.shape), index=j, shape=list(shape), dim=dim + j))
             out.extend(np.nonzero(k))
             dim += k.ndim
         else:
@@ -1040,7 +1011,7 @@ def _index(x, key):
         items = items[:at] + fill + items[at + 1:]
         positions = positions[:at] + [at] * len(fill) + positions[at + 1:]
     if n_real > x.ndim:
-        raise IndexError(f"too many indices for tensor of dimension {x.ndim}")
+        raise IndexError(errors.TOO_MANY_INDICES.format(ndim=x.ndim))
     # x[a:b] is a slice even when it takes all of x; within a tuple, PyTorch skips the
     # slices that take a whole dimension (x[...] and x[:, :] are aliases).
     lone = isinstance(key, slice)
@@ -1061,8 +1032,8 @@ def _index(x, key):
             k = _numpy_index_part(k)
             size = out._data.shape[dim]
             if not -size <= k < size:
-                raise IndexError(f"index {k} is out of bounds for dimension {position} with "
-                                 f"size {size}")
+                raise IndexError(errors.INDEX_OUT_OF_BOUNDS.format(index=k, dim=position,
+                                                                   size=size))
             full = (slice(None),) * dim + (k,)
             out = ops.apply_view(ops.SELECT, out, key=full, in_shape=out._data.shape)
     if out is x:  # x[:, :] and the like: PyTorch gives an alias

@@ -11,13 +11,15 @@ import warnings
 
 import numpy as np
 
+from micrograd_nb.autograd import errors
+
 _REDUCTIONS = ("none", "mean", "sum")
 
 
 def _check_reduction(reduction):
     # PyTorch validates when the loss is computed, not when a loss module is built.
     if reduction not in _REDUCTIONS:
-        raise ValueError(f"{reduction} is not a valid value for reduction")
+        raise ValueError(errors.INVALID_REDUCTION.format(reduction=reduction))
 
 
 def _reduce(loss, reduction):
@@ -30,11 +32,7 @@ def _reduce(loss, reduction):
 
 def _softmax_dim(name, ndim):
     # What PyTorch picks when dim is left out: the class dimension of the usual layouts.
-    warnings.warn(
-        f"Implicit dimension choice for {name} has been deprecated. "
-        "Change the call to include dim=X as an argument.",
-        stacklevel=3,
-    )
+    warnings.warn(errors.IMPLICIT_DIM_WARNING.format(name=name), stacklevel=3)
     return 0 if ndim in (0, 1, 3) else 1
 
 
@@ -72,9 +70,8 @@ def mse_loss(input, target, *, reduction="mean"):
     _check_reduction(reduction)
     if tuple(target.shape) != tuple(input.shape):
         warnings.warn(
-            f"Using a target size ({target.shape}) that is different to the input size "
-            f"({input.shape}). This will likely lead to incorrect results due to "
-            "broadcasting. Please ensure they have the same size.",
+            errors.MSE_TARGET_SIZE_WARNING.format(target_size=target.shape,
+                                                  input_size=input.shape),
             stacklevel=2,
         )
     return _reduce((input - target) ** 2, reduction)
@@ -84,27 +81,26 @@ def _class_indices(input, target):
     """The index that picks ``input[n, target[n], d1, ...]`` for every target element,
     after PyTorch's shape, dtype and range checks."""
     if input.ndim == 0:
-        raise ValueError("Expected 1 or more dimensions (got 0)")
+        raise ValueError(errors.NLL_INPUT_0D)
     if input.ndim >= 2:
         batch = target.shape[0] if target.ndim else 0
         if batch != input.shape[0]:
-            raise ValueError(
-                f"Expected input batch_size ({input.shape[0]}) to match target "
-                f"batch_size ({batch})."
-            )
+            raise ValueError(errors.NLL_BATCH_SIZE.format(input_batch=input.shape[0],
+                                                          target_batch=batch))
     if input.ndim == 2 and target.ndim != 1:
-        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+        raise RuntimeError(errors.NLL_MULTI_TARGET)
     expected = tuple(input.shape[:1]) + tuple(input.shape[2:]) if input.ndim >= 2 else ()
     if tuple(target.shape) != expected:
-        raise RuntimeError(f"Expected target size {list(expected)}, got {list(target.shape)}")
+        raise RuntimeError(errors.NLL_TARGET_SIZE.format(expected=list(expected),
+                                                         got=list(target.shape)))
     type_name = target.dtype.tensor_type.removesuffix("Tensor")
     if type_name not in ("Long", "Byte"):
-        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {type_name}")
+        raise RuntimeError(errors.NLL_TARGET_DTYPE.format(type_name=type_name))
     classes = target.numpy().astype(np.int64)
     num_classes = input.shape[0 if input.ndim == 1 else 1]
     bad = classes[(classes < 0) | (classes >= num_classes)]
     if bad.size:
-        raise IndexError(f"Target {bad.flat[0]} is out of bounds.")
+        raise IndexError(errors.NLL_TARGET_OUT_OF_BOUNDS.format(target=bad.flat[0]))
     # Integer arrays for every dimension but the class one, broadcast against target.
     index = list(np.indices(classes.shape, sparse=True))
     index.insert(min(1, input.ndim - 1), classes)

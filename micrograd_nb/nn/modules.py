@@ -11,6 +11,7 @@ from collections import OrderedDict
 from itertools import islice
 
 import micrograd_nb as mg
+from micrograd_nb.autograd import errors
 from micrograd_nb.autograd.tensor import Tensor
 
 from . import functional as F
@@ -82,9 +83,7 @@ class Module:
         object.__setattr__(self, "_modules", OrderedDict())
 
     def forward(self, *args, **kwargs):
-        raise NotImplementedError(
-            f'Module [{type(self).__name__}] is missing the required "forward" function'
-        )
+        raise NotImplementedError(errors.MODULE_NO_FORWARD.format(name=type(self).__name__))
 
     def __call__(self, *args, **kwargs):
         return self.forward(*args, **kwargs)
@@ -93,19 +92,17 @@ class Module:
 
     def register_parameter(self, name, param):
         if "_parameters" not in self.__dict__:
-            raise AttributeError("cannot assign parameter before Module.__init__() call")
+            raise AttributeError(errors.PARAMETER_BEFORE_INIT)
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(
-                f"cannot assign '{typename(param)}' object to parameter '{name}' "
-                "(torch.nn.Parameter or None required)"
-            )
+            raise TypeError(errors.REGISTER_NOT_PARAMETER.format(type_name=typename(param),
+                                                                 name=name))
         self.__dict__.pop(name, None)
         self._modules.pop(name, None)
         self._parameters[name] = param
 
     def add_module(self, name, module):
         if module is not None and not isinstance(module, Module):
-            raise TypeError(f"{typename(module)} is not a Module subclass")
+            raise TypeError(errors.NOT_A_MODULE.format(type_name=typename(module)))
         self.__dict__.pop(name, None)
         self._parameters.pop(name, None)
         self._modules[name] = module
@@ -117,25 +114,21 @@ class Module:
         modules = self.__dict__.get("_modules")
         if isinstance(value, Parameter):
             if params is None:
-                raise AttributeError("cannot assign parameters before Module.__init__() call")
+                raise AttributeError(errors.PARAMETERS_BEFORE_INIT)
             self.register_parameter(name, value)
         elif params is not None and name in params:
             if value is not None:
-                raise TypeError(
-                    f"cannot assign '{typename(value)}' as parameter '{name}' "
-                    "(torch.nn.Parameter or None expected)"
-                )
+                raise TypeError(errors.ASSIGN_NOT_PARAMETER.format(type_name=typename(value),
+                                                                   name=name))
             params[name] = None
         elif isinstance(value, Module):
             if modules is None:
-                raise AttributeError("cannot assign module before Module.__init__() call")
+                raise AttributeError(errors.MODULE_BEFORE_INIT)
             self.add_module(name, value)
         elif modules is not None and name in modules:
             if value is not None:
-                raise TypeError(
-                    f"cannot assign '{typename(value)}' as child module '{name}' "
-                    "(torch.nn.Module or None expected)"
-                )
+                raise TypeError(errors.ASSIGN_NOT_MODULE.format(type_name=typename(value),
+                                                                name=name))
             modules[name] = None
         else:
             object.__setattr__(self, name, value)
@@ -146,7 +139,8 @@ class Module:
             entries = self.__dict__.get(registry)
             if entries is not None and name in entries:
                 return entries[name]
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+        raise AttributeError(errors.MODULE_NO_ATTRIBUTE.format(type_name=type(self).__name__,
+                                                               name=name))
 
     def __delattr__(self, name):
         if name in self._parameters:
@@ -211,7 +205,7 @@ class Module:
 
     def train(self, mode=True):
         if not isinstance(mode, bool):
-            raise ValueError("training mode is expected to be boolean")
+            raise ValueError(errors.TRAINING_MODE_NOT_BOOL)
         self.training = mode
         for module in self.children():
             module.train(mode)
@@ -288,7 +282,7 @@ class Sequential(Module):
             return type(self)(OrderedDict(list(self._modules.items())[idx]))
         size = len(self)
         if not -size <= idx < size:
-            raise IndexError(f"index {idx} is out of range")
+            raise IndexError(errors.SEQUENTIAL_INDEX.format(index=idx))
         return next(islice(iter(self._modules.values()), idx % size, None))
 
     def __len__(self):
