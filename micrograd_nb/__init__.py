@@ -69,7 +69,8 @@ def _unary(name):
 for _name in ("exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu", "neg", "sum", "mean",
               "max", "min", "reshape", "transpose", "permute", "unsqueeze", "squeeze",
               "flatten", "clamp", "clip", "softmax", "log_softmax", "argmax", "argmin",
-              "reciprocal", "pow", "mm", "numel", "clone", "detach"):
+              "reciprocal", "pow", "mm", "numel", "clone", "detach", "all", "any", "equal",
+              "allclose", "isclose"):
     globals()[_name] = _unary(_name)
 del _name
 

@@ -211,23 +211,22 @@ class AccumulateGrad:
 
 
 def accumulate_into(target, grad):
-    """``tensor.grad += grad`` as PyTorch does it: the first gradient is stored as a
-    copy (it may be shared with other leaves or be the user's seed); later ones are
-    added in place, unless either side is part of a graph (create_graph), in which case
-    the sum is a new tensor with a graph."""
+    """``tensor.grad += grad`` as PyTorch's AccumulateGrad does it. The first gradient
+    is stored as a copy (it may be shared with other leaves or be the user's seed): with
+    create_graph=True a recorded copy (CopyBackwards), so the gradient keeps its graph.
+    Later gradients are added: with create_graph=True out of place, recorded
+    (AddBackward0); otherwise in place, unrecorded, even into a gradient that has a
+    graph (its grad_fn stays as it was, as in PyTorch)."""
     Tensor = tensor.Tensor
     current = target._grad
-    if isinstance(grad, Tensor):
+    if isinstance(grad, Tensor):  # create_graph=True
         if current is None:
-            target._grad = grad
+            target._grad = ops.apply(ops.COPY_GRAD, (grad,))
         else:
             target._grad = current + grad
         return
     if current is None:
         target._grad = Tensor._make(np.array(grad, dtype=target._data.dtype, copy=True))
-    elif current.requires_grad:
-        with graph.enable_grad():
-            target._grad = current + Tensor._make(grad)
     else:
         np.add(current._data, grad, out=current._data, casting="unsafe")
         current._version.value += 1

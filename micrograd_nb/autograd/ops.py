@@ -28,7 +28,7 @@ class Op:
     marks ops that keep data of their own (a mask, indices), so a second pass fails.
     """
 
-    __slots__ = ("name", "forward", "rules", "saves", "saves_ctx", "variadic")
+    __slots__ = ("name", "forward", "rules", "saves", "saves_ctx", "variadic", "_node_type")
 
     def __init__(self, name, forward, *rules, saves=(), saves_ctx=False, variadic=None):
         self.name = name
@@ -37,6 +37,16 @@ class Op:
         self.saves = saves  # per input: tuple of what its rule reads
         self.saves_ctx = saves_ctx
         self.variadic = variadic  # rule(i, F, g, **ctx) for ops with any number of inputs
+        self._node_type = None
+
+    @property
+    def node_type(self):
+        """The class of this op's nodes: a ``Function`` named as PyTorch names it, so
+        ``type(y.grad_fn).__name__`` is ``MulBackward0`` here too."""
+        if self._node_type is None:
+            name = self.name.rsplit("::", 1)[-1]
+            self._node_type = type(name, (function.Function,), {"__slots__": ()})
+        return self._node_type
 
     def vjp(self, i, F, g, ans, args, ctx):
         if self.variadic is not None:
@@ -83,7 +93,7 @@ def apply(op, inputs, compute_dtype=None, **ctx):
                         is_output = key == ANS
                         kept = out if is_output else inputs[key]
                         saved[key] = function.SavedTensor(kept, is_output)
-    out.grad_fn = function.Function(op, inputs, prev, ctx, saved, data.shape)
+    out.grad_fn = op.node_type(op, inputs, prev, ctx, saved, data.shape)
     return out
 
 
@@ -543,6 +553,8 @@ PERMUTE = defop("PermuteBackward0", lambda x, dims: x.transpose(dims),
                 lambda F, g, ans, x, dims: F.permute(g, tuple(np.argsort(dims))))
 EXPAND = defop("ExpandBackward0", lambda x, shape: np.broadcast_to(x, shape),
                lambda F, g, ans, x, shape: g)  # sum_to in Function._apply undoes it
+# The copy AccumulateGrad makes of a first gradient that has a graph (create_graph).
+COPY_GRAD = defop("torch::autograd::CopyBackwards", lambda x: x.copy(), lambda F, g, ans, x: g)
 CLONE = defop("CloneBackward0", lambda x: x.copy(order="K"), lambda F, g, ans, x: g)
 TO_COPY = defop("ToCopyBackward0", lambda x, dtype: x.astype(dtype), lambda F, g, ans, x, dtype: g)
 ALIAS = defop("AliasBackward0", lambda x: x.view(), lambda F, g, ans, x: g)

@@ -434,6 +434,24 @@ class Tensor:
     def __invert__(self):
         return Tensor._make(~self._data)
 
+    def all(self, dim=None, keepdim=False):
+        return Tensor._make(np.asarray(np.all(self._data, axis=dim, keepdims=keepdim)))
+
+    def any(self, dim=None, keepdim=False):
+        return Tensor._make(np.asarray(np.any(self._data, axis=dim, keepdims=keepdim)))
+
+    def equal(self, other):
+        """Same shape and elements (``torch.equal``): a Python bool."""
+        return self._data.shape == other._data.shape and bool(np.all(self._data == other._data))
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return bool(np.allclose(self._data, _as_tensor(other)._data, rtol=rtol, atol=atol,
+                                equal_nan=equal_nan))
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return Tensor._make(np.isclose(self._data, _as_tensor(other)._data, rtol=rtol,
+                                       atol=atol, equal_nan=equal_nan))
+
     def argmax(self, dim=None, keepdim=False):
         dim = None if dim is None else _dim(dim, self.ndim)
         return Tensor._make(np.asarray(_arg(np.argmax, self._data, dim, keepdim)))

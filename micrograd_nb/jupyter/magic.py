@@ -67,12 +67,16 @@ class AutogradMagics(Magics):
         return None
 
     def _names(self):
-        """The notebook's names for its tensors and values, to label the nodes."""
+        """The notebook's names for its tensors and values, to label the nodes: by the
+        object, and for a tensor with a history also by its grad_fn (how the picture
+        finds intermediates)."""
         names = {}
         for name in sorted(self.shell.user_ns):
             value = self.shell.user_ns[name]
             if not name.startswith("_") and isinstance(value, (Tensor, Value)):
                 names.setdefault(id(value), name)
+                if isinstance(value, Tensor) and value.grad_fn is not None:
+                    names.setdefault(id(value.grad_fn), name)
         return names
 
     def _show(self, args, passes, result):

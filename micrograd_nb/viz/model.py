@@ -139,7 +139,7 @@ class _Builder:
     """Turns engine nodes into picture nodes, with ids in creation order."""
 
     def __init__(self, names, show_values):
-        self.names = names or {}
+        self.names = names or {}  # id(Value/Tensor, or a tensor's grad_fn) -> name
         self.show_values = show_values
         self.ids = {}
 
@@ -169,17 +169,22 @@ class _Builder:
         data = None
         if output is not None and values:
             data = short(output._data)
-            title = f"{self.name_of(output)} = {title}" if self.name_of(output) else title
+        # An intermediate's name is found by its grad_fn (the picture never holds it).
+        name = self.name_of(output) if output is not None else self.name_of(engine_node)
+        title = f"{name} = {title}" if name else title
         return Node(node_id, kind, title, shape=tuple(engine_node._shape), data=data)
 
 
 def _edges(builder, engine_nodes, made_by=None):
-    """An edge from each input to the node that used it; ``made_by(node)`` marks the
-    edges of nodes a create_graph pass built."""
-    edges = []
+    """An edge from each input to the node that used it (once, where an op uses the same
+    input twice, as ``x * x`` does); ``made_by(node)`` marks the edges of nodes a
+    create_graph pass built."""
+    edges, seen = [], set()
     for node in sorted(engine_nodes, key=lambda n: n._seq):
         for parent in _engine_parents(node):
-            if parent in builder.ids:
+            key = (parent, node)
+            if parent in builder.ids and key not in seen:
+                seen.add(key)
                 edges.append(Edge(builder.ids[parent], builder.ids[node],
                                   made_by_pass=bool(made_by and made_by(node))))
     return edges
@@ -289,9 +294,12 @@ def _replay(graph, recorded, builder, nodes):
         if step.kind == "visit":
             order += 1
             picture.order = picture.order or order
+            flowed = {}  # an input used twice (x * x) gets the sum of both gradients
             for parent, g in zip(step.node._prev, step.grads_out):
                 if parent is not None and parent in ids and g is not None:
-                    sent[f"{ids[parent]}->{node_id}"] = short(g)
+                    key = f"{ids[parent]}->{node_id}"
+                    flowed[key] = _plain(g) + flowed[key] if key in flowed else _plain(g)
+            sent = {key: short(total) for key, total in flowed.items()}
             caption = f"{who} gets {short(step.grad_in)} and passes it to its inputs"
         else:
             total = totals.get(node_id)
