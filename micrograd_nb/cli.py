@@ -1,0 +1,27 @@
+"""The ``micrograd-nb`` command: a small dispatcher. Each command group registers its
+subcommands (``register(subparsers)``, each setting ``run``); the work lives there."""
+
+import argparse
+import sys
+
+from .grading import commands as grading_commands
+
+COMMAND_GROUPS = (grading_commands.register,)
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="micrograd-nb", description="micrograd_nb's tools for teaching with notebooks.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for register in COMMAND_GROUPS:
+        register(commands)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,86 @@
+"""The student version of a source notebook, as ``nbgrader generate_assignment``
+makes it: cells locked (LockCells), solutions replaced by a stub (ClearSolutions),
+outputs cleared (ClearOutput), hidden tests removed (ClearHiddenTests), checksums of
+the released cells recorded (ComputeChecksums)."""
+
+import re
+from pathlib import Path
+
+import nbformat
+
+from .notebooks import (
+    BEGIN_HIDDEN,
+    BEGIN_SOLUTION,
+    CODE_STUB,
+    END_HIDDEN,
+    END_SOLUTION,
+    TEXT_STUB,
+    Assignment,
+    GradingInputError,
+    cut_region,
+    nbgrader_checksum,
+    nbgrader_metadata,
+)
+
+
+def release_notebook(assignment):
+    try:
+        notebook = nbformat.reads(assignment.text, as_version=4)
+        nbformat.validate(notebook)
+    except Exception as e:  # nbformat raises several kinds for a bad file
+        raise GradingInputError(f"{assignment.path}: not a valid notebook ({e})") from e
+    notebook.metadata.pop("celltoolbar", None)
+    for cell in notebook.cells:
+        meta = nbgrader_metadata(cell)
+        _lock(cell, meta)
+        if meta.get("solution"):
+            cell.source = _clear_solution(cell)
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+            for key in ("collapsed", "scrolled"):
+                cell.metadata.pop(key, None)
+        if meta.get("grade"):
+            cell.source = cut_region(cell.source, BEGIN_HIDDEN, END_HIDDEN)
+        if meta.get("grade") or meta.get("solution") or meta.get("locked"):
+            meta["checksum"] = nbgrader_checksum(cell.source, cell.cell_type, meta)
+            meta["cell_type"] = cell.cell_type
+    return notebook
+
+
+def release_text(assignment):
+    return nbformat.writes(release_notebook(assignment)) + "\n"
+
+
+def write_release(source, out_folder):
+    """Write the student version of ``source`` into ``out_folder``; return its path."""
+    assignment = Assignment.load(source)
+    target = Path(out_folder) / Path(source).name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(release_text(assignment), encoding="utf-8")
+    return target
+
+
+def _lock(cell, meta):
+    # nbgrader's LockCells with its defaults: answers undeletable, tests and read-only
+    # cells undeletable and uneditable.
+    if meta.get("solution"):
+        cell.metadata["deletable"] = False
+    elif meta.get("grade") or meta.get("locked"):
+        cell.metadata["deletable"] = False
+        cell.metadata["editable"] = False
+
+
+def _clear_solution(cell):
+    stub = CODE_STUB if cell.cell_type == "code" else TEXT_STUB
+    lines, kept, inside, replaced = cell.source.split("\n"), [], False, False
+    for line in lines:
+        if BEGIN_SOLUTION in line:
+            inside = replaced = True
+            indent = re.match(r"\s*", line).group(0)
+            kept.extend(indent + s for s in stub.split("\n"))
+        elif END_SOLUTION in line:
+            inside = False
+        elif not inside:
+            kept.append(line)
+    return "\n".join(kept) if replaced else stub

@@ -1,0 +1,188 @@
+"""Grades are what the answers earned: reference solutions get full marks, a blank
+release gets 0, partly right and wrong answers get what they earned, and the rebuilt
+notebook ignores everything but the answer cells."""
+
+import time
+
+import pytest
+
+from micrograd_nb.grading.batch import grade_batch
+from micrograd_nb.grading.kernel import Kernel
+from micrograd_nb.grading.notebooks import Assignment, nbgrader_metadata
+from micrograd_nb.grading.sandbox import Sandbox
+
+from .cheats import wrong
+from .submissions import NAMES, RELEASES, fill, solutions, source_path
+
+TIMEOUT = 10.0
+
+
+def _correct(name, **replacements):
+    answers = solutions(name)
+    answers.update(replacements)
+    return answers
+
+
+def _cells_with(grade_id):
+    return lambda cell: nbgrader_metadata(cell).get("grade_id") == grade_id
+
+
+def _drop(*grade_ids):
+    def edit(notebook):
+        notebook["cells"] = [c for c in notebook["cells"]
+                             if nbgrader_metadata(c).get("grade_id") not in grade_ids]
+    return edit
+
+
+def _reverse(notebook):
+    notebook["cells"].reverse()
+
+
+def _vandalise_locked_cells(notebook):
+    for cell in notebook["cells"]:
+        meta = nbgrader_metadata(cell)
+        if meta.get("grade") or meta.get("locked"):
+            cell["source"] = "pass  # the test was here"
+            meta["points"] = 100
+
+
+def _retag(notebook):
+    """The q2 answer claims to be q1's test cell; a new cell claims 100 points."""
+    for cell in notebook["cells"]:
+        meta = nbgrader_metadata(cell)
+        if meta.get("grade_id") == "ex1_q2_answer":
+            meta["grade_id"] = "ex1_q1_test"
+    notebook["cells"].append({"cell_type": "code", "execution_count": None, "outputs": [],
+                              "source": "predicted_grad = [0.0]",
+                              "metadata": {"nbgrader": {"grade_id": "bonus", "grade": True,
+                                                        "points": 100, "solution": True}}})
+
+
+def _extra_cell_with_the_answer(notebook):
+    notebook["cells"].insert(3, {"cell_type": "code", "execution_count": None, "outputs": [],
+                                 "metadata": {}, "source": "predicted_grad = [4.0, -8.0, 2.0]"})
+
+
+def _duplicate_answer(notebook):
+    right = {"cell_type": "code", "execution_count": None, "outputs": [],
+             "metadata": {"nbgrader": {"grade_id": "ex1_q1_answer", "solution": True}},
+             "source": "predicted_grad = [4.0, -8.0, 2.0]"}
+    index = next(i for i, c in enumerate(notebook["cells"]) if _cells_with("ex1_q1_answer")(c))
+    notebook["cells"].insert(index + 1, right)
+
+
+CLOSE_BUT_WRONG = {
+    "ex1_q3_answer": "def softplus_backward(x, grad_output):\n"
+                     "    return grad_output / (1.0 + np.exp(-1.001 * x))\n",
+    "ex1_q4_answer": "def mse_gradient(X, y, w):\n"
+                     "    return 2 / len(y) * X.T @ (X @ w - y) * 1.001\n",
+}
+
+# name: (assignment, answers or None for the file as it is, edit, score, {test id: status})
+CASES = {
+    "blank release 01": ("01_scalar_outputs", {}, None, 0,
+                         dict.fromkeys(["ex1_q1_test", "ex1_q2_test"], "error")),
+    "partly right": ("01_scalar_outputs", _correct(
+        "01_scalar_outputs", ex1_q2_answer=wrong.Q2, ex1_q4_answer=wrong.Q4), None, 4,
+        {"ex1_q1_test": "passed", "ex1_q2_test": "failed", "ex1_q4_test": "failed"}),
+    "close but wrong": ("01_scalar_outputs", _correct("01_scalar_outputs", **CLOSE_BUT_WRONG),
+                        None, 3, {"ex1_q3_test": "failed", "ex1_q4_test": "failed"}),
+    "cells reversed": ("01_scalar_outputs", _correct("01_scalar_outputs"), _reverse, 8, {}),
+    "locked cells deleted": ("01_scalar_outputs", _correct("01_scalar_outputs"),
+                             _drop("ex1_setup", "ex1_q1_test", "ex1_q2_broken"), 8, {}),
+    "locked cells vandalised, right answers": (
+        "01_scalar_outputs", _correct("01_scalar_outputs"), _vandalise_locked_cells, 8, {}),
+    "locked cells vandalised, wrong answers": (
+        "01_scalar_outputs", wrong.ALL, _vandalise_locked_cells, 0, {}),
+    "re-tagged cells": ("01_scalar_outputs", _correct("01_scalar_outputs"), _retag, 6,
+                        {"ex1_q2_test": "missing"}),
+    "answer cell deleted": ("01_scalar_outputs", _correct("01_scalar_outputs"),
+                            _drop("ex1_q4_answer"), 6, {"ex1_q4_test": "missing"}),
+    "answer in an extra cell": ("01_scalar_outputs", {}, _extra_cell_with_the_answer, 0,
+                                {"ex1_q1_test": "error"}),
+    "the first of two answer cells counts": (
+        "01_scalar_outputs", {"ex1_q1_answer": wrong.Q1}, _duplicate_answer, 0,
+        {"ex1_q1_test": "failed"}),
+    "blank release 02": ("02_gradient_argument", {}, None, 0, {}),
+    "partly right 02": ("02_gradient_argument", _correct(
+        "02_gradient_argument", ex2_q4_answer="def jacobian_by_rows(f, x):\n"
+        "    return np.eye(len(x))\n"), None, 6, {"ex2_q4_test": "failed"}),
+    "blank release 03": ("03_create_graph", {}, None, 0, {}),
+    "partly right 03": ("03_create_graph", _correct(
+        "03_create_graph", ex3_q2_answer="def second_derivative(f, x0):\n    return 0.0\n",
+        ex3_q1_answer="predicted = [27.0, 27.0]\n"), None, 6,
+        {"ex3_q1_test": "failed", "ex3_q2_test": "failed"}),
+}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("submissions")
+    results = {}
+    for name in NAMES:
+        cases = {case: spec for case, spec in CASES.items() if spec[0] == name}
+        paths = [source_path(name)]
+        for i, (answers, edit) in enumerate((s[1], s[2]) for s in cases.values()):
+            paths.append(fill(name, answers, folder / f"{name}-{i}.ipynb", edit))
+        batch = grade_batch(paths, source_path(name), jobs=2, timeout=TIMEOUT,
+                            warn=lambda line: None)
+        results[f"solution {name}"] = batch[0]
+        results.update(zip(cases, batch[1:]))
+    return results
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_reference_solution_gets_full_marks(graded, name):
+    result = graded[f"solution {name}"]
+    assert result.error is None
+    assert [q.status for q in result.questions] == ["passed"] * 4
+    assert result.score == result.max_score > 0
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_a_submission_gets_what_it_earned(graded, case):
+    _, _, _, score, statuses = CASES[case]
+    result = graded[case]
+    assert result.error is None, result.error
+    assert result.score == score, [(q.grade_id, q.status, q.message) for q in result.questions]
+    got = {q.grade_id: q.status for q in result.questions}
+    assert {k: got[k] for k in statuses} == statuses
+
+
+def test_a_blank_release_says_what_is_missing(graded):
+    messages = [q.message for q in graded["blank release 01"].questions]
+    assert all("NotImplementedError" in m for m in messages)
+
+
+def test_messages_never_show_the_expected_values(graded):
+    """A student reads the messages: they describe the submission's value, not the
+    solution's."""
+    for result in graded.values():
+        for q in result.questions:
+            for expected in ("4.0", "-8.0", "12.0", "27.0", "18.0"):
+                assert expected not in q.message
+
+
+def test_release_notebooks_are_what_students_open():
+    assert sorted(p.stem for p in RELEASES.glob("*.ipynb")) == list(NAMES)
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    box = Sandbox(slots=1)
+    yield box
+    box.close()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_source_notebook_runs_top_to_bottom_outside_grading(sandbox, name):
+    """As nbgrader or Jupyter would run it: check() reports nothing, grading_rng() is
+    seeded with 0, and every cell passes."""
+    kernel = Kernel(sandbox, 0, cpu_seconds=60).start()
+    try:
+        for cell in Assignment.load(source_path(name)).cells:
+            if cell["cell_type"] == "code":
+                run = kernel.run(cell["source"], time.monotonic() + 30, nonce="any")
+                assert (run.status, run.error, run.reports) == ("ok", None, [])
+    finally:
+        kernel.close()
