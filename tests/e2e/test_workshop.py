@@ -1,0 +1,490 @@
+"""The workshop in a real browser: JupyterLab from .venv, headless Chromium, Playwright.
+
+One JupyterLab server (127.0.0.1, a free port, a token, its own config, settings and
+workspace folders) and one browser serve the whole module. Its root folder holds copies
+of what a participant opens:
+
+- ``notebooks/e2e_stepper.ipynb``, written here: ``%load_ext micrograd_nb`` and a
+  ``%%autograd --step`` cell on a tiny Tensor computation. Every step the browser shows
+  (highlighted nodes, gradient texts) is compared with ``frame_states()`` computed in
+  this process for the same computation.
+- ``notebooks/00_start_here.ipynb``, the first lesson cut after its first
+  ``%%autograd --step`` cell, outputs cleared (so a saved widget cannot pass for a live
+  one); checked the same way without the exact values. Skipped while the lesson or such
+  a cell does not exist.
+- ``exercises/release/01_scalar_outputs.ipynb``, a blank student notebook: its code cells
+  run in order; its setup must work and each public self-check must run and fail as a
+  blank notebook's should. Skipped while the notebook does not exist.
+
+Cells are run as a participant runs them: click the cell's prompt, press Shift+Enter,
+wait for its prompt to show an execution number. Screenshots of the stepper land in the
+test's folder and in test-artifacts/e2e/.
+"""
+
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from .support import CHROMIUM_ARGS, REPO, find_chromium, save_artifact, unavailable
+
+LESSON = REPO / "notebooks" / "00_start_here.ipynb"
+EXERCISE = REPO / "exercises" / "release" / "01_scalar_outputs.ipynb"
+KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+SERVER_START_S = 60
+KERNEL_S = 60  # a kernel's start, or one cell
+FORWARD = "step forward (→)"
+FIRST = "first step (Home)"
+
+SETUP_CELL = "%load_ext micrograd_nb\nimport micrograd_nb as mg"
+STEP_CODE = """\
+x = mg.tensor([1.0, 2.0], requires_grad=True)
+w = mg.tensor([0.5, -1.0], requires_grad=True)
+loss = (x * w).sum().tanh()
+loss.backward()"""
+STEP_CELL = "%%autograd --step\n" + STEP_CODE
+
+# What the stepper shows, read from its DOM: the counter, the caption, the nodes with
+# class mgnb-active (by their SVG <title>, the DOT name), and each node's "grad ..." text.
+READ_STEPPER = """(root) => {
+  const title = (g) => {
+    for (const c of g.children) if (c.localName === "title") return c.textContent.trim();
+    return "";
+  };
+  const grads = {};
+  for (const g of root.querySelectorAll("svg g.node")) {
+    for (const t of g.querySelectorAll("text")) {
+      const s = t.textContent.trim();
+      if (s.startsWith("grad ")) grads[title(g)] = s.slice(5);
+    }
+  }
+  return {
+    counter: root.querySelector(".mgnb-counter").textContent.trim(),
+    kind: root.querySelector(".mgnb-kind").textContent.trim(),
+    caption: root.querySelector(".mgnb-caption > span:last-child").textContent.trim(),
+    active: [...root.querySelectorAll("svg g.node.mgnb-active")].map(title).sort(),
+    grads,
+  };
+}"""
+
+
+# ---------------------------------------------------------------------------------------
+# the server and the browser, once per module
+
+def _free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _write_notebook(path, cells):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = cells
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(path))
+
+
+def _blank_copy(source, target, last=None):
+    """Copy a notebook with no outputs, no saved widget state and the kernel named
+    (so no kernel picker opens); cut after cell ``last`` if given."""
+    nb = nbformat.read(str(source), as_version=4)
+    if last is not None:
+        nb.cells = nb.cells[: last + 1]
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    nb.metadata.pop("widgets", None)
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(target))
+
+
+def _first_step_cell(nb):
+    for i, cell in enumerate(nb.cells):
+        first = cell.source.lstrip().split("\n", 1)[0]
+        if cell.cell_type == "code" and first.startswith("%%autograd") and "--step" in first:
+            return i
+    return None
+
+
+class Lab:
+    def __init__(self, port, token, root, proc, log):
+        self.port, self.token, self.root, self.proc, self.log = port, token, root, proc, log
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}/{path}?reset&token={self.token}"
+
+    def log_tail(self, lines=40):
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _wait_for_server(lab):
+    deadline = time.monotonic() + SERVER_START_S
+    request = urllib.request.Request(f"http://127.0.0.1:{lab.port}/api/status",
+                                     headers={"Authorization": f"token {lab.token}"})
+    while time.monotonic() < deadline:
+        if lab.proc.poll() is not None:
+            pytest.fail(f"jupyter lab exited with {lab.proc.returncode}:\n{lab.log_tail()}")
+        try:
+            with urllib.request.urlopen(request, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.25)
+    pytest.fail(f"jupyter lab did not answer in {SERVER_START_S} s:\n{lab.log_tail()}")
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    jupyter_lab = Path(sys.executable).parent / "jupyter-lab"
+    if not jupyter_lab.exists():
+        unavailable(f"JupyterLab is not installed beside {sys.executable}: "
+                    "pip install -e '.[e2e]' (scripts/test.sh does)")
+    base = tmp_path_factory.mktemp("workshop")
+    root = base / "root"
+    _write_notebook(root / "notebooks" / "e2e_stepper.ipynb",
+                    [nbformat.v4.new_code_cell(SETUP_CELL),
+                     nbformat.v4.new_code_cell(STEP_CELL)])
+    if LESSON.exists():
+        step = _first_step_cell(nbformat.read(str(LESSON), as_version=4))
+        if step is not None:
+            _blank_copy(LESSON, root / "notebooks" / LESSON.name, last=step)
+    if EXERCISE.exists():
+        _blank_copy(EXERCISE, root / "exercises" / "release" / EXERCISE.name)
+
+    # JupyterLab's own state lives in the test's folder: no user settings, no restored
+    # workspace, no news; every cell is in the DOM (no windowing), so nth() finds it;
+    settings = base / "settings" / "@jupyterlab"
+    (settings / "notebook-extension").mkdir(parents=True)
+    # autoStartDefaultKernel: without it, a notebook opened before JupyterLab has fetched
+    # the kernel specs asks "Select Kernel" although its metadata names one (seen under
+    # load); participants on a slow machine may see that dialog too.
+    (settings / "notebook-extension" / "tracker.jupyterlab-settings").write_text(
+        json.dumps({"windowingMode": "none", "autoStartDefaultKernel": True}))
+    (settings / "apputils-extension").mkdir(parents=True)
+    (settings / "apputils-extension" / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    env = dict(os.environ,
+               JUPYTER_CONFIG_DIR=str(base / "config"),
+               JUPYTER_RUNTIME_DIR=str(base / "runtime"),
+               JUPYTERLAB_SETTINGS_DIR=str(base / "settings"),
+               JUPYTERLAB_WORKSPACES_DIR=str(base / "workspaces"),
+               IPYTHONDIR=str(base / "ipython"),
+               JUPYTER_PLATFORM_DIRS="1",
+               PYDEVD_DISABLE_FILE_VALIDATION="1")
+    port, token = _free_port(), secrets.token_hex(16)
+    log = base / "jupyter-lab.log"
+    cmd = [str(jupyter_lab), "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+           "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+           f"--ServerApp.root_dir={root}", "--LabApp.news_url=None",
+           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+           "--LabApp.extension_manager=readonly"]
+    if os.geteuid() == 0:
+        cmd.append("--allow-root")  # CI and containers run as root
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env,
+                                cwd=root, start_new_session=True)
+    server = Lab(port, token, root, proc, log)
+    try:
+        _wait_for_server(server)
+        yield server
+    finally:
+        # The server shuts its kernels down on SIGTERM; whatever is left of its process
+        # group (it was started in its own session) goes after that.
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            pass
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("Playwright is not installed: pip install -e '.[e2e]' (scripts/test.sh does)")
+    chromium = find_chromium()
+    if chromium is None:
+        unavailable("no Chromium: bash scripts/install_browser.sh (apt-get install chromium), "
+                    "or set MICROGRAD_NB_CHROMIUM to a Chromium or Chrome binary")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True,
+                                    args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(browser, lab):
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(KERNEL_S * 1000)
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    yield page
+    context.close()
+
+
+# ---------------------------------------------------------------------------------------
+# driving JupyterLab
+
+def open_notebook(page, lab, relpath):
+    """Open a notebook in JupyterLab and wait until its kernel is idle; returns the
+    notebook panel. Any dialog still open then fails the test (its screenshot shows
+    it)."""
+    from playwright.sync_api import expect
+
+    page.goto(lab.url(f"lab/tree/{relpath}"))
+    panel = page.locator(".jp-NotebookPanel:visible")
+    expect(panel).to_have_count(1)
+    expect(panel.locator(".jp-Cell").first).to_be_visible()
+    # the kernel status in the notebook's toolbar
+    expect(panel.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]')).to_have_count(
+        1, timeout=KERNEL_S * 1000)
+    expect(page.locator(".jp-Dialog")).to_have_count(0)
+    return panel
+
+
+def run_cell(page, panel, index):
+    """Select cell ``index`` by its prompt, press Shift+Enter, wait until it has run.
+
+    A key pressed while JupyterLab is still settling (restoring its layout, focusing the
+    notebook) can be lost; it is pressed again only while the prompt shows that nothing
+    was sent to the kernel (still "[ ]:" rather than "[*]:" or "[n]:")."""
+    from playwright.sync_api import expect
+
+    cell = panel.locator(".jp-Notebook .jp-Cell").nth(index)
+    prompt = cell.locator(".jp-InputArea-prompt").first
+    before = prompt.inner_text().strip()
+    for _ in range(3):
+        prompt.click()
+        expect(cell).to_have_class(re.compile(r"\bjp-mod-active\b"))
+        page.keyboard.press("Shift+Enter")
+        try:
+            expect(prompt).not_to_have_text(before, timeout=5000)
+            break
+        except AssertionError:
+            continue
+    expect(prompt).to_have_text(re.compile(r"^\s*\[\d+\]:?\s*$"), timeout=KERNEL_S * 1000)
+    return cell
+
+
+def error_text(cell):
+    """The traceback shown under a cell, or '' (stderr that is not an error, such as a
+    warning, does not count)."""
+    stderr = cell.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
+    return "\n".join(text for text in stderr.all_inner_texts()
+                     if "Traceback (most recent call last)" in text
+                     or text.lstrip().startswith("UsageError"))
+
+
+def step_through(stepper):
+    """Every frame, as the page shows it after each click on the forward button."""
+    from playwright.sync_api import expect
+
+    forward = stepper.get_by_role("button", name=FORWARD, exact=True)
+    states = [stepper.evaluate(READ_STEPPER)]
+    total = int(states[0]["counter"].split("/")[1])
+    assert states[0]["counter"] == f"step 0 / {total}"
+    for i in range(1, total + 1):
+        expect(forward).to_be_enabled()
+        forward.click()
+        expect(stepper.locator(".mgnb-counter")).to_have_text(f"step {i} / {total}")
+        states.append(stepper.evaluate(READ_STEPPER))
+    expect(forward).to_be_disabled()
+    return states
+
+
+def check_steps(states):
+    """What any stepped pass must show: the highlight moves, and the gradient texts go
+    from "—" (not reached yet) to numbers."""
+    assert len(states) >= 3, states
+    assert all(s["active"] for s in states), "a step without a highlighted node"
+    assert states[1]["active"] != states[0]["active"], "the first step did not move"
+    assert len({tuple(s["active"]) for s in states}) >= 3, "the highlight barely moves"
+    first, last = states[0]["grads"], states[-1]["grads"]
+    assert first, "no node shows a gradient"
+    pending = [sum(text == "—" for text in s["grads"].values()) for s in states]
+    assert pending[0] > 0 and pending[-1] == 0, pending
+    assert pending == sorted(pending, reverse=True), pending
+    assert first != last
+
+
+def show_step(stepper, index):
+    """Go back to step ``index`` with the buttons: first, then forward."""
+    from playwright.sync_api import expect
+
+    total = int(stepper.evaluate(READ_STEPPER)["counter"].split("/")[1])
+    stepper.get_by_role("button", name=FIRST, exact=True).click()
+    forward = stepper.get_by_role("button", name=FORWARD, exact=True)
+    for _ in range(index):
+        forward.click()
+    expect(stepper.locator(".mgnb-counter")).to_have_text(f"step {index} / {total}")
+
+
+def screenshots(page, stepper, tmp_path, name):
+    shot = tmp_path / f"stepper_{name}.png"
+    stepper.screenshot(path=str(shot))
+    whole = tmp_path / f"page_{name}.png"
+    page.screenshot(path=str(whole))
+    assert shot.stat().st_size > 2000
+    return save_artifact(shot), save_artifact(whole)
+
+
+def run_stepper_cell(page, panel, cells, step_index):
+    """Run the code cells up to the ``%%autograd --step`` cell (``cells``: the
+    notebook's, as nbformat reads them); return the stepper element once its graph is
+    drawn. Only cells tagged raises-exception (nbval's tag) may fail."""
+    from playwright.sync_api import expect
+
+    for i, source in enumerate(cells[:step_index]):
+        if source.cell_type == "code":
+            cell = run_cell(page, panel, i)
+            if "raises-exception" not in source.metadata.get("tags", []):
+                assert not error_text(cell), f"cell {i} failed:\n{error_text(cell)}"
+    cell = run_cell(page, panel, step_index)
+    assert not error_text(cell), error_text(cell)
+    # anywidget's prebuilt JupyterLab extension renders the widget: the SVG is inline
+    stepper = cell.locator(".jp-OutputArea-output .mgnb-stepper")
+    expect(stepper).to_have_count(1, timeout=KERNEL_S * 1000)
+    expect(stepper.locator("svg g.node").first).to_be_visible()
+    return stepper
+
+
+# ---------------------------------------------------------------------------------------
+# the tests
+
+def expected_states():
+    """What each frame must show for STEP_CODE, computed in this process."""
+    import micrograd_nb as mg
+    from micrograd_nb.autograd import record
+    from micrograd_nb.jupyter.stepper import frame_states
+    from micrograd_nb.viz import draw
+
+    namespace = {"mg": mg}
+    with record() as passes:
+        exec(STEP_CODE, namespace)
+    # the magic labels nodes with the notebook's names: x, w, loss
+    names = {id(value): name for name, value in sorted(namespace.items())
+             if isinstance(value, mg.Tensor)}
+    return frame_states(draw(passes[0], names=names))
+
+
+def test_stepper_in_jupyterlab(page, lab, tmp_path):
+    panel = open_notebook(page, lab, "notebooks/e2e_stepper.ipynb")
+    stepper = run_stepper_cell(page, panel, [nbformat.v4.new_code_cell(SETUP_CELL)], 1)
+    states = step_through(stepper)
+    check_steps(states)
+
+    expected = expected_states()
+    assert len(states) == len(expected)
+    for shown, want in zip(states, expected):
+        assert shown["active"] == want["hotNodes"], (shown, want)
+        assert shown["grads"] == want["grads"], (shown, want)
+        assert shown["kind"] == want["kind"]
+        assert shown["caption"] == want["caption"]
+
+    # the keyboard steps too: Home, then → from the focused widget
+    stepper.focus()
+    page.keyboard.press("Home")
+    page.keyboard.press("ArrowRight")
+    assert stepper.evaluate(READ_STEPPER)["counter"] == f"step 1 / {len(states) - 1}"
+
+    # the picture: the first leaf has just accumulated its gradient (docs/stepped_pass.png)
+    show_step(stepper, next(i for i, s in enumerate(states) if s["kind"] == "accumulate"))
+    screenshots(page, stepper, tmp_path, "e2e_stepper")
+    assert not page.errors, page.errors
+
+
+def test_first_lesson_steps(page, lab, tmp_path):
+    copy = lab.root / "notebooks" / LESSON.name
+    if not LESSON.exists():
+        pytest.skip(f"{LESSON.relative_to(REPO)} does not exist yet")
+    if not copy.exists():
+        pytest.skip(f"{LESSON.relative_to(REPO)} has no %%autograd --step cell")
+    nb = nbformat.read(str(copy), as_version=4)
+    panel = open_notebook(page, lab, f"notebooks/{LESSON.name}")
+    stepper = run_stepper_cell(page, panel, nb.cells, _first_step_cell(nb))
+    states = step_through(stepper)
+    check_steps(states)
+    show_step(stepper, len(states) // 2)
+    screenshots(page, stepper, tmp_path, LESSON.stem)
+    assert not page.errors, page.errors
+
+
+def _nbgrader(cell):
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def _has_code(source):
+    return any(line.strip() and not line.lstrip().startswith("#")
+               for line in source.splitlines())
+
+
+def test_release_exercise_self_check(page, lab):
+    """A blank release notebook in the browser, its code cells run one by one in order:
+
+    - the given cells before the first answer cell (imports, setup) run without error;
+    - every public self-check (an autograder test cell with visible code) runs and fails
+      as it should while the answers are blank: NotImplementedError (from an answer stub
+      it calls) or AssertionError, or NameError where a blank answer cell stopped at its
+      top-level NotImplementedError before defining its name;
+    - no other cell fails with anything else.
+
+    So the kernel has the package, the notebook's setup works and its self-checks are
+    wired to the answer cells."""
+    if not EXERCISE.exists():
+        pytest.skip(f"{EXERCISE.relative_to(REPO)} does not exist yet: the self-check part "
+                    "runs once the release notebooks are there")
+    nb = nbformat.read(str(EXERCISE), as_version=4)
+    checks = [i for i, c in enumerate(nb.cells)
+              if c.cell_type == "code" and _nbgrader(c).get("grade")
+              and not _nbgrader(c).get("solution") and _has_code(c.source)]
+    assert checks, f"{EXERCISE.name} has no public self-check cell"
+
+    panel = open_notebook(page, lab, f"exercises/release/{EXERCISE.name}")
+    allowed = {"NotImplementedError", "AssertionError"}
+    answered = False  # an answer cell has run
+    failures = {}
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        shown = error_text(run_cell(page, panel, i))
+        names = set(re.findall(r"\b([A-Za-z]+Error)\b", shown))
+        if _nbgrader(cell).get("solution"):
+            answered = True
+            if "NotImplementedError" in names:
+                allowed.add("NameError")
+            continue
+        where = f"cell {i} ({_nbgrader(cell).get('grade_id', 'no grade_id')})"
+        if i in checks:
+            assert shown, f"{where}: a self-check passed on a blank notebook"
+            failures[where] = sorted(names)
+        elif not answered:
+            assert not shown, f"{where}, a setup cell, failed:\n{shown}"
+        if shown:
+            assert names & allowed, f"{where} failed otherwise than a blank one should:\n{shown}"
+    assert len(failures) == len(checks), failures
+    assert not page.errors, page.errors
