@@ -151,14 +151,21 @@ def constant(array):
 # ---------------------------------------------------------------------------------------
 # The two namespaces rules are written against.
 
+def broadcast_dims(g_shape, shape):
+    """The dimensions of a gradient of shape ``g_shape`` that broadcasting added to an
+    input of shape ``shape``: the leading ones, and those where the input had size 1.
+    Summing over them (keeping dims) and reshaping undoes the broadcast."""
+    lead = len(g_shape) - len(shape)
+    return tuple(range(lead)) + tuple(
+        i + lead for i, n in enumerate(shape) if n == 1 and g_shape[i + lead] != 1)
+
+
 def _sum_to_array(g, shape):
     if g.shape == shape:
         return g
-    lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1)
-    if axes:
-        g = g.sum(axis=axes, keepdims=True)
+    dims = broadcast_dims(g.shape, shape)
+    if dims:
+        g = g.sum(axis=dims, keepdims=True)
     return g.reshape(shape)
 
 
@@ -274,9 +281,7 @@ class TENSOR_NS:
     def sum_to(g, shape):
         if tuple(g.shape) == tuple(shape):
             return g
-        lead = g.ndim - len(shape)
-        dims = tuple(range(lead)) + tuple(
-            i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1)
+        dims = broadcast_dims(tuple(g.shape), shape)
         if dims:
             g = g.sum(dim=dims, keepdim=True)
         return g.reshape(shape)
