@@ -56,6 +56,16 @@ def build_root(plan):
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     os.makedirs(root, exist_ok=True)
     _mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=1m")
+    # The private /tmp and home first, the read-only binds after: a bind below /tmp (a
+    # virtual environment in a clone under /tmp, as CI makes) must land on top of the
+    # private /tmp, not be hidden under it.
+    size = f"size={plan['tmpfs_mb']}m"
+    home, tmp = root + plan["home"], root + "/tmp"
+    for path in (home, tmp, root + "/proc", root + "/dev"):
+        os.makedirs(path, mode=0o755, exist_ok=True)
+    _mount("tmpfs", home, "tmpfs", MS_NOSUID | MS_NODEV,
+           f"mode=700,uid={plan['uid']},gid={plan['gid']},{size}")
+    _mount("tmpfs", tmp, "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,{size}")
     for path in plan["binds"]:
         target = root + path
         os.makedirs(target, mode=0o755, exist_ok=True)
@@ -64,13 +74,6 @@ def build_root(plan):
     for path, points_to in plan["links"].items():
         os.makedirs(os.path.dirname(root + path), mode=0o755, exist_ok=True)
         os.symlink(points_to, root + path)
-    size = f"size={plan['tmpfs_mb']}m"
-    home, tmp = root + plan["home"], root + "/tmp"
-    for path in (home, tmp, root + "/proc", root + "/dev"):
-        os.makedirs(path, mode=0o755, exist_ok=True)
-    _mount("tmpfs", home, "tmpfs", MS_NOSUID | MS_NODEV,
-           f"mode=700,uid={plan['uid']},gid={plan['gid']},{size}")
-    _mount("tmpfs", tmp, "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,{size}")
     for name in DEVICES:
         device = f"{root}/dev/{name}"
         open(device, "w").close()
