@@ -93,7 +93,7 @@ def apply(op, inputs, compute_dtype=None, **ctx):
                         is_output = key == ANS
                         kept = out if is_output else inputs[key]
                         saved[key] = function.SavedTensor(kept, is_output)
-    out.grad_fn = op.node_type(op, inputs, prev, ctx, saved, data.shape)
+    out._grad_fn = op.node_type(op, inputs, prev, ctx, saved, data.shape)
     return out
 
 

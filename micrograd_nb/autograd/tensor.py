@@ -98,10 +98,6 @@ class Tensor:
             self._refresh_view_history()
         return self._grad_fn
 
-    @grad_fn.setter
-    def grad_fn(self, node):
-        self._grad_fn = node
-
     def _refresh_view_history(self):
         """The base was changed in place since this view was made: as in PyTorch, the
         view's history becomes the view ops applied to the base's new history."""
@@ -187,7 +183,7 @@ class Tensor:
     def detach_(self):
         if self._view_of_leaf:
             raise RuntimeError(errors.DETACH_VIEW_INPLACE)
-        self.grad_fn = None
+        self._grad_fn = None
         self._requires_grad = False
         return self
 
@@ -273,7 +269,7 @@ class Tensor:
             return self
         out = ops.apply(ops.TO_COPY, (self,), dtype=dt.numpy)
         if not dt.is_floating_point:
-            out.grad_fn, out._requires_grad = None, False
+            out._grad_fn, out._requires_grad = None, False
         return out
 
     def clone(self):
@@ -656,7 +652,7 @@ class Tensor:
         if result.grad_fn is not None:
             if self._retains_grad:
                 result.grad_fn._set_retains(function.RetainGrad(weakref.ref(self)))
-            self.grad_fn = result.grad_fn
+            self._grad_fn = result._grad_fn
             self._requires_grad = True
         return self
 
