@@ -9,7 +9,7 @@ import re
 
 import numpy as np
 
-from . import errors, graph, ops, tensor
+from . import dtypes, errors, graph, ops, tensor
 
 _FREED = object()  # a node's saved values after a pass without retain_graph
 
@@ -51,7 +51,7 @@ def _op_name(grad_fn):
 def _modified_message(saved, node):
     if saved.tensor is None:  # an output of ``node`` itself
         which = errors.MODIFIED_INPLACE_WHICH.format(op=_op_name(node))
-        dtype = tensor.Tensor._make(saved.array).dtype
+        dtype = dtypes.from_numpy_dtype(saved.array.dtype)
     else:
         grad_fn = saved.tensor.grad_fn
         which = errors.MODIFIED_INPLACE_WHICH.format(op=_op_name(grad_fn)) if grad_fn else ""
