@@ -12,6 +12,7 @@ import numpy as np
 
 from . import dtypes, errors, function, graph, ops
 from .dtypes import Size
+from .involved import attach, involving
 
 
 class _Version:
@@ -87,7 +88,7 @@ class Tensor:
                 raise RuntimeError(errors.REQUIRES_GRAD_NON_LEAF)
             return self
         if requires_grad and not self.dtype.is_floating_point:
-            raise RuntimeError(errors.SET_INT_REQUIRING_GRAD)
+            raise attach(RuntimeError(errors.SET_INT_REQUIRING_GRAD), tensor=self)
         self._requires_grad = bool(requires_grad)
         return self
 
@@ -172,6 +173,7 @@ class Tensor:
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Compute the gradient of this tensor w.r.t. the graph leaves
         (``torch.Tensor.backward``)."""
+        __tracebackhide__ = True  # IPython and pytest show the user's line, not ours
         from .api import backward
 
         backward([self], None if gradient is None else [gradient], retain_graph,
@@ -239,11 +241,12 @@ class Tensor:
 
     def numpy(self, *, force=False):
         if self._requires_grad and not force:
-            raise RuntimeError(errors.NUMPY_REQUIRES_GRAD)
+            raise attach(RuntimeError(errors.NUMPY_REQUIRES_GRAD), tensor=self)
         return self._data
 
     def __array__(self, dtype=None, copy=None):
-        array = self.numpy()
+        with involving(via="__array__"):  # numpy itself converting the tensor
+            array = self.numpy()
         return array if dtype is None else array.astype(dtype)
 
     def to(self, dtype):
@@ -803,9 +806,10 @@ def _check_inplace(t, view=False):
     if not graph._GradMode.enabled:
         return
     if t._requires_grad and t.grad_fn is None:
-        raise RuntimeError(errors.INPLACE_ON_LEAF_VIEW if view else errors.INPLACE_ON_LEAF)
+        raise attach(RuntimeError(errors.INPLACE_ON_LEAF_VIEW if view else errors.INPLACE_ON_LEAF),
+                     tensor=t)
     if t._view_of_leaf:
-        raise RuntimeError(errors.INPLACE_ON_LEAF_VIEW)
+        raise attach(RuntimeError(errors.INPLACE_ON_LEAF_VIEW), tensor=t)
 
 
 def _as_tensor(x, dt=None):

@@ -37,6 +37,7 @@ class AutogradMagics(Magics):
     @cell_magic
     def autograd(self, line, cell):
         """Run the cell and draw every backward pass and autograd.grad call it made."""
+        __tracebackhide__ = True  # the traceback starts at the cell's own line
         args = parse_argstring(self.autograd, line)
         if args.max_nodes < 1:
             from IPython.core.error import UsageError
@@ -54,6 +55,7 @@ class AutogradMagics(Magics):
 
     def _run(self, cell):
         """Execute the cell in the user namespace; return its last expression's value."""
+        __tracebackhide__ = True
         shell = self.shell
         source = shell.transform_cell(cell)
         filename = shell.compile.cache(source, shell.execution_count, raw_code=cell)

@@ -2,6 +2,7 @@
 a real IPython shell, for micrograd_nb and for PyTorch; and ``explain()`` on each message."""
 
 import html
+import re
 
 import pytest
 from IPython.utils.capture import capture_output
@@ -15,12 +16,12 @@ from micrograd_nb.viz import render
 @pytest.fixture
 def shell(ip):
     """The shell with the explainer installed, and ``mg`` imported; uninstalled after."""
-    before = (ip.CustomTB, ip.custom_exceptions)
+    before = shell_state(ip)
     explainer.install(ip)
     ip.run_cell("import micrograd_nb as mg")
     yield ip
     explainer.uninstall(ip)
-    assert (ip.CustomTB, ip.custom_exceptions) == before
+    assert shell_state(ip) == before
 
 
 @pytest.fixture
@@ -334,10 +335,89 @@ def test_syntax_errors_show_as_without_the_explainer(ip):
 
 
 # ---------------------------------------------------------------------------------------
+# The gradient of a gradient without create_graph, the seed's type, grad of a constant.
+
+@pytest.mark.parametrize("lib", ["mg", "torch"])
+def test_a_gradient_from_a_plain_grad_call_gets_the_create_graph_fix(torch_shell, lib):
+    cell = (f"x = {lib}.tensor(2.0, requires_grad=True)\n(g,) = {lib}.autograd.grad(x**3, x)\n"
+            f"{lib}.autograd.grad(g, x)")
+    result, captured = run(torch_shell, cell)
+    check_failed(result, captured, errors.NO_GRAD_FN.format(index=0))
+    text, _ = the_card(captured)
+    assert text.startswith("autograd: A gradient from a pass without create_graph=True")
+    assert "`g` is a gradient computed by autograd.grad() without create_graph=True" in \
+        flat(text)
+    assert f"(g,) = {lib}.autograd.grad(f, x, create_graph=True)" in text
+    assert "requires_grad=True)\n      # or" not in text  # not the "no graph at all" fixes
+
+
+@pytest.mark.parametrize("lib", ["mg", "torch"])
+def test_a_grad_from_a_plain_backward_gets_the_create_graph_fix(torch_shell, lib):
+    cell = (f"x = {lib}.tensor(2.0, requires_grad=True)\n(x**3).backward()\n"
+            "x.grad.backward()")
+    result, captured = run(torch_shell, cell)
+    check_failed(result, captured, errors.NO_GRAD_FN.format(index=0))
+    text, _ = the_card(captured)
+    assert "a gradient computed by backward() (it is a .grad)" in flat(text)
+    assert "f.backward(create_graph=True)" in text
+
+
+@pytest.mark.parametrize("lib", ["mg", "torch"])
+def test_create_graph_in_the_first_pass_means_the_usual_card(torch_shell, lib):
+    cell = (f"x = {lib}.tensor(2.0, requires_grad=True)\n"
+            f"(g,) = {lib}.autograd.grad(x**3, x, create_graph=True)\n"
+            "h = g.detach()\n"
+            f"{lib}.autograd.grad(h, x)")
+    result, captured = run(torch_shell, cell)
+    text, _ = the_card(captured)
+    assert text.startswith("autograd: The output does not require grad")
+
+
+@pytest.mark.parametrize("lib", ["mg", "torch"])
+def test_a_numpy_seed_gets_the_tensor_fix(torch_shell, lib):
+    cell = (f"import numpy as np\nx = {lib}.ones(3, requires_grad=True)\ny = x * 2\n"
+            "g = np.ones(3)\ny.backward(gradient=g)")
+    result, captured = run(torch_shell, cell)
+    assert isinstance(result.error_in_exec, TypeError)
+    assert str(result.error_in_exec).startswith(errors.GRADIENT_TYPE.format(type_name=""))
+    text, _ = the_card(captured)
+    assert text.startswith("autograd: The gradient argument must be a tensor")
+    assert f"y.backward(gradient={lib}.as_tensor(g, dtype=y.dtype))" in text
+    assert f"y.backward(gradient={lib}.ones_like(y))" in text
+
+
+@pytest.mark.parametrize("lib", ["mg", "torch"])
+def test_grad_with_respect_to_a_constant(torch_shell, lib):
+    cell = (f"x = {lib}.ones(3)\nw = {lib}.ones(3, requires_grad=True)\n"
+            f"y = (x * w).sum()\n{lib}.autograd.grad(y, x)")
+    result, captured = run(torch_shell, cell)
+    check_failed(result, captured, errors.INPUT_NOT_REQUIRING_GRAD)
+    text, _ = the_card(captured)
+    assert "`x` was passed to autograd.grad() as an input" in flat(text)
+    assert "x.requires_grad_()" in text
+
+
+def test_the_traceback_shows_the_users_line_not_the_engine(shell):
+    result, captured = run(shell, "x = mg.ones(3, requires_grad=True)\ny = x * 2\n"
+                                  "y.backward()")
+    printed = captured.stdout + captured.stderr
+    assert "y.backward()" in printed and "skipping hidden" in printed
+    # Only the frame that raises is shown of the engine (IPython always shows the last).
+    engine_files = re.findall(r"micrograd_nb/autograd/\w+\.py", printed)
+    assert len(set(engine_files)) <= 1, engine_files
+
+
+# ---------------------------------------------------------------------------------------
 # install / uninstall
 
+def shell_state(ip):
+    """What the explainer must leave as it found it: the shell's exception handling and
+    its post_run_cell callbacks."""
+    return ip.CustomTB, ip.custom_exceptions, list(ip.events.callbacks["post_run_cell"])
+
+
 def test_load_ext_shows_the_card_and_unload_ext_removes_it(ip):
-    before = (ip.CustomTB, ip.custom_exceptions)
+    before = shell_state(ip)
     ip.run_line_magic("load_ext", "micrograd_nb")
     try:
         result, captured = run(ip, "import micrograd_nb as mg\n"
@@ -347,25 +427,27 @@ def test_load_ext_shows_the_card_and_unload_ext_removes_it(ip):
         assert "`y` has shape (3,): 3 elements" in flat(text)
     finally:
         ip.run_line_magic("unload_ext", "micrograd_nb")
-    assert (ip.CustomTB, ip.custom_exceptions) == before
+    assert shell_state(ip) == before
 
 
-def test_uninstall_restores_the_previous_state(ip):
-    before = (ip.CustomTB, ip.custom_exceptions)
+def test_install_uses_the_post_run_cell_event_and_leaves_the_handler_alone(ip):
+    before = shell_state(ip)
     explainer.install(ip)
-    assert ip.custom_exceptions == (BaseException,)
+    after = shell_state(ip)
+    assert after[:2] == before[:2]  # IPython's own exception handling is untouched
+    assert len(after[2]) == len(before[2]) + 1
     explainer.uninstall(ip)
-    assert ip.CustomTB is before[0]
-    assert ip.custom_exceptions == before[1] == ()
+    assert shell_state(ip) == before
     result, captured = run(ip, "import micrograd_nb as mg\nmg.ones(3, requires_grad=True)"
                                ".mul(2).backward()")
     check_failed(result, captured, errors.NON_SCALAR_OUTPUT)
     assert cards(captured) == []
     explainer.uninstall(ip)  # twice: nothing to do
-    assert ip.CustomTB is before[0]
+    assert shell_state(ip) == before
 
 
 def test_install_twice_shows_one_card(ip):
+    before = shell_state(ip)
     explainer.install(ip)
     explainer.install(ip)
     try:
@@ -374,10 +456,10 @@ def test_install_twice_shows_one_card(ip):
         assert len(cards(captured)) == 1
     finally:
         explainer.uninstall(ip)
-    assert ip.custom_exceptions == ()
+    assert shell_state(ip) == before
 
 
-def test_a_previous_custom_handler_is_kept_and_restored(ip):
+def test_a_custom_exception_handler_keeps_working(ip):
     seen = []
 
     def previous(self, etype, value, tb, tb_offset=None):
@@ -402,7 +484,7 @@ def test_a_previous_custom_handler_is_kept_and_restored(ip):
         ip.CustomTB, ip.custom_exceptions = original
 
 
-def test_a_failing_explainer_keeps_the_handler_and_the_traceback(ip, monkeypatch):
+def test_a_failing_explainer_keeps_the_traceback(ip, monkeypatch):
     def broken(exc):
         raise AssertionError("bug in the explainer")
 
@@ -412,8 +494,8 @@ def test_a_failing_explainer_keeps_the_handler_and_the_traceback(ip, monkeypatch
         result, captured = run(ip, "import micrograd_nb as mg\n"
                                    "mg.ones(3, requires_grad=True).mul(2).backward()")
         check_failed(result, captured, errors.NON_SCALAR_OUTPUT)
-        assert ip.custom_exceptions == (BaseException,)
-        assert "Custom TB Handler failed" not in captured.stdout + captured.stderr
+        assert "bug in the explainer" not in captured.stdout + captured.stderr
+        assert cards(captured) == []
     finally:
         explainer.uninstall(ip)
 
