@@ -28,7 +28,7 @@ class Card:
     title: str
     why: str
     fixes: tuple  # ((label template, code template[, facts key it needs]), ...)
-    facts: object  # (m, scene) -> dict
+    facts: object  # (m, scene) -> dict, or None where the card does not apply
 
     def patterns(self):
         return [pattern(template, **groups) for template, groups in self.messages]
@@ -276,6 +276,29 @@ _GRAD_ASSIGNMENT = re.compile(r"^\s*([\w\s,()\[\]]+?)\s*=(?!=)\s*([\w.]*\bgrad\(
                               re.MULTILINE)
 
 
+def _plain_gradient_names(scene):
+    """Names the cell assigned from autograd.grad() without create_graph=True."""
+    names = set()
+    for source in scene.cell_sources()[:1]:
+        for lhs, rhs in _GRAD_ASSIGNMENT.findall(source):
+            if "create_graph=True" not in rhs:
+                names.update(re.findall(r"[A-Za-z_]\w*", lhs))
+    return names
+
+
+def _computed_from_a_plain_gradient(scene, name):
+    """The plain gradient ``name``'s assignment in the failing cell reads, or None."""
+    if not name or not scene.cell_sources():
+        return None
+    plain = _plain_gradient_names(scene)
+    assignment = re.compile(rf"^\s*{re.escape(name)}\s*=(?!=)(.*)$", re.MULTILINE)
+    for rhs in reversed(assignment.findall(scene.cell_sources()[0])):
+        used = [w for w in re.findall(r"[A-Za-z_]\w*", rhs) if w in plain]
+        if used:
+            return used[0]
+    return None
+
+
 def no_grad_fn(m, scene):
     index = int(m.group("index"))
     outputs = scene.outputs
@@ -287,6 +310,19 @@ def no_grad_fn(m, scene):
         who = f"output {index} ({who})" if name else f"output {index}"
     y = name or "y"
     made = _made_by_a_plain_pass(scene, out, name)
+    source = _computed_from_a_plain_gradient(scene, name) if made is None else None
+    if source is not None:
+        return dict(
+            title="Computed from a gradient without create_graph=True: there is no graph",
+            happened=f"{capital(who)} was computed from {code(source)}, a gradient that "
+                     "autograd.grad() returned without create_graph=True: a plain tensor with "
+                     f"no history, so {code(y)} has none either.",
+            why="A backward pass computes gradients as plain numbers unless it is asked to "
+                "record how it computed them. To differentiate something computed from a "
+                "gradient (a gradient penalty, a second derivative), the first pass needs "
+                "create_graph=True.",
+            y=y, mod=mod, second_grad=f"({source},) = {mod}.autograd.grad(f, x, "
+                                      "create_graph=True)  # the first pass")
     if made is None:
         return dict(happened=f"{capital(who)} has requires_grad=False and no grad_fn: "
                              "nothing it was computed from required grad, so autograd "
@@ -507,6 +543,59 @@ def gradient_type(m, scene):
     return with_graph(fields, out, name)
 
 
+# Python's own messages for the two classic slips around autograd's results: a ``.grad``
+# that is still None, and the tuple autograd.grad() returns used as a tensor. They are not
+# PyTorch's, so they live here rather than in the catalog; their facts decline (None) when
+# the failing line has nothing to do with autograd.
+NONE_ATTRIBUTE = "'NoneType' object has no attribute '{attr}'"
+NONE_OPERAND = "unsupported operand type(s) for {op}: '{left}' and '{right}'"
+TUPLE_ATTRIBUTE = "'tuple' object has no attribute '{attr}'"
+
+
+def grad_is_none(m, scene):
+    groups = m.groupdict()
+    if "left" in groups and "NoneType" not in (groups["left"], groups["right"]):
+        return None
+    named = [(n, scene.lookup(n)) for n in
+             re.findall(r"(?<![\w.])([A-Za-z_]\w*)\.grad(?![\w(])", scene.source)]
+    name, t = next(((n, t) for n, t in named if t is not None and getattr(t, "grad", 0) is None),
+                   (None, None))
+    if name is None:
+        return None
+    mod = scene.alias(scene.engine_of(t))
+    fields = dict(x=name, mod=mod)
+    if not getattr(t, "requires_grad", False):
+        fields["no_requires_grad"] = True
+        reason = f"{code(name)} does not require grad, so autograd computes no gradient for it"
+    elif not getattr(t, "is_leaf", True):
+        fields["non_leaf"] = True
+        reason = (f"{code(name)} is not a leaf (it was computed, it has a grad_fn), and "
+                  "backward() fills .grad of leaves only")
+    else:
+        fields["not_yet"] = True
+        reason = (f"{code(name)} is a leaf that requires grad, but no backward() has reached it "
+                  "since it was made (or zero_grad() set its .grad back to None)")
+    fields["happened"] = f"`{scene.source}` reads {code(name + '.grad')}, which is None: {reason}."
+    return fields
+
+
+def grad_returned_a_tuple(m, scene):
+    attr = m.group("attr")
+    used = re.findall(rf"([A-Za-z_]\w*)\.{re.escape(attr)}\b", scene.source)
+    name = next((n for n in used if isinstance(scene.lookup(n), tuple)), None)
+    if name is None:
+        return None
+    assigned = [rhs for source in scene.cell_sources()
+                for lhs, rhs in _GRAD_ASSIGNMENT.findall(source)
+                if re.fullmatch(rf"\s*{name}\s*", lhs)]
+    if not assigned:
+        return None
+    mod = scene.alias(scene.engine_of(*scene.lookup(name)))
+    return dict(happened=f"{code(name)} is the tuple autograd.grad() returns (one gradient per "
+                         f"input), and `.{attr}` was asked of the tuple.",
+                g=name, mod=mod, call=assigned[-1].strip())
+
+
 # ---------------------------------------------------------------------------------------
 # The table.
 
@@ -687,17 +776,44 @@ CARDS = (
          ("For numpy and plotting functions, pass the detached tensor.",
           "plt.plot({x}.detach())", "via_array")),
         numpy_requires_grad),
+    Card(
+        "grad_is_none",
+        ((NONE_ATTRIBUTE, {"attr": r"\w+"}),
+         (NONE_OPERAND, {"op": r"\S+", "left": r"\w+", "right": r"\w+"})),
+        "This .grad is None",
+        "A tensor's .grad starts as None and is filled by backward(), for leaves that require "
+        "grad (tensors you made with requires_grad=True, parameters), once a pass reaches "
+        "them. A computed tensor (one with a grad_fn) keeps no .grad unless asked, and "
+        "zero_grad() of an optimizer or a module sets .grad back to None.",
+        (("Make the tensor require grad where it is created, before computing from it.",
+          "{x} = {mod}.tensor([1.0, 2.0], requires_grad=True)  # or {x}.requires_grad_()",
+          "no_requires_grad"),
+         ("Keep the gradient of a computed tensor: retain_grad() before backward().",
+          "{x}.retain_grad()\nloss.backward()\n{x}.grad", "non_leaf"),
+         ("Or read the gradient of the leaf it was computed from.", "w.grad  # w: the leaf",
+          "non_leaf"),
+         ("Run the backward pass first: forward, backward(), then read .grad.",
+          "loss = ...  # computed from {x}\nloss.backward()\n{x}.grad", "not_yet")),
+        grad_is_none),
+    Card(
+        "grad_returned_a_tuple",
+        ((TUPLE_ATTRIBUTE, {"attr": r"\w+"}),),
+        "autograd.grad() returns a tuple of gradients",
+        "autograd.grad(outputs, inputs) returns one gradient per input, always as a tuple, "
+        "even for a single input: unpack it.",
+        (("Unpack the one gradient (note the comma).", "({g},) = {call}"),
+         ("Or take the first element.", "{g} = {call}[0]")),
+        grad_returned_a_tuple),
 )
 
 
-def find(message):
-    """(card, match) for the first card whose catalog message matches, or None."""
+def matches(message):
+    """(card, match) for each card whose message matches, in the table's order."""
     for card in CARDS:
         for compiled in _compiled(card):
             m = compiled.search(message)
             if m:
-                return card, m
-    return None
+                yield card, m
 
 
 _COMPILED = {}

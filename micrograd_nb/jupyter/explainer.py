@@ -138,19 +138,22 @@ def explain(exc):
     if not isinstance(exc, BaseException):
         return None
     try:
-        found = cards.find(str(exc))
+        message = str(exc)
     except Exception:
         return None
-    if found is None:
-        return None
-    card, m = found
-    fields = card.facts(m, Scene(exc))
-    name = fields.get("graph_name")
-    return Explanation(card.kind, fields.get("title", card.title), fields["happened"],
-                       fields.get("why", card.why), cards.fixes(card, fields),
-                       _graph(fields.get("graph"), name),
-                       f"the graph of {name}" if name else "the graph of the output",
-                       m.string)
+    scene = None
+    for card, m in cards.matches(message):
+        scene = scene or Scene(exc)
+        fields = card.facts(m, scene)
+        if fields is None:
+            continue
+        name = fields.get("graph_name")
+        return Explanation(card.kind, fields.get("title", card.title), fields["happened"],
+                           fields.get("why", card.why), cards.fixes(card, fields),
+                           _graph(fields.get("graph"), name),
+                           f"the graph of {name}" if name else "the graph of the output",
+                           m.string)
+    return None
 
 
 # ---------------------------------------------------------------------------------------

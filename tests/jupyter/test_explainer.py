@@ -1,6 +1,7 @@
 """The error explainer: a card under the traceback of the classic autograd errors, through
 a real IPython shell, for micrograd_nb and for PyTorch; and ``explain()`` on each message."""
 
+import contextlib
 import html
 import re
 
@@ -395,6 +396,61 @@ def test_grad_with_respect_to_a_constant(torch_shell, lib):
     text, _ = the_card(captured)
     assert "`x` was passed to autograd.grad() as an input" in flat(text)
     assert "x.requires_grad_()" in text
+
+
+@pytest.mark.parametrize("lib", ["mg", "torch"])
+def test_a_penalty_on_a_plain_gradient_gets_the_create_graph_fix(torch_shell, lib):
+    cell = (f"w = {lib}.ones(3, requires_grad=True)\nx = {lib}.ones(3, requires_grad=True)\n"
+            "f = (w * x).sum().tanh()\n"
+            f"(df_dx,) = {lib}.autograd.grad(f, x)\npenalty = (df_dx ** 2).sum()\n"
+            "penalty.backward()")
+    result, captured = run(torch_shell, cell)
+    check_failed(result, captured, errors.NO_GRAD_FN.format(index=0))
+    text, _ = the_card(captured)
+    assert "`penalty` was computed from `df_dx`, a gradient" in flat(text)
+    assert f"(df_dx,) = {lib}.autograd.grad(f, x, create_graph=True)" in text
+
+
+@pytest.mark.parametrize("lib", ["mg", "torch"])
+@pytest.mark.parametrize("make, reason, fix", [
+    ("w = L.ones(3)\nloss = (w * 2).sum()", "`w` does not require grad",
+     "w = L.tensor([1.0, 2.0], requires_grad=True)  # or w.requires_grad_()"),
+    ("x = L.ones(3, requires_grad=True)\nw = x * 2\nw.sum().backward()",
+     "`w` is not a leaf", "w.retain_grad()"),
+    ("w = L.ones(3, requires_grad=True)", "no backward() has reached it",
+     "loss.backward()\n      w.grad"),
+])
+@pytest.mark.parametrize("use", ["w.grad.numpy()", "w2 = w - 0.1 * w.grad", "w.grad.zero_()"])
+def test_a_none_grad_says_why(torch_shell, lib, make, reason, fix, use):
+    if lib == "torch" and "not a leaf" in reason:
+        warnings = pytest.warns(UserWarning, match="is not a leaf Tensor")
+    else:
+        warnings = contextlib.nullcontext()
+    with warnings:
+        result, captured = run(torch_shell, make.replace("L.", f"{lib}.") + "\n" + use)
+    assert isinstance(result.error_in_exec, (AttributeError, TypeError))
+    text, _ = the_card(captured)
+    assert text.startswith("autograd: This .grad is None")
+    assert reason in flat(text)
+    assert fix.replace("L.", f"{lib}.") in text
+
+
+def test_none_errors_elsewhere_get_no_card(shell):
+    result, captured = run(shell, "x = None\nx.numpy()")
+    assert isinstance(result.error_in_exec, AttributeError) and cards(captured) == []
+    result, captured = run(shell, "t = (1, 2)\nt.item()")
+    assert isinstance(result.error_in_exec, AttributeError) and cards(captured) == []
+
+
+@pytest.mark.parametrize("lib", ["mg", "torch"])
+def test_the_tuple_grad_returns(torch_shell, lib):
+    cell = (f"x = {lib}.tensor(2.0, requires_grad=True)\ng = {lib}.autograd.grad(x**3, x)\n"
+            "g.item()")
+    result, captured = run(torch_shell, cell)
+    assert isinstance(result.error_in_exec, AttributeError)
+    text, _ = the_card(captured)
+    assert text.startswith("autograd: autograd.grad() returns a tuple of gradients")
+    assert f"(g,) = {lib}.autograd.grad(x**3, x)" in text
 
 
 def test_the_traceback_shows_the_users_line_not_the_engine(shell):
