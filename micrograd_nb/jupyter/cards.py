@@ -15,6 +15,7 @@ from the template, never written twice.
 
 import re
 import string
+import warnings
 from dataclasses import dataclass
 
 from ..autograd import errors
@@ -552,13 +553,20 @@ NONE_OPERAND = "unsupported operand type(s) for {op}: '{left}' and '{right}'"
 TUPLE_ATTRIBUTE = "'tuple' object has no attribute '{attr}'"
 
 
+def _grad_of(t):
+    """``t.grad`` without the non-leaf warning: the user has seen it already."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return getattr(t, "grad", 0)
+
+
 def grad_is_none(m, scene):
     groups = m.groupdict()
     if "left" in groups and "NoneType" not in (groups["left"], groups["right"]):
         return None
     named = [(n, scene.lookup(n)) for n in
              re.findall(r"(?<![\w.])([A-Za-z_]\w*)\.grad(?![\w(])", scene.source)]
-    name, t = next(((n, t) for n, t in named if t is not None and getattr(t, "grad", 0) is None),
+    name, t = next(((n, t) for n, t in named if t is not None and _grad_of(t) is None),
                    (None, None))
     if name is None:
         return None
