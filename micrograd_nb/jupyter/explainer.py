@@ -29,6 +29,9 @@ __all__ = ["Explanation", "explain", "install", "uninstall"]
 # ---------------------------------------------------------------------------------------
 # The card.
 
+HINTS_NOTE = ("The fixes are hidden in this notebook (an exercise: finding the fix is the "
+              "question).")
+
 @dataclass
 class Explanation:
     """One card: a title, what happened in the cell, why, and fixes as code.
@@ -46,6 +49,7 @@ class Explanation:
     graph: object = None
     graph_caption: str = ""
     message: str = ""
+    fixes_hidden: bool = False  # hints mode: the fixes would give an exercise away
 
     def text(self, width=88):
         """The card as plain text."""
@@ -62,6 +66,8 @@ class Explanation:
                 out.append(textwrap.fill(label, width, initial_indent="  - ",
                                          subsequent_indent="    "))
                 out.extend("      " + line for line in code.splitlines())
+        if self.fixes_hidden:
+            out.append(HINTS_NOTE)
         return "\n".join(out)
 
     def html(self):
@@ -85,6 +91,9 @@ class Explanation:
                 parts.append('<pre style="margin:2px 0 4px 0;padding:4px 8px;'
                              'background:rgba(127,127,127,0.12);border-radius:3px">'
                              f"{html.escape(code)}</pre>")
+        if self.fixes_hidden:
+            parts.append(f'<div style="margin-top:6px;opacity:0.8"><i>{html.escape(HINTS_NOTE)}'
+                         "</i></div>")
         svg = self._svg()
         if svg:
             parts.append('<details open style="margin-top:6px"><summary>'
@@ -159,21 +168,35 @@ def explain(exc):
 # ---------------------------------------------------------------------------------------
 # IPython: the card after the traceback, from the post_run_cell event.
 
-_installed = weakref.WeakKeyDictionary()  # shell -> its callback
+MODES = ("full", "hints", "off")
 
 
-def _show_card(result):
-    error = getattr(result, "error_in_exec", None)
-    if error is None:
-        return
-    try:
-        card = explain(error)
-        if card is not None:
-            from IPython.display import display
+class _Settings:
+    """One shell's explainer: its callback and what the cards show."""
 
-            display(card)
-    except Exception:  # the explainer must never turn one error into two
-        pass
+    __slots__ = ("callback", "mode")
+
+    def __init__(self):
+        self.mode = "full"
+        self.callback = self._show_card
+
+    def _show_card(self, result):
+        error = getattr(result, "error_in_exec", None)
+        if error is None or self.mode == "off":
+            return
+        try:
+            card = explain(error)
+            if card is not None:
+                from IPython.display import display
+
+                if self.mode == "hints":
+                    card.fixes, card.fixes_hidden = [], True
+                display(card)
+        except Exception:  # the explainer must never turn one error into two
+            pass
+
+
+_installed = weakref.WeakKeyDictionary()  # shell -> its _Settings
 
 
 def install(ip):
@@ -181,12 +204,22 @@ def install(ip):
     Idempotent; ``uninstall(ip)`` removes exactly the callback it registered."""
     if ip in _installed:
         return
-    _installed[ip] = _show_card
-    ip.events.register("post_run_cell", _show_card)
+    settings = _installed[ip] = _Settings()
+    ip.events.register("post_run_cell", settings.callback)
 
 
 def uninstall(ip):
     """Remove what ``install(ip)`` added."""
-    callback = _installed.pop(ip, None)
-    if callback is not None:
-        ip.events.unregister("post_run_cell", callback)
+    settings = _installed.pop(ip, None)
+    if settings is not None:
+        ip.events.unregister("post_run_cell", settings.callback)
+
+
+def set_mode(ip, mode):
+    """``full`` cards, ``hints`` (what happened and why, no fixes: for graded exercises,
+    where a fix would be the answer) or ``off``."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    if ip not in _installed:
+        install(ip)
+    _installed[ip].mode = mode

@@ -8,7 +8,7 @@ drawn below the cell: still, or as a stepper with ``--step``.
 
 import ast
 
-from IPython.core.magic import Magics, cell_magic, magics_class
+from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.display import Markdown, display
 
@@ -52,6 +52,20 @@ class AutogradMagics(Magics):
             if not args.quiet:
                 self._show(args, passes, result)
         return result
+
+    @line_magic
+    def autograd_cards(self, line):
+        """%autograd_cards full|hints|off: what the error explainer's cards show. ``hints``
+        keeps what happened and why and hides the fixes (graded exercises, where the fix
+        is the answer)."""
+        from IPython.core.error import UsageError
+
+        from . import explainer
+
+        mode = line.strip() or "full"
+        if mode not in explainer.MODES:
+            raise UsageError(f"%autograd_cards takes one of {', '.join(explainer.MODES)}")
+        explainer.set_mode(self.shell, mode)
 
     def _run(self, cell):
         """Execute the cell in the user namespace; return its last expression's value."""

@@ -6,6 +6,7 @@ import html
 import re
 
 import pytest
+from IPython.core.error import UsageError
 from IPython.utils.capture import capture_output
 
 from micrograd_nb.autograd import errors
@@ -451,6 +452,26 @@ def test_the_tuple_grad_returns(torch_shell, lib):
     text, _ = the_card(captured)
     assert text.startswith("autograd: autograd.grad() returns a tuple of gradients")
     assert f"(g,) = {lib}.autograd.grad(x**3, x)" in text
+
+
+def test_hints_mode_hides_the_fixes_and_off_hides_the_card(ip):
+    ip.run_line_magic("load_ext", "micrograd_nb")
+    cell = "import micrograd_nb as mg\ny = mg.ones(3, requires_grad=True) * 2\ny.backward()"
+    try:
+        ip.run_line_magic("autograd_cards", "hints")
+        text, markup = the_card(run(ip, cell)[1])
+        assert "`y` has shape (3,)" in flat(text) and "Why:" in text
+        assert "Fixes" not in text and "y.sum().backward()" not in text + markup
+        assert "The fixes are hidden in this notebook" in text
+        ip.run_line_magic("autograd_cards", "off")
+        assert cards(run(ip, cell)[1]) == []
+        ip.run_line_magic("autograd_cards", "full")
+        assert "y.sum().backward()" in the_card(run(ip, cell)[1])[0]
+        with pytest.raises(UsageError):
+            ip.run_line_magic("autograd_cards", "loud")
+    finally:
+        ip.run_line_magic("unload_ext", "micrograd_nb")
+    assert "autograd_cards" not in ip.magics_manager.magics["line"]
 
 
 def test_the_traceback_shows_the_users_line_not_the_engine(shell):
