@@ -261,8 +261,6 @@ def _made_by_a_plain_pass(scene, out, name):
     if any(getattr(t, "grad", None) is out for _, t in scene.user_tensors()
            if getattr(t, "is_leaf", False)):
         return ".grad"
-    if scene.get("gradient_of_plain_pass"):
-        return "grad"
     if name:
         for source in scene.cell_sources():
             made = [rhs for lhs, rhs in _GRAD_ASSIGNMENT.findall(source)
