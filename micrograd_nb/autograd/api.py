@@ -12,6 +12,7 @@ import numpy as np
 
 from . import errors, graph
 from .function import accumulate_into
+from .involved import involving
 from .tensor import Tensor
 from .value import Value
 
@@ -30,6 +31,7 @@ def _shape_text(shape):
 
 def _seeds(outputs, grad_outputs, create_graph):
     """The node and seed gradient of each output, and whether the seed was implicit."""
+    __tracebackhide__ = True
     if grad_outputs is None:
         grad_outputs = [None] * len(outputs)
     else:
@@ -87,7 +89,15 @@ def _input_node(x):
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """Accumulate the gradients of ``tensors`` into the leaves' ``.grad``
     (``torch.autograd.backward``)."""
+    __tracebackhide__ = True  # IPython and pytest show the user's line, not ours
     outputs = _as_list(tensors)
+    with involving(call="backward", outputs=outputs,
+                   gradients=None if grad_tensors is None else _as_list(grad_tensors)):
+        _backward(outputs, grad_tensors, retain_graph, create_graph, inputs)
+
+
+def _backward(outputs, grad_tensors, retain_graph, create_graph, inputs):
+    __tracebackhide__ = True
     if retain_graph is None:
         retain_graph = create_graph
     roots, seeds, implicit = _seeds(outputs, grad_tensors, create_graph)
@@ -113,10 +123,11 @@ def _warn_create_graph_once():
     # PyTorch warns once per process, from its engine.
     global _warned_create_graph
     _warned_create_graph = True
-    warnings.warn(errors.CREATE_GRAPH_CYCLE_WARNING, UserWarning, stacklevel=3)
+    warnings.warn(errors.CREATE_GRAPH_CYCLE_WARNING, UserWarning, stacklevel=4)
 
 
 def _run(roots, seeds, retain_graph, create_graph, info, targets):
+    __tracebackhide__ = True
     # Rules divide by zero and take logs of zero as PyTorch does (inf, nan), silently.
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         graph.run_backward(roots, seeds, retain_graph=retain_graph,
@@ -137,8 +148,18 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         allow_unused = materialize_grads
     if is_grads_batched:
         raise NotImplementedError("is_grads_batched=True is not supported")
+    __tracebackhide__ = True
     outputs = _as_list(outputs)
     inputs = _as_list(inputs)
+    with involving(call="grad", outputs=outputs, inputs=inputs,
+                   gradients=None if grad_outputs is None else _as_list(grad_outputs)):
+        return _grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
+                     materialize_grads)
+
+
+def _grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
+          materialize_grads):
+    __tracebackhide__ = True
     if not inputs:
         raise RuntimeError(errors.EMPTY_INPUTS)
     if retain_graph is None:

@@ -4,6 +4,7 @@ a seeded generator) and errors."""
 import numpy as np
 
 from . import dtypes, errors
+from .involved import attach
 from .tensor import Tensor
 
 # PyTorch's default generator starts from this seed, so a fresh process is reproducible.
@@ -39,7 +40,7 @@ def _leaf(array, requires_grad):
     t = Tensor._make(array)
     if requires_grad:
         if not dtypes.from_numpy_dtype(array.dtype).is_floating_point:
-            raise RuntimeError(errors.CREATE_INT_REQUIRING_GRAD)
+            raise attach(RuntimeError(errors.CREATE_INT_REQUIRING_GRAD), tensor=t)
         t._requires_grad = True
     return t
 

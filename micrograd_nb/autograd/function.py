@@ -14,6 +14,7 @@ import re
 import numpy as np
 
 from . import arrays, dtypes, errors, graph, ops, tensor
+from .involved import attach
 from .op import ANS
 
 _FREED = object()  # a node's saved values after a pass without retain_graph
@@ -35,9 +36,12 @@ class SavedTensor:
 
     def check(self, node):
         if self.version.value != self.saved_version:
-            raise RuntimeError(_modified_message(self, node))
+            # The explainer names the user's tensor: the one sharing this version counter.
+            raise attach(RuntimeError(_modified_message(self, node)),
+                         changed=lambda t, version=self.version: t._version is version)
 
     def unpack(self, node, as_tensor):
+        __tracebackhide__ = True
         self.check(node)
         if not as_tensor:
             return self.array
@@ -142,9 +146,10 @@ class Function:
     # --- graph-core protocol -----------------------------------------------------------
 
     def _apply(self, grad, create_graph):
+        __tracebackhide__ = True
         saved = self._saved
         if saved is _FREED:
-            raise RuntimeError(errors.BACKWARD_TWICE)
+            raise attach(RuntimeError(errors.BACKWARD_TWICE), node=self.name())
         op = self._op
         if create_graph:
             F = TENSOR_NS

@@ -185,6 +185,7 @@ def run_backward(roots, seeds, *, retain_graph, create_graph, info, targets=None
     gradient arriving there (``backward(inputs=...)`` accumulates, ``grad()`` captures),
     and only nodes that lead to a target execute.
     """
+    __tracebackhide__ = True
     order = reverse_topological_order(roots)
     needed = None if targets is None else _nodes_leading_to(order, targets)
     pending = {}

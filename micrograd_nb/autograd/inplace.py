@@ -9,6 +9,7 @@ import numpy as np
 
 from . import errors, function, graph, ops, tensor
 from .function import apply
+from .involved import attach
 from .promotion import binary
 
 
@@ -16,9 +17,10 @@ def check_inplace(t, view=False):
     if not graph._GradMode.enabled:
         return
     if t._requires_grad and t.grad_fn is None:
-        raise RuntimeError(errors.INPLACE_ON_LEAF_VIEW if view else errors.INPLACE_ON_LEAF)
+        raise attach(RuntimeError(errors.INPLACE_ON_LEAF_VIEW if view else errors.INPLACE_ON_LEAF),
+                     tensor=t)
     if t._view_of_leaf:
-        raise RuntimeError(errors.INPLACE_ON_LEAF_VIEW)
+        raise attach(RuntimeError(errors.INPLACE_ON_LEAF_VIEW), tensor=t)
 
 
 def before_inplace(t):

@@ -15,6 +15,7 @@ from .dtypes import Size
 from .function import apply, apply_view
 from .indexing import index, setitem
 from .inplace import inplace, refresh_view_history
+from .involved import attach, involving
 from .promotion import as_tensor, binary, scalar_of
 from .shapes import arg_along, check_dim, check_dims, infer_shape, shape_arg, viewable
 
@@ -92,7 +93,7 @@ class Tensor:
                 raise RuntimeError(errors.REQUIRES_GRAD_NON_LEAF)
             return self
         if requires_grad and not self.dtype.is_floating_point:
-            raise RuntimeError(errors.SET_INT_REQUIRING_GRAD)
+            raise attach(RuntimeError(errors.SET_INT_REQUIRING_GRAD), tensor=self)
         self._requires_grad = bool(requires_grad)
         return self
 
@@ -165,6 +166,7 @@ class Tensor:
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Compute the gradient of this tensor w.r.t. the graph leaves
         (``torch.Tensor.backward``)."""
+        __tracebackhide__ = True  # IPython and pytest show the user's line, not ours
         from .api import backward
 
         backward([self], None if gradient is None else [gradient], retain_graph,
@@ -232,11 +234,12 @@ class Tensor:
 
     def numpy(self, *, force=False):
         if self._requires_grad and not force:
-            raise RuntimeError(errors.NUMPY_REQUIRES_GRAD)
+            raise attach(RuntimeError(errors.NUMPY_REQUIRES_GRAD), tensor=self)
         return self._data
 
     def __array__(self, dtype=None, copy=None):
-        array = self.numpy()
+        with involving(via="__array__"):  # numpy itself converting the tensor
+            array = self.numpy()
         return array if dtype is None else array.astype(dtype)
 
     def to(self, dtype):

@@ -14,6 +14,7 @@ unless ``retain_graph=True``), and gradients accumulate across passes.
 import math
 
 from . import errors, graph
+from .involved import attach
 
 
 class _Rule:
@@ -211,6 +212,7 @@ class Value:
         gradients are Values whose own ``backward()`` gives second derivatives; with
         ``inputs`` only those Values accumulate.
         """
+        __tracebackhide__ = True  # IPython and pytest show the user's line, not ours
         from .api import backward
 
         backward([self], None if gradient is None else [gradient], retain_graph,
@@ -225,8 +227,9 @@ class Value:
             self.grad = self.grad + g
 
     def _apply(self, g, create_graph):
+        __tracebackhide__ = True
         if self._const is _FREED:
-            raise RuntimeError(errors.BACKWARD_TWICE)
+            raise attach(RuntimeError(errors.BACKWARD_TWICE), node=f"the '{self._op or 'op'}' node")
         rule = self._rule
         if create_graph:
             args = self._prev if self._const is None else (*self._prev, self._const)

@@ -115,7 +115,8 @@ def differences(expected, got, rtol, atol, where="the value"):
         if got.array.shape != expected.array.shape:
             return f"{where} should be {_describe(expected)}, got {_describe(got)}"
         if not np.allclose(got.array, expected.array, rtol=rtol, atol=atol, equal_nan=True):
-            return f"{where} differs from the solution's"
+            return f"{where} differs from the solution's: " + _how_numbers_differ(
+                expected.array, got.array, rtol, atol)
         return None
     if type(expected) is not type(got):
         return f"{where} should be {_describe(expected)}, got {_describe(got)}"
@@ -138,6 +139,43 @@ def differences(expected, got, rtol, atol, where="the value"):
     if isinstance(expected, Unsupported) or expected != got:
         return f"{where} differs from the solution's"
     return None
+
+
+def _how_numbers_differ(expected, got, rtol, atol):
+    """Where and in what way ``got`` differs (which elements; sign, size, nan, zero),
+    in words that never state the solution's numbers."""
+    bad = ~np.isclose(got, expected, rtol=rtol, atol=atol, equal_nan=True)
+    parts = []
+    if bad.size > 1:
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        count = "every element differs" if bad.all() else (
+            f"{int(bad.sum())} of {bad.size} elements differ, the first at index {first}")
+        parts.append(count)
+    e, g = expected[bad], got[bad]
+    with np.errstate(all="ignore"):
+        if np.isnan(g).any() and not np.isnan(e).any():
+            parts.append("yours has nan where the solution has numbers")
+        elif np.isinf(g).any() and not np.isinf(e).any():
+            parts.append("yours has inf where the solution has finite numbers")
+        elif np.all(g == 0):
+            parts.append("yours is 0 there, the solution's is not")
+        elif np.all(e == 0):
+            parts.append("yours is not 0 there, the solution's is")
+        elif np.all(np.sign(g) == -np.sign(e)):
+            same_size = np.allclose(np.abs(g), np.abs(e), rtol=rtol, atol=atol)
+            parts.append("yours has the opposite sign" + ("" if same_size else
+                                                          ", and a different size"))
+        else:
+            larger = np.abs(g) > np.abs(e)
+            if larger.all() or not larger.any():
+                size = "larger" if larger.all() else "smaller"
+                ratios = g / e
+                uniform = np.allclose(ratios, ratios.flat[0], rtol=1e-3) and ratios.size > 1
+                parts.append(f"yours is {size} in magnitude"
+                             + (", by the same factor everywhere" if uniform else ""))
+            else:
+                parts.append("yours is larger in some places and smaller in others")
+    return "; ".join(parts)
 
 
 def _describe(value):

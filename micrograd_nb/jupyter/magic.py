@@ -8,7 +8,7 @@ drawn below the cell: still, or as a stepper with ``--step``.
 
 import ast
 
-from IPython.core.magic import Magics, cell_magic, magics_class
+from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.display import Markdown, display
 
@@ -37,6 +37,7 @@ class AutogradMagics(Magics):
     @cell_magic
     def autograd(self, line, cell):
         """Run the cell and draw every backward pass and autograd.grad call it made."""
+        __tracebackhide__ = True  # the traceback starts at the cell's own line
         args = parse_argstring(self.autograd, line)
         if args.max_nodes < 1:
             from IPython.core.error import UsageError
@@ -52,8 +53,23 @@ class AutogradMagics(Magics):
                 self._show(args, passes, result)
         return result
 
+    @line_magic
+    def autograd_cards(self, line):
+        """%autograd_cards full|hints|off: what the error explainer's cards show. ``hints``
+        keeps what happened and why and hides the fixes (graded exercises, where the fix
+        is the answer)."""
+        from IPython.core.error import UsageError
+
+        from . import explainer
+
+        mode = line.strip() or "full"
+        if mode not in explainer.MODES:
+            raise UsageError(f"%autograd_cards takes one of {', '.join(explainer.MODES)}")
+        explainer.set_mode(self.shell, mode)
+
     def _run(self, cell):
         """Execute the cell in the user namespace; return its last expression's value."""
+        __tracebackhide__ = True
         shell = self.shell
         source = shell.transform_cell(cell)
         filename = shell.compile.cache(source, shell.execution_count, raw_code=cell)

@@ -92,3 +92,24 @@ def test_kinds_must_match():
 def test_messages_do_not_reveal_the_expected_numbers():
     message = differences(numbers(4.125, -8.5), numbers(0.0, 0.0), 1e-4, 1e-6)
     assert "4.125" not in message and "8.5" not in message
+
+
+@pytest.mark.parametrize("expected, got, says", [
+    ((1.25, 2.5, 3.75), (-1.25, -2.5, -3.75), "every element differs; yours has the opposite sign"),
+    ((1.25, 2.5, 3.75), (2.5, 5.0, 7.5), "yours is larger in magnitude, by the same factor"),
+    ((1.25, 2.5, 3.75), (0.625, 1.25, 1.875), "yours is smaller in magnitude, by the same"),
+    ((1.25, 2.5, 3.75), (0.0, 0.0, 0.0), "yours is 0 there, the solution's is not"),
+    ((1.25, 2.5, 3.75), (1.25, 2.5, math.nan), "1 of 3 elements differ, the first at index (2,)"),
+    ((1.25, 2.5, 3.75), (1.25, 2.5, math.nan), "yours has nan where the solution has numbers"),
+    ((0.0, 0.0), (1.5, -1.5), "yours is not 0 there, the solution's is"),
+    ((1.25, -2.5, 3.75), (2.0, -1.0, 3.75), "2 of 3 elements differ, the first at index (0,)"),
+    ((1.25, -2.5, 3.75), (2.0, -1.0, 3.75), "larger in some places and smaller in others"),
+    ((2.25,), (-2.25,), "yours has the opposite sign"),
+])
+def test_a_wrong_value_says_in_what_way_it_differs(expected, got, says):
+    message = differences(numbers(*expected), numbers(*got), 1e-4, 1e-6)
+    assert message.startswith("the value differs from the solution's: ")
+    assert says in message
+    for number in expected:  # the solution's numbers are never in the message (0 is said)
+        if number not in got and number != 0:
+            assert f"{abs(number):g}" not in message

@@ -1,9 +1,12 @@
 """The error explainer: a card under the traceback of the classic autograd errors, through
 a real IPython shell, for micrograd_nb and for PyTorch; and ``explain()`` on each message."""
 
+import contextlib
 import html
+import re
 
 import pytest
+from IPython.core.error import UsageError
 from IPython.utils.capture import capture_output
 
 from micrograd_nb.autograd import errors
@@ -15,12 +18,12 @@ from micrograd_nb.viz import render
 @pytest.fixture
 def shell(ip):
     """The shell with the explainer installed, and ``mg`` imported; uninstalled after."""
-    before = (ip.CustomTB, ip.custom_exceptions)
+    before = shell_state(ip)
     explainer.install(ip)
     ip.run_cell("import micrograd_nb as mg")
     yield ip
     explainer.uninstall(ip)
-    assert (ip.CustomTB, ip.custom_exceptions) == before
+    assert shell_state(ip) == before
 
 
 @pytest.fixture
@@ -334,10 +337,164 @@ def test_syntax_errors_show_as_without_the_explainer(ip):
 
 
 # ---------------------------------------------------------------------------------------
+# The gradient of a gradient without create_graph, the seed's type, grad of a constant.
+
+@pytest.mark.parametrize("lib", ["mg", "torch"])
+def test_a_gradient_from_a_plain_grad_call_gets_the_create_graph_fix(torch_shell, lib):
+    cell = (f"x = {lib}.tensor(2.0, requires_grad=True)\n(g,) = {lib}.autograd.grad(x**3, x)\n"
+            f"{lib}.autograd.grad(g, x)")
+    result, captured = run(torch_shell, cell)
+    check_failed(result, captured, errors.NO_GRAD_FN.format(index=0))
+    text, _ = the_card(captured)
+    assert text.startswith("autograd: A gradient from a pass without create_graph=True")
+    assert "`g` is a gradient computed by autograd.grad() without create_graph=True" in \
+        flat(text)
+    assert f"(g,) = {lib}.autograd.grad(f, x, create_graph=True)" in text
+    assert "requires_grad=True)\n      # or" not in text  # not the "no graph at all" fixes
+
+
+@pytest.mark.parametrize("lib", ["mg", "torch"])
+def test_a_grad_from_a_plain_backward_gets_the_create_graph_fix(torch_shell, lib):
+    cell = (f"x = {lib}.tensor(2.0, requires_grad=True)\n(x**3).backward()\n"
+            "x.grad.backward()")
+    result, captured = run(torch_shell, cell)
+    check_failed(result, captured, errors.NO_GRAD_FN.format(index=0))
+    text, _ = the_card(captured)
+    assert "a gradient computed by backward() (it is a .grad)" in flat(text)
+    assert "f.backward(create_graph=True)" in text
+
+
+@pytest.mark.parametrize("lib", ["mg", "torch"])
+def test_create_graph_in_the_first_pass_means_the_usual_card(torch_shell, lib):
+    cell = (f"x = {lib}.tensor(2.0, requires_grad=True)\n"
+            f"(g,) = {lib}.autograd.grad(x**3, x, create_graph=True)\n"
+            "h = g.detach()\n"
+            f"{lib}.autograd.grad(h, x)")
+    result, captured = run(torch_shell, cell)
+    text, _ = the_card(captured)
+    assert text.startswith("autograd: The output does not require grad")
+
+
+@pytest.mark.parametrize("lib", ["mg", "torch"])
+def test_a_numpy_seed_gets_the_tensor_fix(torch_shell, lib):
+    cell = (f"import numpy as np\nx = {lib}.ones(3, requires_grad=True)\ny = x * 2\n"
+            "g = np.ones(3)\ny.backward(gradient=g)")
+    result, captured = run(torch_shell, cell)
+    assert isinstance(result.error_in_exec, TypeError)
+    assert str(result.error_in_exec).startswith(errors.GRADIENT_TYPE.format(type_name=""))
+    text, _ = the_card(captured)
+    assert text.startswith("autograd: The gradient argument must be a tensor")
+    assert f"y.backward(gradient={lib}.as_tensor(g, dtype=y.dtype))" in text
+    assert f"y.backward(gradient={lib}.ones_like(y))" in text
+
+
+@pytest.mark.parametrize("lib", ["mg", "torch"])
+def test_grad_with_respect_to_a_constant(torch_shell, lib):
+    cell = (f"x = {lib}.ones(3)\nw = {lib}.ones(3, requires_grad=True)\n"
+            f"y = (x * w).sum()\n{lib}.autograd.grad(y, x)")
+    result, captured = run(torch_shell, cell)
+    check_failed(result, captured, errors.INPUT_NOT_REQUIRING_GRAD)
+    text, _ = the_card(captured)
+    assert "`x` was passed to autograd.grad() as an input" in flat(text)
+    assert "x.requires_grad_()" in text
+
+
+@pytest.mark.parametrize("lib", ["mg", "torch"])
+def test_a_penalty_on_a_plain_gradient_gets_the_create_graph_fix(torch_shell, lib):
+    cell = (f"w = {lib}.ones(3, requires_grad=True)\nx = {lib}.ones(3, requires_grad=True)\n"
+            "f = (w * x).sum().tanh()\n"
+            f"(df_dx,) = {lib}.autograd.grad(f, x)\npenalty = (df_dx ** 2).sum()\n"
+            "penalty.backward()")
+    result, captured = run(torch_shell, cell)
+    check_failed(result, captured, errors.NO_GRAD_FN.format(index=0))
+    text, _ = the_card(captured)
+    assert "`penalty` was computed from `df_dx`, a gradient" in flat(text)
+    assert f"(df_dx,) = {lib}.autograd.grad(f, x, create_graph=True)" in text
+
+
+@pytest.mark.parametrize("lib", ["mg", "torch"])
+@pytest.mark.parametrize("make, reason, fix", [
+    ("w = L.ones(3)\nloss = (w * 2).sum()", "`w` does not require grad",
+     "w = L.tensor([1.0, 2.0], requires_grad=True)  # or w.requires_grad_()"),
+    ("x = L.ones(3, requires_grad=True)\nw = x * 2\nw.sum().backward()",
+     "`w` is not a leaf", "w.retain_grad()"),
+    ("w = L.ones(3, requires_grad=True)", "no backward() has reached it",
+     "loss.backward()\n      w.grad"),
+])
+@pytest.mark.parametrize("use", ["w.grad.numpy()", "w2 = w - 0.1 * w.grad", "w.grad.zero_()"])
+def test_a_none_grad_says_why(torch_shell, lib, make, reason, fix, use):
+    if lib == "torch" and "not a leaf" in reason:
+        warnings = pytest.warns(UserWarning, match="is not a leaf Tensor")
+    else:
+        warnings = contextlib.nullcontext()
+    with warnings:
+        result, captured = run(torch_shell, make.replace("L.", f"{lib}.") + "\n" + use)
+    assert isinstance(result.error_in_exec, (AttributeError, TypeError))
+    text, _ = the_card(captured)
+    assert text.startswith("autograd: This .grad is None")
+    assert reason in flat(text)
+    assert fix.replace("L.", f"{lib}.") in text
+
+
+def test_none_errors_elsewhere_get_no_card(shell):
+    result, captured = run(shell, "x = None\nx.numpy()")
+    assert isinstance(result.error_in_exec, AttributeError) and cards(captured) == []
+    result, captured = run(shell, "t = (1, 2)\nt.item()")
+    assert isinstance(result.error_in_exec, AttributeError) and cards(captured) == []
+
+
+@pytest.mark.parametrize("lib", ["mg", "torch"])
+def test_the_tuple_grad_returns(torch_shell, lib):
+    cell = (f"x = {lib}.tensor(2.0, requires_grad=True)\ng = {lib}.autograd.grad(x**3, x)\n"
+            "g.item()")
+    result, captured = run(torch_shell, cell)
+    assert isinstance(result.error_in_exec, AttributeError)
+    text, _ = the_card(captured)
+    assert text.startswith("autograd: autograd.grad() returns a tuple of gradients")
+    assert f"(g,) = {lib}.autograd.grad(x**3, x)" in text
+
+
+def test_hints_mode_hides_the_fixes_and_off_hides_the_card(ip):
+    ip.run_line_magic("load_ext", "micrograd_nb")
+    cell = "import micrograd_nb as mg\ny = mg.ones(3, requires_grad=True) * 2\ny.backward()"
+    try:
+        ip.run_line_magic("autograd_cards", "hints")
+        text, markup = the_card(run(ip, cell)[1])
+        assert "`y` has shape (3,)" in flat(text) and "Why:" in text
+        assert "Fixes" not in text and "y.sum().backward()" not in text + markup
+        assert "The fixes are hidden in this notebook" in text
+        ip.run_line_magic("autograd_cards", "off")
+        assert cards(run(ip, cell)[1]) == []
+        ip.run_line_magic("autograd_cards", "full")
+        assert "y.sum().backward()" in the_card(run(ip, cell)[1])[0]
+        with pytest.raises(UsageError):
+            ip.run_line_magic("autograd_cards", "loud")
+    finally:
+        ip.run_line_magic("unload_ext", "micrograd_nb")
+    assert "autograd_cards" not in ip.magics_manager.magics["line"]
+
+
+def test_the_traceback_shows_the_users_line_not_the_engine(shell):
+    result, captured = run(shell, "x = mg.ones(3, requires_grad=True)\ny = x * 2\n"
+                                  "y.backward()")
+    printed = captured.stdout + captured.stderr
+    assert "y.backward()" in printed and "skipping hidden" in printed
+    # Only the frame that raises is shown of the engine (IPython always shows the last).
+    engine_files = re.findall(r"micrograd_nb/autograd/\w+\.py", printed)
+    assert len(set(engine_files)) <= 1, engine_files
+
+
+# ---------------------------------------------------------------------------------------
 # install / uninstall
 
+def shell_state(ip):
+    """What the explainer must leave as it found it: the shell's exception handling and
+    its post_run_cell callbacks."""
+    return ip.CustomTB, ip.custom_exceptions, list(ip.events.callbacks["post_run_cell"])
+
+
 def test_load_ext_shows_the_card_and_unload_ext_removes_it(ip):
-    before = (ip.CustomTB, ip.custom_exceptions)
+    before = shell_state(ip)
     ip.run_line_magic("load_ext", "micrograd_nb")
     try:
         result, captured = run(ip, "import micrograd_nb as mg\n"
@@ -347,25 +504,27 @@ def test_load_ext_shows_the_card_and_unload_ext_removes_it(ip):
         assert "`y` has shape (3,): 3 elements" in flat(text)
     finally:
         ip.run_line_magic("unload_ext", "micrograd_nb")
-    assert (ip.CustomTB, ip.custom_exceptions) == before
+    assert shell_state(ip) == before
 
 
-def test_uninstall_restores_the_previous_state(ip):
-    before = (ip.CustomTB, ip.custom_exceptions)
+def test_install_uses_the_post_run_cell_event_and_leaves_the_handler_alone(ip):
+    before = shell_state(ip)
     explainer.install(ip)
-    assert ip.custom_exceptions == (BaseException,)
+    after = shell_state(ip)
+    assert after[:2] == before[:2]  # IPython's own exception handling is untouched
+    assert len(after[2]) == len(before[2]) + 1
     explainer.uninstall(ip)
-    assert ip.CustomTB is before[0]
-    assert ip.custom_exceptions == before[1] == ()
+    assert shell_state(ip) == before
     result, captured = run(ip, "import micrograd_nb as mg\nmg.ones(3, requires_grad=True)"
                                ".mul(2).backward()")
     check_failed(result, captured, errors.NON_SCALAR_OUTPUT)
     assert cards(captured) == []
     explainer.uninstall(ip)  # twice: nothing to do
-    assert ip.CustomTB is before[0]
+    assert shell_state(ip) == before
 
 
 def test_install_twice_shows_one_card(ip):
+    before = shell_state(ip)
     explainer.install(ip)
     explainer.install(ip)
     try:
@@ -374,10 +533,10 @@ def test_install_twice_shows_one_card(ip):
         assert len(cards(captured)) == 1
     finally:
         explainer.uninstall(ip)
-    assert ip.custom_exceptions == ()
+    assert shell_state(ip) == before
 
 
-def test_a_previous_custom_handler_is_kept_and_restored(ip):
+def test_a_custom_exception_handler_keeps_working(ip):
     seen = []
 
     def previous(self, etype, value, tb, tb_offset=None):
@@ -402,7 +561,7 @@ def test_a_previous_custom_handler_is_kept_and_restored(ip):
         ip.CustomTB, ip.custom_exceptions = original
 
 
-def test_a_failing_explainer_keeps_the_handler_and_the_traceback(ip, monkeypatch):
+def test_a_failing_explainer_keeps_the_traceback(ip, monkeypatch):
     def broken(exc):
         raise AssertionError("bug in the explainer")
 
@@ -412,8 +571,8 @@ def test_a_failing_explainer_keeps_the_handler_and_the_traceback(ip, monkeypatch
         result, captured = run(ip, "import micrograd_nb as mg\n"
                                    "mg.ones(3, requires_grad=True).mul(2).backward()")
         check_failed(result, captured, errors.NON_SCALAR_OUTPUT)
-        assert ip.custom_exceptions == (BaseException,)
-        assert "Custom TB Handler failed" not in captured.stdout + captured.stderr
+        assert "bug in the explainer" not in captured.stdout + captured.stderr
+        assert cards(captured) == []
     finally:
         explainer.uninstall(ip)
 
