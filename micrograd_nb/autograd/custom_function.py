@@ -64,7 +64,7 @@ class BackwardCFunction(FunctionCtx, function.Function):
     def __init__(self):
         # Only what a node needs before forward runs; apply() fills the rest.
         self._prev = ()
-        self._seq = graph.next_seq()
+        self._seq = None
         self._pre_hooks = ()
         self._tensor_hooks = None
         self._retains = None
@@ -203,13 +203,13 @@ class _OutputNode(function.Function):
 
     def _apply(self, grad, create_graph):
         main = self._main
-        if main._slot_grads is None:
+        first = main._slot_grads is None
+        if first:
             main._slot_grads = [None] * (len(main._outputs_meta) - 1)
             shape, dtype = main._outputs_meta[0] or ((), np.float32)
             main._placeholder = np.zeros(shape, dtype=dtype)
-            return [main._placeholder]
         main._slot_grads[self._index - 1] = grad
-        return [None]
+        return [main._placeholder if first else None]
 
     def _release(self):
         pass
@@ -293,6 +293,7 @@ def _record(ctx, args, output):
             raise RuntimeError(errors.DIRTY_LEAF)
     ctx._prev = tuple(a._grad_node() if isinstance(a, Tensor) and a.requires_grad else None
                       for a in args)
+    ctx._seq = graph.next_seq()  # after its parents (a leaf's AccumulateGrad may be new)
     ctx._inputs = tuple((a._data.shape, a._data.dtype) if isinstance(a, Tensor) else None
                         for a in args)
     ctx._outputs_meta = tuple((o._data.shape, o._data.dtype) if isinstance(o, Tensor) else None
@@ -320,8 +321,9 @@ def _record(ctx, args, output):
 
 
 def _saved(t, outputs, results, nodes):
+    """A saved tensor and the node an output is rebuilt with (None for an input)."""
     if t is None:
-        return None
+        return None, None
     for o, result, node in zip(outputs, results, nodes):
         if t is o and result._grad_fn is node:
             # An output: kept as its array (no cycle), rebuilt with its grad_fn on unpack.
