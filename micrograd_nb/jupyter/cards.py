@@ -262,9 +262,10 @@ def _made_by_a_plain_pass(scene, out, name):
            if getattr(t, "is_leaf", False)):
         return ".grad"
     if name:
+        base = name.split("[")[0]  # g[0]: an element of the tuple grad() returned
         for source in scene.cell_sources():
             made = [rhs for lhs, rhs in _GRAD_ASSIGNMENT.findall(source)
-                    if name in re.findall(r"\w+", lhs)]
+                    if base in re.findall(r"\w+", lhs)]
             if made:  # the latest assignment in the newest cell that has one
                 return None if "create_graph=True" in made[-1] else "grad"
     return None
