@@ -17,6 +17,7 @@ from .tensor import Tensor  # isort: skip
 
 from . import errors, functional
 from .api import backward, grad
+from .custom_function import Function, FunctionCtx, once_differentiable
 from .dtypes import (
     Size,
     bool_,
@@ -69,5 +70,6 @@ from .value import Value
 __all__ = [
     "backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "record", "errors",
-    "functional", "gradcheck", "gradgradcheck", "GradcheckError",
+    "functional", "gradcheck", "gradgradcheck", "GradcheckError", "Function", "FunctionCtx",
+    "once_differentiable",
 ]

@@ -42,7 +42,7 @@ def _seeds(outputs, grad_outputs, create_graph):
     seeds, implicit = [], []
     for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if isinstance(out, Value):
-            seeds.append(1.0 if g is None else g)
+            seeds.append(1 if g is None else g)  # micrograd's int seed: grads print alike
             implicit.append(g is None)
             continue
         if not isinstance(out, Tensor):

@@ -115,6 +115,60 @@ CREATE_GRAPH_CYCLE_WARNING = (
     "cycle and avoid the leak."
 )
 
+# --- custom autograd.Function (custom_function.py) ---------------------------------------
+
+FUNCTION_NO_FORWARD = "You must implement the forward function for custom autograd.Function."
+
+FUNCTION_NO_BACKWARD = (
+    "You must implement either the backward or vjp method for your custom autograd.Function "
+    "to use it with backward mode AD."
+)
+
+SETUP_CONTEXT_NOT_IMPLEMENTED = "setup_context is not implemented."
+
+FUNCTION_INSTANTIATED = (
+    "{cls} should not be instantiated. Methods on autograd functions are all static, so you "
+    "should invoke them on the class itself. Instantiating an autograd function will raise an "
+    "error in a future version of PyTorch."
+)
+
+FUNCTION_LEGACY_CALL = (
+    "Legacy autograd function with non-static forward method is deprecated. Please use "
+    "new-style autograd function with static forward method. (Example: "
+    "https://pytorch.org/docs/stable/autograd.html#torch.autograd.Function)"
+)
+
+SAVE_FOR_BACKWARD_TYPE = (
+    "save_for_backward can only save variables, but argument {index} is of type {type_name}"
+)
+
+DIRTY_LEAF = "a leaf Variable that requires grad has been used in an in-place operation."
+
+DIRTY_NOT_RETURNED = (
+    "Some elements marked as dirty during the forward method were not returned as output. "
+    "The inputs that are modified inplace must all be outputs of the Function."
+)
+
+CUSTOM_GRAD_COUNT = (
+    "function {name} returned an incorrect number of gradients (expected {expected}, got {got})"
+)
+
+CUSTOM_GRAD_FOR_NON_TENSOR = (
+    "function {name} returned a gradient different than None at position {index}, but the "
+    "corresponding forward input was not a Variable"
+)
+
+CUSTOM_GRAD_TYPE = "expected Variable or None (got {type_name})"
+
+CUSTOM_GRAD_SHAPE = (
+    "Function {name} returned an invalid gradient at index {index} - got {got} but expected "
+    "shape compatible with {expected}"
+)
+
+ONCE_DIFFERENTIABLE = (
+    "trying to differentiate twice a function that was marked with @once_differentiable"
+)
+
 # --- conversions and arguments ------------------------------------------------------------
 
 ITEM_NOT_ONE_ELEMENT = "a Tensor with {numel} elements cannot be converted to Scalar"

@@ -53,8 +53,8 @@ class SavedTensor:
 
 def _op_name(grad_fn):
     """How PyTorch names a node in that message: AddBackward0 is "Add", ClampBackward1
-    "Clamp1"; torch::autograd::CopySlices stays as it is."""
-    return re.sub(r"Backward(\d+)$", lambda m: "" if m[1] == "0" else m[1], grad_fn.name())
+    "Clamp1", a custom MyExpBackward "MyExp"; torch::autograd::CopySlices stays as it is."""
+    return re.sub(r"Backward(\d*)$", lambda m: m[1] if m[1] != "0" else "", grad_fn.name())
 
 
 def _modified_message(saved, node):

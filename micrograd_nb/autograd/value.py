@@ -30,22 +30,61 @@ class _Rule:
 
 
 class _F:
-    """The few functions rules need that operators cannot express, for floats and Values."""
+    """The few functions rules need that operators cannot express, for floats and Values:
+    on floats they follow IEEE arithmetic, as PyTorch does, where Python would raise."""
 
     @staticmethod
     def log(x):
         return x.log() if isinstance(x, Value) else _log(x)
 
     @staticmethod
+    def div(x, y):
+        return x / y if isinstance(x, Value) or isinstance(y, Value) else _div(x, y)
+
+    @staticmethod
+    def pow(x, k):
+        return x**k if isinstance(x, Value) else _pow(x, k)
+
+    @staticmethod
     def step(x):
-        # d relu / dx: 0 at x <= 0, as in PyTorch; a constant, so it adds no graph.
-        return 1.0 if (x.data if isinstance(x, Value) else x) > 0 else 0.0
+        # d relu / dx: 0 at x <= 0, as in PyTorch; a constant, so it adds no graph. An
+        # int, as micrograd's ``(out.data > 0) * out.grad``, so the gradients print alike.
+        return 1 if (x.data if isinstance(x, Value) else x) > 0 else 0
+
+    @staticmethod
+    def is_zero(x):
+        return (x.data if isinstance(x, Value) else x) == 0
 
 
 def _log(x):
     if x > 0:
         return math.log(x)
     return -math.inf if x == 0 else math.nan
+
+
+def _div(x, y):
+    """``x / y`` on floats, with IEEE's answer for a zero divisor instead of an error."""
+    if y != 0:
+        return x / y
+    if x == 0 or x != x:
+        return math.nan
+    return math.copysign(math.inf, x) * math.copysign(1.0, y)
+
+
+def _is_odd_integer(k):
+    return float(k).is_integer() and int(k) % 2 == 1
+
+
+def _pow(a, k):
+    """``a ** k`` as C's ``pow`` (and PyTorch) computes it: ``0 ** -1`` is inf, a negative
+    base to a fractional power is nan; never ZeroDivisionError nor a complex number."""
+    try:
+        result = a**k
+    except ZeroDivisionError:  # 0 to a negative power; -0.0 keeps its sign for odd k
+        return math.copysign(math.inf, a) if _is_odd_integer(k) else math.inf
+    except OverflowError:
+        return -math.inf if a < 0 and _is_odd_integer(k) else math.inf
+    return math.nan if isinstance(result, complex) else result
 
 
 def _exp(x):
@@ -55,14 +94,33 @@ def _exp(x):
         return math.inf
 
 
+def _pow_vjp(g, out, a, k):
+    # PyTorch: the gradient of x**0 is 0 everywhere, even at x = 0 (not 0 * inf).
+    if _F.is_zero(k):
+        return (0.0 * g,)
+    return ((k * _F.pow(a, k - 1)) * g,)  # micrograd's order, so the floats are the same
+
+
+def _pow_value_vjp(g, out, a, b):
+    # PyTorch's special cases: nothing flows where the exponent is 0, nor to the exponent
+    # where the base is 0 and the exponent is >= 0 (0 * log 0 would be nan).
+    grad_a = 0.0 * g if _F.is_zero(b) else (b * _F.pow(a, b - 1)) * g
+    b_data = b.data if isinstance(b, Value) else b
+    grad_b = 0.0 * g if _F.is_zero(a) and b_data >= 0 else g * out * _F.log(a)
+    return grad_a, grad_b
+
+
 ADD = _Rule(lambda g, out, a, b: (g, g), saves=False)
 MUL = _Rule(lambda g, out, a, b: (g * b, g * a))
-POW = _Rule(lambda g, out, a, k: (g * k * a ** (k - 1),))
-POW_VALUE = _Rule(lambda g, out, a, b: (g * b * a ** (b - 1), g * out * _F.log(a)))
+# ``-a`` is micrograd's ``a * -1``; PyTorch's NegBackward0 saves nothing, so a second
+# backward() through ``-a`` or ``1 - a`` works there: the same rule, marked as saving nothing.
+NEG = _Rule(MUL.vjp, saves=False)
+POW = _Rule(_pow_vjp)
+POW_VALUE = _Rule(_pow_value_vjp)
 RELU = _Rule(lambda g, out, a: (g * _F.step(out),))
 TANH = _Rule(lambda g, out, a: (g * (1 - out * out),))
 EXP = _Rule(lambda g, out, a: (g * out,))
-LOG = _Rule(lambda g, out, a: (g / a,))
+LOG = _Rule(lambda g, out, a: (_F.div(g, a),))
 
 _FREED = object()  # marks a node whose saved values a pass has released
 
@@ -97,16 +155,17 @@ class Value:
 
     def __pow__(self, other):
         if isinstance(other, Value):
-            return Value(self.data**other.data, (self, other), "**", POW_VALUE)
+            return Value(_pow(self.data, other.data), (self, other), "**", POW_VALUE)
         if not isinstance(other, (int, float)):
             raise TypeError("only supporting int/float/Value powers")
-        return Value(self.data**other, (self,), f"**{other}", POW, other)
+        return Value(_pow(self.data, other), (self,), f"**{other}", POW, other)
 
     def __rpow__(self, other):  # other ** self
         return Value(other) ** self
 
     def relu(self):
-        return Value(self.data if self.data > 0 else 0.0, (self,), "ReLU", RELU)
+        # micrograd's forward: an int 0 for a negative input, the input itself otherwise.
+        return Value(0 if self.data < 0 else self.data, (self,), "ReLU", RELU)
 
     def tanh(self):
         return Value(math.tanh(self.data), (self,), "tanh", TANH)
@@ -119,7 +178,8 @@ class Value:
 
     # Composite ops, built as micrograd builds them.
     def __neg__(self):  # -self
-        return self * -1
+        other = Value(-1)
+        return Value(self.data * other.data, (self, other), "*", NEG)
 
     def __radd__(self, other):  # other + self
         return self + other
