@@ -604,7 +604,9 @@ def grad_returned_a_tuple(m, scene):
 
 
 def mixed_dtypes(m, scene):
-    names = re.findall(r"(?<![\w.])([A-Za-z_]\w*)(?![\w(])", scene.source)
+    assignment = re.match(r"^[\w\s,()\[\].]+?=(?!=)(.*)$", scene.source)
+    operands = assignment.group(1) if assignment else scene.source  # not what it assigns to
+    names = re.findall(r"(?<![\w.])([A-Za-z_]\w*)(?![\w(])", operands)
     tensors, values = [], []
     for name in dict.fromkeys(names):
         value = scene.lookup(name)
