@@ -17,6 +17,7 @@ import time
 import batched_net
 import chain
 import demo_net
+import memory
 import peers
 import viz
 
@@ -27,7 +28,8 @@ def parse_args(argv=None):
                         help="timed samples per implementation (default 7; 3 with --quick)")
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: fewer samples, a 10,000-node chain")
-    parser.add_argument("--only", choices=("demo", "batched", "chain", "viz"), action="append",
+    parser.add_argument("--only", choices=("demo", "batched", "chain", "viz", "memory"),
+                        action="append",
                         help="run only these benchmarks (repeatable; default: all)")
     args = parser.parse_args(argv)
     if args.repeat is not None and args.repeat < 1:
@@ -41,10 +43,12 @@ def main(argv=None):
         repeat = args.repeat or 3
         target = 0.02  # seconds per timed sample
         chain_n, chain_repeat = 10_000, 1
+        memory_n = 20_000
     else:
         repeat = args.repeat or 7
         target = 0.1
         chain_n, chain_repeat = 1_000_000, min(repeat, 3)
+        memory_n = 200_000
 
     started = time.perf_counter()
     print("# micrograd_nb benchmarks" + (" (--quick)" if args.quick else ""))
@@ -60,6 +64,7 @@ def main(argv=None):
         "batched": lambda: batched_net.run(repeat, target),
         "chain": lambda: chain.run(chain_n, chain_repeat),
         "viz": lambda: viz.run(repeat, target),
+        "memory": lambda: memory.run(memory_n, 3),
     }
     for name, benchmark in benchmarks.items():
         if args.only and name not in args.only:

@@ -262,9 +262,10 @@ def _made_by_a_plain_pass(scene, out, name):
            if getattr(t, "is_leaf", False)):
         return ".grad"
     if name:
+        base = name.split("[")[0]  # g[0]: an element of the tuple grad() returned
         for source in scene.cell_sources():
             made = [rhs for lhs, rhs in _GRAD_ASSIGNMENT.findall(source)
-                    if name in re.findall(r"\w+", lhs)]
+                    if base in re.findall(r"\w+", lhs)]
             if made:  # the latest assignment in the newest cell that has one
                 return None if "create_graph=True" in made[-1] else "grad"
     return None
@@ -602,6 +603,32 @@ def grad_returned_a_tuple(m, scene):
                 g=name, mod=mod, call=assigned[-1].strip())
 
 
+def mixed_dtypes(m, scene):
+    assignment = re.match(r"^[\w\s,()\[\].]+?=(?!=)(.*)$", scene.source)
+    operands = assignment.group(1) if assignment else scene.source  # not what it assigns to
+    names = re.findall(r"(?<![\w.])([A-Za-z_]\w*)(?![\w(])", operands)
+    tensors, values = [], []
+    for name in dict.fromkeys(names):
+        value = scene.lookup(name)
+        dtype = getattr(value, "dtype", None)
+        if dtype is not None and (is_ours(value) or is_torch(value)):
+            tensors.append((name, str(dtype).split(".")[-1]))
+            values.append(value)
+    mod = scene.alias(scene.engine_of(*values))
+    kinds = sorted({d for _, d in tensors})
+    fields = dict(mod=mod)
+    if len(kinds) == 2:
+        listed = ", ".join(f"{code(n)} is {d}" for n, d in tensors)
+        fields["happened"] = f"`{scene.source}` mixes dtypes: {listed}."
+        double = next((n for n, d in tensors if d == "float64"), None)
+        if double:
+            fields["double"] = double
+    else:
+        fields["happened"] = (f"`{scene.source}` multiplies tensors of two floating dtypes"
+                              if scene.source else "A matrix product got two dtypes") + "."
+    return fields
+
+
 # ---------------------------------------------------------------------------------------
 # The table.
 
@@ -782,6 +809,23 @@ CARDS = (
          ("For numpy and plotting functions, pass the detached tensor.",
           "plt.plot({x}.detach())", "via_array")),
         numpy_requires_grad),
+    Card(
+        "mixed_dtypes",
+        ((errors.MM_DTYPES, {"a": r"\w+", "b": r"\w+"}),
+         (errors.DOT_DTYPES, {"a": r"\w+", "b": r"\w+"}),
+         (errors.MV_DTYPES, {"v": r"\w+", "m": r"\w+"}),
+         (errors.ADDMM_DTYPES, {"a": r"\w+", "b": r"\w+"})),
+        "A matrix product needs both sides in one dtype",
+        "Elementwise ops promote mixed dtypes (float32 * float64 gives float64), but matrix "
+        "products refuse them: they run one kernel for one dtype. The usual cause is a "
+        "numpy array: numpy computes in float64, and a tensor made from it keeps float64, "
+        "while parameters and tensors made from Python lists are float32.",
+        (("Convert the float64 one to float32 (the default dtype).", "{double} = {double}.float()",
+          "double"),
+         ("Or ask for float32 where it is made from numpy.",
+          "x = {mod}.tensor(array, dtype={mod}.float32)"),
+         ("Or compute everything in float64.", "{mod}.set_default_dtype({mod}.float64)")),
+        mixed_dtypes),
     Card(
         "grad_is_none",
         ((NONE_ATTRIBUTE, {"attr": r"\w+"}),

@@ -177,9 +177,23 @@ class Scene:
             if found:
                 break
         if not found:
-            return None
+            return self._element_name(obj)
         in_line = [w for w in re.findall(r"[A-Za-z_]\w*", self.source) if w in found]
         return in_line[0] if in_line else sorted(found)[0]
+
+    def _element_name(self, obj):
+        """``g[0]`` for an object the user holds in a tuple or list ``g`` (the tuple
+        autograd.grad() returns), else None."""
+        for namespace in (self.user_frame.f_locals, self.user_frame.f_globals):
+            for name in sorted(namespace):
+                value = namespace[name]
+                if name.startswith("_") or name in _SKIP_NAMES:
+                    continue
+                if isinstance(value, (tuple, list)) and len(value) <= 16:
+                    for i, item in enumerate(value):
+                        if item is obj:
+                            return f"{name}[{i}]"
+        return None
 
     def names(self, objs):
         """``x`` or ``[x, z]`` from the user's names; None if one of them has no name."""

@@ -474,6 +474,21 @@ def test_hints_mode_hides_the_fixes_and_off_hides_the_card(ip):
     assert "autograd_cards" not in ip.magics_manager.magics["line"]
 
 
+@pytest.mark.parametrize("lib", ["mg", "torch"])
+@pytest.mark.parametrize("product", ["X @ w", "X[0] @ w", "X @ X.T.float()"])
+def test_a_matrix_product_of_two_dtypes(torch_shell, lib, product):
+    cell = (f"import numpy as np\nX = {lib}.tensor(np.ones((2, 2)))\n"
+            f"w = {lib}.ones(2, requires_grad=True)\ny = {product}")
+    result, captured = run(torch_shell, cell)
+    assert isinstance(result.error_in_exec, RuntimeError)
+    text, _ = the_card(captured)
+    assert text.startswith("autograd: A matrix product needs both sides in one dtype")
+    if "w" in product:
+        assert "`X` is float64, `w` is float32" in flat(text)
+        assert "X = X.float()" in text
+    assert f"{lib}.set_default_dtype({lib}.float64)" in text
+
+
 def test_the_traceback_shows_the_users_line_not_the_engine(shell):
     result, captured = run(shell, "x = mg.ones(3, requires_grad=True)\ny = x * 2\n"
                                   "y.backward()")
