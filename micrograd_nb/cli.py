@@ -3,6 +3,7 @@ subcommands (``register(subparsers)``, each setting ``run``); the work lives the
 
 import argparse
 import sys
+from importlib.metadata import PackageNotFoundError, version
 
 from .grading import commands as grading_commands
 
@@ -12,10 +13,18 @@ COMMAND_GROUPS = (grading_commands.register,)
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="micrograd-nb", description="micrograd_nb's tools for teaching with notebooks.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for register in COMMAND_GROUPS:
         register(commands)
     return parser
+
+
+def _version():
+    try:
+        return version("micrograd_nb")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
 
 
 def main(argv=None):

@@ -3,6 +3,7 @@ makes it: cells locked (LockCells), solutions replaced by a stub (ClearSolutions
 outputs cleared (ClearOutput), hidden tests removed (ClearHiddenTests), checksums of
 the released cells recorded (ComputeChecksums)."""
 
+import os
 import re
 from pathlib import Path
 
@@ -52,9 +53,38 @@ def release_text(assignment):
     return nbformat.writes(release_notebook(assignment)) + "\n"
 
 
+def refused_target(source, out_folder, sources=()):
+    """Why the release of ``source`` may not be written into ``out_folder`` (a line),
+    or None: it would land on a source of this run, or on a file that holds solutions
+    or hidden tests (a source notebook, which a release would destroy)."""
+    target = Path(out_folder) / Path(source).name
+    if not os.path.lexists(target):
+        return None
+    for other in dict.fromkeys([source, *sources]):
+        try:
+            if os.path.samefile(target, other):
+                return (f"{target} is the source notebook {other}; refusing to write the "
+                        "student version over it (give --out another folder)")
+        except OSError:
+            continue
+    try:
+        with open(target, "rb") as f:
+            text = f.read().decode("utf-8", errors="replace")
+    except OSError as e:
+        return f"cannot write {target} ({e.strerror})"
+    if any(marker in text for marker in (BEGIN_SOLUTION, BEGIN_HIDDEN)):
+        return (f"{target} holds solutions or hidden tests (a source notebook?); refusing "
+                "to write the student version over it (give --out another folder)")
+    return None
+
+
 def write_release(source, out_folder):
-    """Write the student version of ``source`` into ``out_folder``; return its path."""
+    """Write the student version of ``source`` into ``out_folder``; return its path.
+    Refuses (GradingInputError) a target that ``refused_target`` refuses."""
     assignment = Assignment.load(source)
+    refused = refused_target(source, out_folder)
+    if refused:
+        raise GradingInputError(refused)
     target = Path(out_folder) / Path(source).name
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(release_text(assignment), encoding="utf-8")

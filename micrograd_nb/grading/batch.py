@@ -10,22 +10,17 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .grader import Grader
+from .layouts import default_assignment, identity
 from .notebooks import Assignment, GradingInputError
 from .results import SubmissionResult
 from .sandbox import Sandbox
 
-DEFAULT_SOURCE_FOLDER = Path("exercises") / "source"
-
-
-def default_assignment(submission):
-    """The source notebook of the same name in exercises/source/."""
-    return DEFAULT_SOURCE_FOLDER / Path(submission).name
-
 
 def grade_batch(submissions, assignment=None, jobs=1, timeout=30.0, progress=False,
-                warn=lambda line: print(line, file=sys.stderr)):
+                warn=lambda line: print(line, file=sys.stderr), about=None):
     """A SubmissionResult per submission, in order. ``assignment`` is a source notebook
-    path, or None for each submission's default."""
+    path, or None for each submission's default. The sandbox's description (which
+    level and limits ran) goes to ``warn`` and into the dict ``about``, if given."""
     sources = [Path(assignment) if assignment else default_assignment(s) for s in submissions]
     loaded = {}
     for source in dict.fromkeys(sources):
@@ -35,6 +30,10 @@ def grade_batch(submissions, assignment=None, jobs=1, timeout=30.0, progress=Fal
             loaded[source] = e
     sandbox = Sandbox(slots=jobs + 1)
     try:
+        description = sandbox.describe()
+        if about is not None:
+            about.update(description)
+        warn(description["note"])
         for line in sandbox.warnings([s for s, a in loaded.items() if isinstance(a, Assignment)]):
             warn(line)
         graders = {s: Grader(a, sandbox, timeout, solution_slot=jobs)
@@ -50,12 +49,13 @@ def grade_batch(submissions, assignment=None, jobs=1, timeout=30.0, progress=Fal
 def _quietly(function):
     try:
         function()
-    except GradingInputError:
+    except Exception:  # noqa: BLE001
         pass  # reported with each submission of that assignment
 
 
 def _grade_all(submissions, sources, loaded, graders, jobs, progress):
     from tqdm import tqdm
+
 
     slots = queue.Queue()
     for slot in range(jobs):
@@ -66,10 +66,11 @@ def _grade_all(submissions, sources, loaded, graders, jobs, progress):
             error = loaded[source]
             if not Path(source).exists():
                 error = f"{source}: no such assignment (give it with --assignment)"
-            return SubmissionResult(str(submission), str(source), 0.0, error=str(error))
+            return SubmissionResult(str(submission), str(source), 0.0, error=str(error),
+                                    fault="instructor", **identity(submission, source))
         slot = slots.get()
         try:
-            return graders[source].grade(submission, slot)
+            return graders[source].grade(submission, slot, identity(submission, source))
         finally:
             slots.put(slot)
 

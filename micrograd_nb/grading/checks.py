@@ -12,17 +12,35 @@ the same test. A hidden test therefore passes values, never comparisons, to ``ch
     check(softplus_backward(x, np.ones(5)))
     ### END HIDDEN TESTS
 
-Outside a grading run (Jupyter, nbgrader) ``check`` reports nothing and
-``grading_rng`` is seeded with 0, so a source notebook runs top to bottom as usual.
+Outside a grading run (Jupyter, ``nbgrader autograde``) nothing can compare the value
+with the solution's, so ``check`` raises NotGradedHere, naming ``micrograd-nb grade``:
+a hidden test fails loudly there, it never passes silently. While writing a source
+notebook, set the environment variable MICROGRAD_NB_CHECK=skip (``%env
+MICROGRAD_NB_CHECK=skip`` in a cell) to run it top to bottom; ``check`` then only
+encodes its value. ``grading_rng`` is seeded with 0 outside a grading run.
 """
 
 import math
+import os
 
 import numpy as np
 
 REPORT_MIME = "application/vnd.micrograd-nb.check+json"
 MAX_ELEMENTS = 100_000
 MAX_DEPTH = 8
+
+
+SKIP_ENV = "MICROGRAD_NB_CHECK"
+NOT_GRADED_HERE = (
+    "check() grades only under `micrograd-nb grade`, which compares this value with the "
+    "instructor's solution; here (nbgrader autograde, Jupyter) nothing can, so this hidden "
+    "test fails instead of passing. Grade with: micrograd-nb grade SUBMISSION.ipynb "
+    "--assignment SOURCE.ipynb. To run a source notebook while writing it, set "
+    f"{SKIP_ENV}=skip.")
+
+
+class NotGradedHere(RuntimeError):
+    """``check()`` called outside ``micrograd-nb grade``."""
 
 
 class _Probe:
@@ -57,7 +75,9 @@ def check(value, *, rtol=1e-4, atol=1e-6):
     between two correct ways of computing the same thing."""
     encoded = encode(value)
     if _Probe.nonce is None:
-        return
+        if os.environ.get(SKIP_ENV) == "skip":
+            return
+        raise NotGradedHere(NOT_GRADED_HERE)
     from IPython.display import publish_display_data
 
     report = {"nonce": _Probe.nonce, "index": _Probe.reports, "value": encoded,

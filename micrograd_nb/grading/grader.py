@@ -9,8 +9,9 @@ a test cell the grader tells the kernel a fresh nonce and seed; the test cell's
 solution reported for the same test cell and seed, in this process.
 
 A question that times out or kills its kernel scores 0; the next one runs in a fresh
-kernel, after the earlier questions are run again there to rebuild their state (only
-the given cells of the ones that failed).
+kernel, after the given and answer cells of the earlier questions are run again there
+to rebuild their state (only the given cells of the ones that failed; never the test
+cells, so grading time stays linear in the number of questions).
 
 Scoring is all-or-nothing per question, as nbgrader scores a test cell: a question
 passes when its test cell raised nothing and every check matched. To give partial
@@ -23,6 +24,7 @@ import time
 from dataclasses import dataclass, field
 
 from .kernel import Kernel, KernelStartError
+from .layouts import check_inside_student_folder
 from .notebooks import CODE_STUB, GradingInputError, read_answers
 from .reports import Unsupported, differences
 from .results import QuestionResult, SubmissionResult
@@ -81,24 +83,40 @@ class Grader:
 
     # --- a submission --------------------------------------------------------------------
 
-    def grade(self, path, slot):
-        result = SubmissionResult(str(path), str(self.assignment.path), self.assignment.max_score)
+    def grade(self, path, slot, identity=None):
+        """The SubmissionResult of ``path``. Whatever goes wrong costs this submission
+        only: it is then "not graded", with the reason and whose fault it is."""
+        started = time.monotonic()
+        result = SubmissionResult(str(path), str(self.assignment.path),
+                                  self.assignment.max_score, **(identity or {}))
         try:
+            self._grade(path, slot, result)
+        except Exception as e:  # noqa: BLE001  (the grader's own failure, reported)
+            result.fail(f"{path}: the grader failed ({type(e).__name__}: {e})", "instructor")
+        result.seconds = time.monotonic() - started
+        return result
+
+    def _grade(self, path, slot, result):
+        try:
+            check_inside_student_folder(path)
             answers = read_answers(path, self.assignment)
+        except GradingInputError as e:
+            result.fail(str(e), "submission")
+            return
+        try:
             outcomes = self._run(answers, slot)
             expected = self.expected()
         except GradingInputError as e:
-            result.error = str(e)
-            return result
+            result.fail(str(e), "instructor")
+            return
         except KernelStartError as e:
-            result.error = f"{path}: {e}"
-            return result
+            result.fail(f"{path}: {e}", "instructor")
+            return
         for q in self.assignment.questions:
             missing = [i for i in q.answer_ids if i not in answers]
             status, message = self._judge(outcomes[q.grade_id], expected[q.grade_id], missing)
             score = q.points if status == "passed" else 0.0
             result.questions.append(QuestionResult(q.grade_id, score, q.points, status, message))
-        return result
 
     def _judge(self, outcome, expected, missing):
         if missing:
@@ -176,18 +194,21 @@ class Grader:
         return outcome
 
     def _replay(self, kernel, outcomes, answers):
-        """Rebuild in a fresh kernel the state the earlier questions left: all their
-        cells, but only the given cells of those that timed out or killed the kernel."""
-        done = [q for q in self.assignment.questions if q.grade_id in outcomes]
-        deadline = time.monotonic() + self.timeout * max(1, len(done))
-        for q in done:
+        """Rebuild in a fresh kernel the state the earlier questions left: their given
+        and answer cells, but only the given cells of those that timed out or killed the
+        kernel. Test cells are not run again: they grade, and hold the costly work
+        (running each earlier test again after each failure made grading time grow
+        with the square of the question count); state a later question needs belongs
+        in given or answer cells. The cells go in one batch, within one timeout."""
+        codes = []
+        for q in self.assignment.questions:
+            if q.grade_id not in outcomes:
+                continue
             failed = outcomes[q.grade_id].status != "ok"
-            for cell in q.cells:
-                if failed and cell.role != "given":
-                    continue
-                if kernel.run(_code(cell, answers), deadline).status in ("timeout", "died"):
-                    return False
-        return True
+            codes += [_code(cell, answers) for cell in q.cells
+                      if cell.role == "given" or (cell.role == "answer" and not failed)]
+        deadline = time.monotonic() + self.timeout
+        return kernel.run_all(codes, deadline) == "ok"
 
 
 def _solution_problem(outcome):

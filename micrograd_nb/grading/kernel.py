@@ -51,6 +51,7 @@ class Kernel:
         self.cpu_seconds = cpu_seconds
         self.process = None
         self.pid = None
+        self.cgroup = None
         self._context = None
 
     # --- life cycle ------------------------------------------------------------------
@@ -59,6 +60,7 @@ class Kernel:
         key = secrets.token_hex(32)
         plan, host_home = self.sandbox.plan(self.slot, lambda home: {
             "kernel.json": _connection_json(home, key)}, self.cpu_seconds)
+        self.cgroup = plan["cgroup"]
         if self.sandbox.root:
             self._kill_slot_processes()  # leftovers of a killed grader, if any
         self.process, self._log = self.sandbox.launch(plan)
@@ -146,6 +148,8 @@ class Kernel:
         if self._context is not None:
             self._context.destroy(linger=0)
             self._context = None
+        if self.cgroup:
+            self.sandbox.groups.kill(self.cgroup)
         if self.sandbox.root:
             self._kill_slot_processes()
 
@@ -157,7 +161,7 @@ class Kernel:
     def run(self, code, deadline, nonce=None):
         """Run one cell. With a ``nonce``, collect the reports of check() that carry it."""
         msg_id = self._send("execute_request", {
-            "code": code, "silent": False, "store_history": False,
+            "code": _sendable(code), "silent": False, "store_history": False,
             "user_expressions": {}, "allow_stdin": False, "stop_on_error": False})
         run = CellRun("ok")
         replied = idle = False
@@ -183,6 +187,27 @@ class Kernel:
         if self.sandbox.root and not self._alone():
             self._kill_slot_processes(keep=self.pid)
         return run
+
+    def run_all(self, codes, deadline):
+        """Run cells one after the other, all sent at once (one round trip, not one per
+        cell), for the state they leave; their outputs and errors are ignored. Returns
+        ok, timeout or died."""
+        pending = {self._send("execute_request", {
+            "code": _sendable(code), "silent": True, "store_history": False,
+            "user_expressions": {}, "allow_stdin": False, "stop_on_error": False})
+            for code in codes}
+        while pending:
+            if not self.alive():
+                return "died"
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return "timeout"
+            for channel, msg in self._receive(min(remaining, 0.1)):
+                if channel == "shell" and msg["msg_type"] == "execute_reply":
+                    pending.discard(msg["parent_header"].get("msg_id"))
+        if self.sandbox.root and not self._alone():
+            self._kill_slot_processes(keep=self.pid)
+        return "ok"
 
     def _alone(self):
         """Isolated, the kernel is the parent of every other process of its namespace
@@ -257,6 +282,13 @@ class Kernel:
             for pid in strays:
                 _kill(pid)
             time.sleep(0.01)
+
+
+def _sendable(code):
+    """``code`` as UTF-8 can carry it: a lone surrogate (a notebook's JSON may hold
+    one, no UTF-8 text can) becomes "?", which Python reports as the syntax error the
+    student's cell has."""
+    return code.encode("utf-8", errors="replace").decode("utf-8")
 
 
 def _signal_name(number):

@@ -183,6 +183,10 @@ def main():
     plan = json.loads(sys.stdin.read())
     try:
         _die_with_parent()
+        if plan.get("cgroup"):
+            # Before any fork: the kernel and all it starts are born in this cgroup.
+            with open(os.path.join(plan["cgroup"], "cgroup.procs"), "w") as f:
+                f.write(str(os.getpid()))
         if plan["isolate"]:
             run_isolated(plan)
         else:

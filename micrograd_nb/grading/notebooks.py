@@ -10,9 +10,12 @@ re-tagging cells, or editing locked ones, changes nothing.
 """
 
 import ast
+import errno
 import hashlib
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +23,7 @@ CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 TEXT_STUB = "YOUR ANSWER HERE"
 BEGIN_SOLUTION, END_SOLUTION = "BEGIN SOLUTION", "END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
+MAX_SUBMISSION_BYTES = 16 * 1024 * 1024
 _GRADE_ID = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
@@ -218,10 +222,7 @@ def read_answers(path, assignment):
     """{grade_id: source} of the submission's answer cells that the assignment has.
     Raises GradingInputError for a file that is not a notebook of this assignment."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise GradingInputError(f"{path}: cannot read the submission ({e.strerror})") from e
+    raw = read_submission(path, assignment.path)
     try:
         notebook = json.loads(raw)
     except (ValueError, RecursionError) as e:
@@ -245,6 +246,47 @@ def read_answers(path, assignment):
             locked.setdefault(grade_id, (source, nbgrader_metadata(cell).get("checksum")))
     _check_same_assignment(path, assignment, answers, locked)
     return answers
+
+
+def read_submission(path, source):
+    """The bytes of the submission at ``path``: a regular file, opened without
+    following a symbolic link and without blocking (a FIFO, a device, a link to
+    /dev/stdin or to the source notebook is refused, never read), at most
+    MAX_SUBMISSION_BYTES, and not the assignment's own source file (a hard link)."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise GradingInputError(f"{path}: a symbolic link, not a notebook file (only "
+                                    "regular files are graded)") from e
+        raise GradingInputError(f"{path}: cannot read the submission ({e.strerror})") from e
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise GradingInputError(f"{path}: not a regular file (only regular files are "
+                                    "graded)")
+        try:
+            source_info = os.stat(source)
+        except OSError:
+            source_info = None
+        if source_info and (info.st_dev, info.st_ino) == (source_info.st_dev,
+                                                          source_info.st_ino):
+            raise GradingInputError(f"{path}: is the assignment's source notebook itself "
+                                    "(to check the solution, grade a copy of it)")
+        chunks, size = [], 0
+        while size <= MAX_SUBMISSION_BYTES:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    if size > MAX_SUBMISSION_BYTES:
+        raise GradingInputError(f"{path}: larger than {MAX_SUBMISSION_BYTES >> 20} MiB, "
+                                "not graded")
+    return b"".join(chunks)
 
 
 def _check_same_assignment(path, assignment, answers, locked):

@@ -14,6 +14,7 @@ import numpy as np
 
 from .checks import MAX_DEPTH, MAX_ELEMENTS
 
+_LARGEST_INT = 2**1023
 _NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 
 
@@ -97,7 +98,11 @@ def _decode_array(shape, data):
         raise MalformedReport("data does not fill the shape")
     numbers = []
     for x in data:
-        if type(x) is float or type(x) is int:
+        if type(x) is float:
+            numbers.append(x)
+        elif type(x) is int:
+            if abs(x) > _LARGEST_INT:  # float() of it would overflow
+                raise MalformedReport("a number out of range")
             numbers.append(float(x))
         elif type(x) is str and x in _NON_FINITE:
             numbers.append(_NON_FINITE[x])

@@ -12,9 +12,16 @@ Three levels, chosen once per grading run and announced when less than the first
 
 One user per concurrent slot (``micrograd-nb-student``, ``micrograd-nb-student-1``, ...),
 because RLIMIT_NPROC counts all processes of a user: a fork bomb in one slot must not
-starve the kernel graded next to it.
+starve the kernel graded next to it. A grading run owns its users: each is taken under
+an exclusive lock (a file in LOCK_DIR, held until the run ends, released by the kernel
+if the grader dies), so two graders on one machine never share a user, and the sweep
+that kills a user's leftover processes only ever touches the run's own kernels.
+
+Memory and tasks are bounded per kernel by cgroup v2 where the machine allows it
+(``cgroups.py``), else by the rlimits alone; ``describe()`` says which.
 """
 
+import fcntl
 import importlib.util
 import itertools
 import json
@@ -27,10 +34,13 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .cgroups import KernelGroups
+
 LAUNCHER = Path(__file__).with_name("launcher.py")
 STUDENT_USER = "micrograd-nb-student"
 SANDBOX_HOME = "/home/student"
 SYSTEM_DIRS = ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+LOCK_DIR = Path(os.environ.get("MICROGRAD_NB_LOCK_DIR", "/run/micrograd-nb"))
 KERNEL_MODULES = ("micrograd_nb", "numpy", "ipykernel", "IPython", "zmq", "jupyter_client")
 
 
@@ -61,10 +71,45 @@ class Sandbox:
         self.root = os.geteuid() == 0
         self.level = ("isolated" if _can_isolate() else "user") if self.root else "none"
         self.workdir = Path(tempfile.mkdtemp(prefix="micrograd-nb-grade-"))  # mode 0700
-        self.users = [_ensure_user(slot) for slot in range(slots)] if self.root else None
+        self._locks = []
+        self.users = self._take_users(slots) if self.root else None
+        self.groups, self.no_groups_reason = (
+            KernelGroups.open() if self.root else (None, "the grader is not root"))
         self.binds, self.links = exposed_paths()
         self._numbers = itertools.count(1)  # next() on it is atomic: workers share it
         self._homes = []
+
+    def _take_users(self, count):
+        """``count`` sandbox users no other grading run holds, each locked for this
+        run (created when missing)."""
+        LOCK_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+        users, number = [], 0
+        with _locked(LOCK_DIR / "users.lock"):  # one useradd at a time
+            while len(users) < count:
+                fd = os.open(LOCK_DIR / f"user-{number}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    os.close(fd)  # another run's
+                else:
+                    self._locks.append(fd)
+                    users.append(_ensure_user(number))
+                number += 1
+        return users
+
+    def describe(self):
+        """Which protection this run has, for the output: {"level", "limits", "note"}."""
+        limits = self.limits
+        if self.groups:
+            how = "cgroup v2"
+            note = (f"memory and tasks bounded per kernel by cgroup v2 (memory.max "
+                    f"{limits.memory_mb} MiB, pids.max {limits.processes})")
+        else:
+            how = "rlimits"
+            note = (f"memory bounded per process by RLIMIT_AS ({limits.memory_mb} MiB), tasks "
+                    f"per user by RLIMIT_NPROC ({limits.processes}); no cgroup v2 limits: "
+                    f"{self.no_groups_reason}")
+        return {"level": self.level, "limits": how, "note": f"sandbox: {self.level}; {note}"}
 
     def warnings(self, assignment_paths):
         """What the instructor must know about this run's protection, one line each."""
@@ -106,6 +151,8 @@ class Sandbox:
                      "--HistoryManager.enabled=False"],
             "limits": self.limits.rlimits(
                 cpu_seconds, 0 if self.root else _tasks_of(os.getuid())),
+            "cgroup": self.groups.new_group(self.limits.memory_mb * 2**20,
+                                            self.limits.processes) if self.groups else None,
         }
         return plan, host_home
 
@@ -121,8 +168,27 @@ class Sandbox:
         return process, log
 
     def close(self):
+        if self.groups:
+            self.groups.close()
         for folder in [self.workdir, *self._homes]:
             shutil.rmtree(folder, ignore_errors=True)
+        for fd in self._locks:
+            os.close(fd)  # the users are free for the next run
+        self._locks = []
+
+
+class _locked:
+    """An exclusive flock on ``path`` for a ``with`` block."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __enter__(self):
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+
+    def __exit__(self, *exc):
+        os.close(self.fd)
 
 
 def _can_isolate():
