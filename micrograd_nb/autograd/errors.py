@@ -618,3 +618,7 @@ ONECYCLE_NO_MOMENTUM = (
 ONECYCLE_TOO_MANY_STEPS = (
     "Tried to step {step_num} times. The specified number of total steps is {total_steps}"
 )
+
+GET_LR_OUTSIDE_STEP_WARNING = (
+    "To get the last learning rate computed by the scheduler, please use `get_last_lr()`."
+)

@@ -34,6 +34,13 @@ def _per_group(name, optimizer, value):
     return [value] * len(optimizer.param_groups)
 
 
+def _warn_outside_step(scheduler):
+    """``get_lr()`` computes the next rate from the current one: called by hand it
+    would not say what the optimizer uses, so PyTorch points to ``get_last_lr()``."""
+    if not scheduler._get_lr_called_within_step:
+        warnings.warn(errors.GET_LR_OUTSIDE_STEP_WARNING, UserWarning, stacklevel=3)
+
+
 def _track_step_calls(optimizer):
     """Wrap ``optimizer.step`` once so the scheduler can tell whether it was called
     before the first ``scheduler.step()`` (PyTorch warns when it was not)."""
@@ -55,6 +62,8 @@ def _track_step_calls(optimizer):
 class LRScheduler:
     """The base: remembers ``base_lrs`` (``initial_lr`` in each group), counts
     ``last_epoch``, and takes the first step itself, as PyTorch's does."""
+
+    _get_lr_called_within_step = False
 
     def __init__(self, optimizer, last_epoch=-1):
         _check_optimizer(optimizer)
@@ -95,14 +104,18 @@ class LRScheduler:
                 warnings.warn(errors.SCHEDULER_BEFORE_OPTIMIZER_WARNING, UserWarning,
                               stacklevel=2)
         self._step_count += 1
-        if epoch is None:
-            self.last_epoch += 1
-            values = self.get_lr()
-        else:
+        if epoch is not None:
             warnings.warn(errors.EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
-            self.last_epoch = epoch
-            closed_form = getattr(self, "_get_closed_form_lr", self.get_lr)
-            values = closed_form()
+        self._get_lr_called_within_step = True
+        try:
+            if epoch is None:
+                self.last_epoch += 1
+                values = self.get_lr()
+            else:
+                self.last_epoch = epoch
+                values = getattr(self, "_get_closed_form_lr", self.get_lr)()
+        finally:
+            self._get_lr_called_within_step = False
         for group, lr in zip(self.optimizer.param_groups, values):
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
@@ -142,6 +155,7 @@ class LambdaLR(LRScheduler):
                 fn.__dict__.update(saved)
 
     def get_lr(self):
+        _warn_outside_step(self)
         return [base_lr * fn(self.last_epoch)
                 for fn, base_lr in zip(self.lr_lambdas, self.base_lrs)]
 
@@ -155,6 +169,7 @@ class StepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        _warn_outside_step(self)
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return self._current_lrs()
         return [lr * self.gamma for lr in self._current_lrs()]
@@ -173,6 +188,7 @@ class MultiStepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        _warn_outside_step(self)
         if self.last_epoch not in self.milestones:
             return self._current_lrs()
         factor = self.gamma ** self.milestones[self.last_epoch]
@@ -192,6 +208,7 @@ class ExponentialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        _warn_outside_step(self)
         if self._is_initial:
             return self._current_lrs()
         return [lr * self.gamma for lr in self._current_lrs()]
@@ -210,6 +227,7 @@ class CosineAnnealingLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
+        _warn_outside_step(self)
         epoch, t_max, eta_min = self.last_epoch, self.T_max, self.eta_min
         if self._is_initial:
             return self._current_lrs()
@@ -400,6 +418,7 @@ class OneCycleLR(LRScheduler):
         return (end - start) * pct + start
 
     def get_lr(self):
+        _warn_outside_step(self)
         step_num = self.last_epoch
         if step_num > self.total_steps:
             raise ValueError(errors.ONECYCLE_TOO_MANY_STEPS.format(
