@@ -610,3 +610,110 @@ INVALID_EPS = "Invalid epsilon value: {eps}"
 INVALID_BETA = "Invalid beta parameter at index {index}: {beta}"
 
 BETAS_MIXED_TYPES = "betas must be either both floats or both Tensors"
+
+INVALID_ALPHA = "Invalid alpha value: {alpha}"
+
+INVALID_RHO = "Invalid rho value: {rho}"
+
+INVALID_LR_DECAY = "Invalid lr_decay value: {lr_decay}"
+
+INVALID_INITIAL_ACCUMULATOR = (
+    "Invalid initial_accumulator_value value: {initial_accumulator_value}"
+)
+
+INVALID_MOMENTUM_DECAY = "Invalid momentum_decay value: {momentum_decay}"
+
+PARAM_GROUP_NOT_DICT = "param_group must be a dict, but got {type}"
+
+OPTIMIZER_GROUP_COUNT = "loaded state dict has a different number of parameter groups"
+
+OPTIMIZER_GROUP_SIZE = (
+    "loaded state dict contains a parameter group that doesn't match the size of optimizer's "
+    "group"
+)
+
+# --- optim.lr_scheduler -------------------------------------------------------------------
+
+NOT_AN_OPTIMIZER = "{type_name} is not an Optimizer"
+
+SCHEDULER_NO_INITIAL_LR = (
+    "param 'initial_lr' is not specified in param_groups[{index}] when resuming scheduler "
+    "with last_epoch >= 0.\n"
+    "This typically happens when:\n"
+    "1. You're trying to resume training from a checkpoint but haven't properly loaded the "
+    "optimizer state\n"
+    "2. You're using last_epoch >= 0 for a fresh training run (not recommended)"
+)
+
+SCHEDULER_PARAM_LENGTH = (
+    "{name} must have the same length as optimizer.param_groups. {name} has {count} values, "
+    "param_groups has {groups}."
+)
+
+SCHEDULER_LAMBDA_COUNT = "Expected {expected} lr_lambdas, but got {got}"
+
+OPTIMIZER_STEP_OVERRIDDEN_WARNING = (
+    "Seems like `optimizer.step()` has been overridden after learning rate scheduler "
+    "initialization. Please, make sure to call `optimizer.step()` before "
+    "`lr_scheduler.step()`. See more details at "
+    "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate"
+)
+
+SCHEDULER_BEFORE_OPTIMIZER_WARNING = (
+    "Detected call of `lr_scheduler.step()` before `optimizer.step()`. "
+    "In PyTorch 1.1.0 and later, you should call them in the opposite order: "
+    "`optimizer.step()` before `lr_scheduler.step()`.  Failure to do this "
+    "will result in PyTorch skipping the first value of the learning rate schedule. "
+    "See more details at "
+    "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate"
+)
+
+EPOCH_DEPRECATION_WARNING = (
+    "The epoch parameter in `scheduler.step()` was not necessary and is being "
+    "deprecated where possible. Please use `scheduler.step()` to step the "
+    "scheduler. During the deprecation, if epoch is different from None, the "
+    "closed form is used instead of the new chainable form, where available. "
+    "Please open an issue if you are unable to replicate your use case: "
+    "https://github.com/pytorch/pytorch/issues/new/choose."
+)
+
+PLATEAU_FACTOR = "Factor should be < 1.0."
+
+PLATEAU_MIN_LRS = "expected {expected} min_lrs, got {got}"
+
+PLATEAU_GROUPS_CHANGED = (
+    "The number of param groups in the `optimizer` ({groups}) differs from when "
+    "`ReduceLROnPlateau` was initialized ({min_lrs}), usually due to a new param group being "
+    "added to the optimizer. Please modify the `min_lrs` field to match the length of the "
+    "`optimizer` param groups."
+)
+
+PLATEAU_MODE = "mode {mode} is unknown!"
+
+PLATEAU_THRESHOLD_MODE = "threshold mode {threshold_mode} is unknown!"
+
+ONECYCLE_TOTAL_STEPS = "Expected positive integer total_steps, but got {total_steps}"
+
+ONECYCLE_EPOCHS = "Expected positive integer epochs, but got {epochs}"
+
+ONECYCLE_STEPS_PER_EPOCH = "Expected positive integer steps_per_epoch, but got {steps_per_epoch}"
+
+ONECYCLE_NO_LENGTH = "You must define either total_steps OR (epochs AND steps_per_epoch)"
+
+ONECYCLE_PCT_START = "Expected float between 0 and 1 pct_start, but got {pct_start}"
+
+ONECYCLE_ANNEAL = (
+    "anneal_strategy must be one of 'cos' or 'linear', instead got {anneal_strategy}"
+)
+
+ONECYCLE_NO_MOMENTUM = (
+    "optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
+)
+
+ONECYCLE_TOO_MANY_STEPS = (
+    "Tried to step {step_num} times. The specified number of total steps is {total_steps}"
+)
+
+GET_LR_OUTSIDE_STEP_WARNING = (
+    "To get the last learning rate computed by the scheduler, please use `get_last_lr()`."
+)

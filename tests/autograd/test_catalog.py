@@ -12,7 +12,7 @@ from micrograd_nb.autograd import errors
 PACKAGE = Path(errors.__file__).resolve().parents[1]  # micrograd_nb/
 CATALOG = {name: value for name, value in vars(errors).items() if not name.startswith("_")}
 SCANNED = [*sorted(PACKAGE.glob("autograd/*.py")), *sorted(PACKAGE.glob("nn/*.py")),
-           PACKAGE / "optim.py"]
+           *sorted(PACKAGE.glob("optim/*.py"))]
 
 # Texts that are ours, not PyTorch's, so they stay where they are raised:
 # (file under micrograd_nb/, start of the text).

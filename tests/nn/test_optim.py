@@ -68,9 +68,9 @@ def test_adam_first_step_moves_by_lr_times_sign():
     g = np.array([3.0, -0.5, 1e-3])
     expected = g - 0.01 * g / (np.abs(g) + 1e-8)
     np.testing.assert_allclose(p.detach().numpy(), expected, rtol=1e-14)
-    assert opt.state[p]["step"] == 1
+    assert opt.state[p]["step"].item() == 1  # a float32 0-d tensor, as in PyTorch
     quadratic_step(opt, [p])
-    assert opt.state[p]["step"] == 2
+    assert opt.state[p]["step"].item() == 2
 
 
 def test_adam_two_steps_by_hand():
@@ -150,13 +150,10 @@ def test_param_groups_and_repr_match_torch(torch):
 
     ours, theirs = build(mg, optim.SGD, momentum=0.9), build(torch, torch.optim.SGD, momentum=0.9)
     for ours_group, their_group in zip(ours.param_groups, theirs.param_groups):
-        assert {k: v for k, v in ours_group.items() if k != "params"}.items() <= their_group.items()
+        assert ({k: v for k, v in ours_group.items() if k != "params"}
+                == {k: v for k, v in their_group.items() if k != "params"})
     assert [g["lr"] for g in ours.param_groups] == [0.1, 0.5]
-    ours_text = build(mg, optim.Adam).__repr__()
-    their_lines = build(torch, torch.optim.Adam).__repr__().split("\n")
-    extra = ("capturable", "decoupled_weight_decay", "differentiable", "foreach", "fused")
-    assert ours_text.split("\n") == [
-        line for line in their_lines if not line.strip().startswith(extra)]
+    assert repr(build(mg, optim.Adam)) == repr(build(torch, torch.optim.Adam))
 
 
 # --- behaviour -------------------------------------------------------------------------

@@ -1,0 +1,199 @@
+"""The Adam family: ``Adam``, ``AdamW``, ``Adamax``, ``NAdam``, ``RAdam``.
+
+Each keeps running averages of the gradient (``exp_avg``) and of its square or its
+size, with bias correction by ``1 - beta ** step``. The update formulas follow
+PyTorch's single-tensor CPU kernels line by line, so float64 trajectories agree to the
+last bits.
+"""
+
+import numpy as np
+
+from micrograd_nb.autograd import errors, factories
+
+from .optimizer import Optimizer, addcmul_, check, check_betas, lerp_, scalar_step
+
+
+def _check_common(lr, eps, betas, weight_decay):
+    check(lr >= 0.0, errors.INVALID_LR, lr=lr)
+    check(eps >= 0.0, errors.INVALID_EPS, eps=eps)
+    check_betas(betas)
+    check(weight_decay >= 0.0, errors.INVALID_WEIGHT_DECAY, weight_decay=weight_decay)
+
+
+def _moments(state, p, *names):
+    state["step"] = scalar_step()
+    for name in names:
+        state[name] = factories.zeros_like(p)
+
+
+def _decay(param, grad, group):
+    """Weight decay as L2 on the gradient, or decoupled (AdamW): shrink the weights."""
+    weight_decay = group["weight_decay"]
+    if weight_decay == 0:
+        return grad
+    if group.get("decoupled_weight_decay"):
+        param *= 1 - group["lr"] * weight_decay
+        return grad
+    return grad + weight_decay * param
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba); ``amsgrad`` divides by the running maximum of ``exp_avg_sq``;
+    ``decoupled_weight_decay=True`` is AdamW."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 amsgrad=False, *, foreach=None, maximize=False, capturable=False,
+                 differentiable=False, fused=None, decoupled_weight_decay=False):
+        _check_common(lr, eps, betas, weight_decay)
+        check(isinstance(betas[0], float) and isinstance(betas[1], float),
+              errors.BETAS_MIXED_TYPES)
+        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
+                    "amsgrad": amsgrad, "maximize": maximize, "foreach": foreach,
+                    "capturable": capturable, "differentiable": differentiable, "fused": fused,
+                    "decoupled_weight_decay": decoupled_weight_decay}
+        super().__init__(params, defaults)
+
+    def _init_state(self, state, p, group):
+        _moments(state, p, "exp_avg", "exp_avg_sq")
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = factories.zeros_like(p)
+
+    def _update(self, param, grad, state, group):
+        beta1, beta2 = group["betas"]
+        state["step"] += 1
+        step = float(state["step"])
+        grad = _decay(param, grad, group)
+        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+        lerp_(exp_avg, grad, 1 - beta1)
+        exp_avg_sq *= beta2
+        addcmul_(exp_avg_sq, grad, grad, 1 - beta2)
+        step_size = group["lr"] / (1 - beta1**step)
+        bias_correction2_sqrt = (1 - beta2**step) ** 0.5
+        if group["amsgrad"]:
+            # The running maximum keeps the step size from growing when grads shrink.
+            np.maximum(state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"])
+            exp_avg_sq = state["max_exp_avg_sq"]
+        denom = np.sqrt(exp_avg_sq) / bias_correction2_sqrt + group["eps"]
+        param += -step_size * (exp_avg / denom)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter), 0.01 by default."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
+                 amsgrad=False, *, maximize=False, foreach=None, capturable=False,
+                 differentiable=False, fused=None):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach,
+                         maximize=maximize, capturable=capturable,
+                         differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True)
+
+
+class Adamax(Adam):
+    """Adam with the infinity norm: ``exp_inf = max(beta2 * exp_inf, |grad| + eps)``."""
+
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 foreach=None, *, maximize=False, differentiable=False, capturable=False):
+        _check_common(lr, eps, betas, weight_decay)
+        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
+                    "foreach": foreach, "maximize": maximize,
+                    "differentiable": differentiable, "capturable": capturable}
+        Optimizer.__init__(self, params, defaults)
+
+    def _init_state(self, state, p, group):
+        _moments(state, p, "exp_avg", "exp_inf")
+
+    def _update(self, param, grad, state, group):
+        beta1, beta2 = group["betas"]
+        state["step"] += 1
+        grad = _decay(param, grad, group)
+        exp_avg, exp_inf = state["exp_avg"], state["exp_inf"]
+        lerp_(exp_avg, grad, 1 - beta1)
+        exp_inf *= beta2
+        np.maximum(exp_inf, np.abs(grad) + group["eps"], out=exp_inf)
+        clr = group["lr"] / (1 - beta1 ** float(state["step"]))
+        param += -clr * (exp_avg / exp_inf)
+
+
+class NAdam(Adam):
+    """Adam with Nesterov momentum (Dozat), its momentum decaying by ``momentum_decay``;
+    ``mu_product`` is a float32 0-d tensor in the state, as PyTorch keeps it."""
+
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 momentum_decay=4e-3, decoupled_weight_decay=False, *, foreach=None,
+                 maximize=False, capturable=False, differentiable=False):
+        _check_common(lr, eps, betas, weight_decay)
+        check(momentum_decay >= 0.0, errors.INVALID_MOMENTUM_DECAY,
+              momentum_decay=momentum_decay)
+        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
+                    "momentum_decay": momentum_decay,
+                    "decoupled_weight_decay": decoupled_weight_decay, "maximize": maximize,
+                    "foreach": foreach, "capturable": capturable,
+                    "differentiable": differentiable}
+        Optimizer.__init__(self, params, defaults)
+
+    def _init_state(self, state, p, group):
+        state["step"] = scalar_step()
+        state["mu_product"] = factories.ones(())
+        state["exp_avg"] = factories.zeros_like(p)
+        state["exp_avg_sq"] = factories.zeros_like(p)
+
+    def _update(self, param, grad, state, group):
+        beta1, beta2 = group["betas"]
+        lr, decay = group["lr"], group["momentum_decay"]
+        state["step"] += 1
+        step = float(state["step"])
+        bias_correction2 = 1 - beta2**step
+        grad = _decay(param, grad, group)
+        mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * decay)))
+        mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * decay)))
+        state["mu_product"] *= mu
+        mu_product = float(state["mu_product"])
+        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+        lerp_(exp_avg, grad, 1 - beta1)
+        exp_avg_sq *= beta2
+        addcmul_(exp_avg_sq, grad, grad, 1 - beta2)
+        denom = np.sqrt(exp_avg_sq / bias_correction2) + group["eps"]
+        param += (-lr * (1.0 - mu) / (1.0 - mu_product)) * (grad / denom)
+        param += ((-lr * mu_next) / (1.0 - mu_product * mu_next)) * (exp_avg / denom)
+
+
+class RAdam(Adam):
+    """Rectified Adam (Liu et al.): plain momentum SGD while the variance estimate is
+    unreliable (``rho_t <= 5``), then Adam scaled by the rectification term."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 decoupled_weight_decay=False, *, foreach=None, maximize=False,
+                 capturable=False, differentiable=False):
+        _check_common(lr, eps, betas, weight_decay)
+        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
+                    "maximize": maximize, "foreach": foreach, "capturable": capturable,
+                    "decoupled_weight_decay": decoupled_weight_decay,
+                    "differentiable": differentiable}
+        Optimizer.__init__(self, params, defaults)
+
+    def _init_state(self, state, p, group):
+        _moments(state, p, "exp_avg", "exp_avg_sq")
+
+    def _update(self, param, grad, state, group):
+        beta1, beta2 = group["betas"]
+        lr = group["lr"]
+        state["step"] += 1
+        step = float(state["step"])
+        grad = _decay(param, grad, group)
+        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+        lerp_(exp_avg, grad, 1 - beta1)
+        exp_avg_sq *= beta2
+        addcmul_(exp_avg_sq, grad, grad, 1 - beta2)
+        bias_correction1 = 1 - beta1**step
+        bias_correction2 = 1 - beta2**step
+        corrected = exp_avg / bias_correction1
+        rho_inf = 2 / (1 - beta2) - 1
+        rho_t = rho_inf - 2 * step * (beta2**step) / bias_correction2
+        if rho_t > 5.0:
+            rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
+                    / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+            adaptive_lr = (bias_correction2**0.5) / (np.sqrt(exp_avg_sq) + group["eps"])
+            param -= corrected * lr * adaptive_lr * rect
+        else:
+            param -= corrected * lr

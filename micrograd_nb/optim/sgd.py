@@ -1,0 +1,37 @@
+"""``torch.optim.SGD``: stochastic gradient descent with PyTorch's momentum form."""
+
+from micrograd_nb.autograd import errors
+
+from .optimizer import Optimizer, check
+
+
+class SGD(Optimizer):
+    """The momentum buffer starts as the first gradient, then
+    ``buf = momentum * buf + (1 - dampening) * grad``; only momentum keeps state."""
+
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
+                 nesterov=False, *, maximize=False, foreach=None, differentiable=False,
+                 fused=None):
+        check(lr >= 0.0, errors.INVALID_LR, lr=lr)
+        check(momentum >= 0.0, errors.INVALID_MOMENTUM, momentum=momentum)
+        check(weight_decay >= 0.0, errors.INVALID_WEIGHT_DECAY, weight_decay=weight_decay)
+        defaults = {"lr": lr, "momentum": momentum, "dampening": dampening,
+                    "weight_decay": weight_decay, "nesterov": nesterov, "maximize": maximize,
+                    "foreach": foreach, "differentiable": differentiable, "fused": fused}
+        check(not nesterov or (momentum > 0 and dampening == 0),
+              errors.NESTEROV_NEEDS_MOMENTUM)
+        super().__init__(params, defaults)
+
+    def _update(self, param, grad, state, group):
+        if group["weight_decay"] != 0:
+            grad = grad + group["weight_decay"] * param
+        momentum = group["momentum"]
+        if momentum != 0:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = grad.copy()
+            else:
+                buf *= momentum
+                buf += (1 - group["dampening"]) * grad
+            grad = grad + momentum * buf if group["nesterov"] else buf
+        param -= group["lr"] * grad
