@@ -1,6 +1,10 @@
-// PassStepper's view: steps through one recorded backward pass, node by node, in the
-// browser. The SVG of the final picture is laid out once (in Python); each frame only
-// restyles it, so stepping needs no kernel and works from a saved notebook's widget state.
+// A stepper output's script: steps through one recorded backward pass, node by node, in
+// the browser. The SVG of the final picture is laid out once (in Python) and travels in
+// the output itself, as the still picture (<img>) of the HTML that stepper.py writes; this
+// script, inlined in the same output, turns that picture into the stepper. Each frame
+// only restyles the SVG, so stepping needs no kernel, no widget manager and no saved
+// widget state: wherever an output's scripts run (a trusted notebook in JupyterLab or
+// Notebook 7, nbconvert's HTML, VS Code, Colab) it steps; elsewhere the still picture stays.
 //
 // How the SVG is read (Graphviz writes each DOT name into the group's <title>):
 //   <g class="node"><title>n3</title>...   a node; a Value's op circle is "n3_op"
@@ -11,7 +15,7 @@
 //   an edge's <text> "∂ ..."               shown once the gradient has crossed it
 //
 // frameState() is pure (no DOM): the Python side mirrors it in stepper.frame_states()
-// and the tests compare the two.
+// and the tests compare the two (they load this file with node's require()).
 
 const PLAY_MS = 800;
 const NO_GRAD = "—";
@@ -26,7 +30,7 @@ function titleOf(group) {
 }
 
 // "nA->nB_op" -> "nA->nB": the gradient crosses the edge into the Value nB.
-export function edgeKey(title) {
+function edgeKey(title) {
   const at = title.indexOf("->");
   if (at < 0) return null;
   const src = title.slice(0, at);
@@ -43,7 +47,7 @@ function lastText(texts, test) {
 
 // What the SVG offers to restyle: node groups, their grad and visit texts, edge groups
 // and their labels.
-export function indexSvg(svg) {
+function indexSvg(svg) {
   const nodes = new Map();
   for (const g of svg.querySelectorAll("g.node")) {
     const texts = [...g.querySelectorAll("text")];
@@ -63,7 +67,7 @@ export function indexSvg(svg) {
 }
 
 // The plain description of an indexed SVG that frameState() works on.
-export function pictureOf(index) {
+function pictureOf(index) {
   const ids = [...index.nodes.keys()];
   return {
     nodes: ids,
@@ -85,7 +89,7 @@ function visitedAt(frames) {
 
 // What frame i shows: the grad text per node, the label per edge (null: hidden), the
 // visited nodes, and what is highlighted. Arrays are sorted.
-export function frameState(frames, picture, i, firstVisits = visitedAt(frames)) {
+function frameState(frames, picture, i, firstVisits = visitedAt(frames)) {
   const frame = frames[i];
   // Each frame holds only what its step changed: the state is frames 0..i in order.
   const shownGrads = {};
@@ -179,14 +183,38 @@ function paint(index, state) {
   }
 }
 
-function render({ model, el }) {
+// The SVG text of the still picture: an <img> whose src is a base64 data URL.
+function svgOfImage(img) {
+  const src = (img && img.getAttribute("src")) || "";
+  const at = src.indexOf(";base64,");
+  if (!src.startsWith("data:image/svg+xml") || at < 0) return "";
+  const bytes = Uint8Array.from(atob(src.slice(at + 8)), (c) => c.charCodeAt(0));
+  return new TextDecoder().decode(bytes);
+}
+
+// Turn one stepper output (a <div data-mgnb-stepper>: the still picture and its frames as
+// JSON) into a working stepper. Done once per element; later calls return false.
+function mount(output) {
+  if (!output || output.classList.contains("mgnb-live")) return false;
+  const dataNode = output.querySelector("script.mgnb-data");
+  if (!dataNode) return false;
+  const data = JSON.parse(dataNode.textContent);
+  const frames = data.frames || [];
+  const still = output.querySelector("img.mgnb-still");
+  const svg = parseSvg(svgOfImage(still));
+
   const root = document.createElement("div");
   root.className = "mgnb-stepper";
   root.tabIndex = 0;
-  el.replaceChildren(root);
+  // Lumino (JupyterLab, Notebook 7) leaves keys pressed in here to us: ← → Home End and
+  // space step the pass instead of moving between cells or scrolling the notebook.
+  root.setAttribute("data-lm-suppress-shortcuts", "true");
+  root.setAttribute("role", "group");
+  root.setAttribute("aria-label", `stepper: ${data.title || "backward pass"}`);
 
   const header = document.createElement("div");
   header.className = "mgnb-title";
+  header.textContent = data.title || "backward pass";
   const toolbar = document.createElement("div");
   toolbar.className = "mgnb-toolbar";
   const first = button("⏮", "first step (Home)");
@@ -214,15 +242,25 @@ function render({ model, el }) {
   figure.className = "mgnb-figure";
   root.append(header, toolbar, caption, figure);
 
-  let frames = [];
-  let picture = null;
   let index = null;
-  let firstVisits = {};
+  let picture = { nodes: [], gradNodes: [], visitNodes: [], edges: [], labelledEdges: [] };
+  if (svg) {
+    figure.replaceChildren(svg);
+    index = indexSvg(svg);
+    picture = pictureOf(index);
+  } else {
+    const note = document.createElement("div");
+    note.className = "mgnb-note";
+    note.textContent = "no picture: no Graphviz renderer was available when this was made";
+    figure.replaceChildren(note);
+  }
+  const firstVisits = visitedAt(frames);
   let current = 0;
   let timer = null;
 
   const lastIndex = () => Math.max(frames.length - 1, 0);
   const clamp = (i) => Math.min(Math.max(Number(i) || 0, 0), lastIndex());
+  slider.max = String(lastIndex());
 
   function show(i) {
     current = clamp(i);
@@ -242,42 +280,6 @@ function render({ model, el }) {
     if (index) paint(index, state);
   }
 
-  function build() {
-    frames = model.get("frames") || [];
-    firstVisits = visitedAt(frames);
-    header.textContent = model.get("title") || "backward pass";
-    slider.max = String(lastIndex());
-    const svg = parseSvg(model.get("svg"));
-    if (svg) {
-      figure.replaceChildren(svg);
-      index = indexSvg(svg);
-      picture = pictureOf(index);
-    } else {
-      const note = document.createElement("div");
-      note.className = "mgnb-note";
-      note.textContent = "no picture: no Graphviz renderer was available when this was made";
-      figure.replaceChildren(note);
-      index = null;
-      picture = { nodes: [], gradNodes: [], visitNodes: [], edges: [], labelledEdges: [] };
-    }
-    show(model.get("step"));
-  }
-
-  // Stepping is local: the new step is set on the model and saved where a kernel listens,
-  // but nothing waits for it.
-  function go(i) {
-    const target = clamp(i);
-    show(target);
-    if (model.get("step") !== target) {
-      model.set("step", target);
-      try {
-        model.save_changes();
-      } catch (_) {
-        // no kernel (a saved notebook, a static page): stepping works without one
-      }
-    }
-  }
-
   function stop() {
     if (timer !== null) clearInterval(timer);
     timer = null;
@@ -288,13 +290,13 @@ function render({ model, el }) {
 
   function start() {
     if (frames.length < 2) return;
-    if (current >= lastIndex()) go(0);
+    if (current >= lastIndex()) show(0);
     play.textContent = "⏸";
     play.title = "pause (space)";
     play.setAttribute("aria-label", play.title);
     timer = setInterval(() => {
-      if (current >= lastIndex()) stop();
-      else go(current + 1);
+      if (current >= lastIndex() || !root.isConnected) stop();
+      else show(current + 1);
     }, PLAY_MS);
   }
 
@@ -309,19 +311,19 @@ function render({ model, el }) {
     root.focus({ preventScroll: true });
   };
 
-  first.addEventListener("click", clicked(manual(() => go(0))));
-  back.addEventListener("click", clicked(manual(() => go(current - 1))));
+  first.addEventListener("click", clicked(manual(() => show(0))));
+  back.addEventListener("click", clicked(manual(() => show(current - 1))));
   play.addEventListener("click", clicked(toggle));
-  forward.addEventListener("click", clicked(manual(() => go(current + 1))));
-  last.addEventListener("click", clicked(manual(() => go(lastIndex()))));
-  slider.addEventListener("input", manual(() => go(slider.value)));
+  forward.addEventListener("click", clicked(manual(() => show(current + 1))));
+  last.addEventListener("click", clicked(manual(() => show(lastIndex()))));
+  slider.addEventListener("input", manual(() => show(slider.value)));
   root.addEventListener("keydown", (event) => {
     if (event.target === slider && event.key.startsWith("Arrow")) return; // its own keys
     const keys = {
-      ArrowLeft: () => go(current - 1),
-      ArrowRight: () => go(current + 1),
-      Home: () => go(0),
-      End: () => go(lastIndex()),
+      ArrowLeft: () => show(current - 1),
+      ArrowRight: () => show(current + 1),
+      Home: () => show(0),
+      End: () => show(lastIndex()),
     };
     if (event.key in keys) {
       stop();
@@ -332,25 +334,27 @@ function render({ model, el }) {
       return;
     }
     event.preventDefault();
-    event.stopPropagation(); // keep JupyterLab from moving between cells
+    event.stopPropagation(); // keep the notebook from moving between cells
   });
 
-  const onStep = () => {
-    if (clamp(model.get("step")) !== current) show(model.get("step"));
-  };
-  model.on("change:step", onStep);
-  model.on("change:frames", build);
-  model.on("change:svg", build);
-  model.on("change:title", build);
-  build();
-
-  return () => {
-    stop();
-    model.off("change:step", onStep);
-    model.off("change:frames", build);
-    model.off("change:svg", build);
-    model.off("change:title", build);
-  };
+  show(data.step || 0);
+  // The still picture stays in the output (hidden) so the page's text is unchanged.
+  if (still) still.hidden = true;
+  output.append(root);
+  output.classList.add("mgnb-live");
+  return true;
 }
 
-export default { render };
+// Mount every stepper output on the page that is not live yet: called by the script in
+// each output (JupyterLab runs an output's scripts once it is attached to the page).
+function mountAll(doc) {
+  let mounted = 0;
+  for (const output of doc.querySelectorAll("div[data-mgnb-stepper]")) {
+    if (mount(output)) mounted += 1;
+  }
+  return mounted;
+}
+
+if (typeof module !== "undefined" && module.exports) {
+  module.exports = { edgeKey, indexSvg, pictureOf, frameState, mount, mountAll };
+}

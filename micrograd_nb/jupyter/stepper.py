@@ -4,50 +4,55 @@
         loss.backward()
     PassStepper(draw(passes[0]))
 
-The graph is laid out and rendered once, as the final picture; the widget's state holds
-that SVG and one small JSON record per frame (``Frame`` of ``viz.model``), and the
-browser restyles the SVG for each frame (stepper.js). Stepping never waits for the
-kernel, so a notebook opened later, from its saved widget state, still steps. Where no
-widget can be shown (nbviewer, GitHub, text comparisons), the display falls back to the
-final picture as SVG and a line of text.
+The graph is laid out and rendered once, as the final picture. The stepper's output
+carries everything it needs: its ``text/html`` is the still picture (an ``<img>`` holding
+the SVG), one small JSON record per frame (``Frame`` of ``viz.model``), the stylesheet and
+the script (stepper.js) that turns the picture into the stepper and restyles the SVG for
+each frame. So:
+
+- wherever an output's scripts run (a trusted notebook in JupyterLab 4 or Notebook 7,
+  saved and reopened with or without widget state, nbconvert's HTML offline, VS Code,
+  Colab), it steps, with no kernel and no widget manager;
+- wherever they do not (an untrusted notebook, a sanitizing viewer), the sanitized HTML
+  still shows the picture; without HTML, ``image/svg+xml`` and a line of text remain.
+
+It is not a Jupyter widget on purpose: a widget's output shows only through the widget
+manager, which shows "Error displaying widget: model not found" wherever the model was
+not saved (JupyterLab's default), and an empty box offline. Stepping needs nothing from
+the kernel, so nothing is lost.
 
 ``frame_states()`` computes, in Python, what each frame shows (the same function as
-stepper.js's ``frameState``), so the widget can be checked without a browser.
+stepper.js's ``frameState``), so the stepper can be checked without a browser.
 """
 
+import base64
+import hashlib
+import html
+import json
 import pathlib
 import xml.etree.ElementTree as ET
 from dataclasses import asdict
-
-import anywidget
-import traitlets
 
 from ..autograd.record import RecordedPass
 from ..viz.graph import AutogradGraph, draw
 from ..viz.render import RendererUnavailable
 
 HERE = pathlib.Path(__file__).parent
+JS = HERE / "stepper.js"
+CSS = HERE / "stepper.css"
 NO_GRAD = "—"  # the grad text of a node the pass has not reached yet
 SEED = "seed"  # the DOT name of the seed note (viz/dot.py)
 _SVG = "{http://www.w3.org/2000/svg}"
 
 
-class PassStepper(anywidget.AnyWidget):
+class PassStepper:
     """A backward pass, one step at a time: ⏮ ◀ ▶ ▶| ⏭, a slider, ← → keys.
 
     ``PassStepper(draw(recorded_pass))``; a ``RecordedPass`` is drawn with default
-    settings. ``step`` is the frame shown (0 is the seed).
+    settings. ``step`` is the frame shown first (0 is the seed).
     """
 
-    _esm = HERE / "stepper.js"
-    _css = HERE / "stepper.css"
-
-    svg = traitlets.Unicode("").tag(sync=True)
-    frames = traitlets.List(traitlets.Dict()).tag(sync=True)
-    step = traitlets.Int(0).tag(sync=True)
-    title = traitlets.Unicode("").tag(sync=True)
-
-    def __init__(self, graph, *, step=0, **kwargs):
+    def __init__(self, graph, *, step=0):
         if isinstance(graph, RecordedPass):
             graph = draw(graph)
         if not isinstance(graph, AutogradGraph):
@@ -58,42 +63,77 @@ class PassStepper(anywidget.AnyWidget):
                              "(with micrograd_nb.autograd.record() as passes: ...; "
                              "draw(passes[0]))")
         try:
-            svg = _svg_element(graph.svg())
+            self.svg = _svg_element(graph.svg())
         except RendererUnavailable:
-            svg = ""
-        super().__init__(svg=svg, frames=frames_json(graph.model),
-                         title=graph.model.title or "backward pass", step=step, **kwargs)
+            self.svg = ""
         self.graph = graph
+        self.frames = frames_json(graph.model)
+        self.title = graph.model.title or "backward pass"
+        self.step = step
 
-    @traitlets.validate("step")
-    def _valid_step(self, proposal):
-        return min(max(int(proposal["value"]), 0), max(len(self.frames) - 1, 0))
+    @property
+    def step(self):
+        return self._step
+
+    @step.setter
+    def step(self, value):
+        self._step = min(max(int(value), 0), max(len(self.frames) - 1, 0))
 
     def frame_states(self):
         """What each frame shows: see ``frame_states``."""
         return frame_states(self)
 
     def __repr__(self):
-        nodes = len(self.graph.model.nodes) if hasattr(self, "graph") else "?"
-        return (f"<PassStepper {self.title}: {nodes} nodes, {len(self.frames) - 1} steps "
-                f"after the seed>")
+        return (f"<PassStepper {self.title}: {len(self.graph.model.nodes)} nodes, "
+                f"{len(self.frames) - 1} steps after the seed>")
 
-    def _repr_mimebundle_(self, **kwargs):
-        bundle = super()._repr_mimebundle_(**kwargs)
-        data, metadata = bundle if isinstance(bundle, tuple) else (bundle or {}, {})
-        data = dict(data)
-        data["text/plain"] = repr(self)
+    def _repr_html_(self):
+        return stepper_html(self.svg, self.frames, self.title, self.step)
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        data = {"text/html": self._repr_html_(), "text/plain": repr(self)}
         if self.svg:
             data["image/svg+xml"] = self.svg
-        elif hasattr(self, "graph"):
+        else:
             data["text/plain"] += f"\n\n{self.graph.dot()}"
-        return data, metadata
+        return data
 
 
 def _svg_element(svg):
     """The ``<svg>`` element alone: no XML declaration, DOCTYPE or leading comment."""
     start = svg.find("<svg")
     return svg[start:] if start >= 0 else svg
+
+
+def _script_text(text):
+    """Text that may sit inside a <script> element: no "</" to end it early."""
+    return text.replace("</", "<\\/")
+
+
+def stepper_html(svg, frames, title, step=0):
+    """A stepper output's HTML: the still picture (an <img> with the SVG as a data URL,
+    which sanitizers keep), the frames as JSON, the stylesheet, and the script that turns
+    the picture into the stepper (stepper.js, run once the output is on the page). The same
+    pass gives the same text (no random ids)."""
+    data = json.dumps({"frames": frames, "title": title, "step": step}, sort_keys=True,
+                      ensure_ascii=False, separators=(",", ":"))
+    key = hashlib.sha256((svg + data).encode("utf-8")).hexdigest()[:16]
+    parts = [f'<div class="mgnb-output" data-mgnb-stepper="{key}">']
+    if svg:
+        src = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode()
+        alt = html.escape(f"{title}: the picture after the backward pass", quote=True)
+        parts.append(f'<img class="mgnb-still" alt="{alt}" src="{src}" '
+                     'style="max-width:100%;height:auto">')
+    else:
+        parts.append(f"<pre>{html.escape(title)}: no Graphviz renderer was available</pre>")
+    parts.append(f'<script type="application/json" class="mgnb-data">{_script_text(data)}'
+                 "</script>")
+    parts.append(f"<style>{CSS.read_text(encoding='utf-8')}</style>")
+    script = JS.read_text(encoding="utf-8")
+    parts.append(f"<script>(function () {{\n{_script_text(script)}\nmountAll(document);\n}})();"
+                 "</script>")
+    parts.append("</div>")
+    return "".join(parts)
 
 
 def frames_json(model):

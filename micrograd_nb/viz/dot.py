@@ -44,10 +44,12 @@ def _escape_record(text):
     return text
 
 
-def to_dot(graph):
-    """The DOT source of a picture model; the same model gives the same text."""
+def to_dot(graph, rankdir="LR"):
+    """The DOT source of a picture model; the same model gives the same text. ``rankdir``
+    "LR" lays the graph out left to right (inputs left), "TB" top to bottom (for long
+    chains, which would be too wide)."""
     dot = graphviz.Digraph("autograd", format="svg")
-    dot.attr(rankdir="LR", fontname="Helvetica", fontsize="11", nodesep="0.25",
+    dot.attr(rankdir=rankdir, fontname="Helvetica", fontsize="11", nodesep="0.25",
              ranksep="0.35")
     dot.attr("node", fontname="Helvetica", fontsize="10")
     dot.attr("edge", fontname="Helvetica", fontsize="9")

@@ -1,11 +1,33 @@
 """``draw()`` and the object it returns."""
 
+import re
 from pathlib import Path
 
 from ..autograd.record import RecordedPass
 from . import render
 from .dot import to_dot
 from .model import graph_of, graph_of_pass
+
+
+# Pictures scale down to the width they are shown in (the SVG's viewBox, max-width: 100%).
+# The smallest text is 9 pt (edge labels), 12 px at full size; in an 848 px column (a
+# notebook at 1280 px with the file browser open) it stays at least 9 px for a picture up
+# to 1130 px, 848 pt, wide. A wider left-to-right picture is laid out top to bottom
+# instead when that is narrower.
+MAX_WIDTH_PT = 848
+_SIZE = re.compile(r'<svg\b[^>]*?\bwidth="([\d.]+)pt"')
+
+
+def svg_width_pt(svg):
+    """The width Graphviz gave the picture, in points (None if it says otherwise)."""
+    found = _SIZE.search(svg)
+    return float(found.group(1)) if found else None
+
+
+def fit_width(svg):
+    """Let the picture scale down to its container: max-width 100%, height from the
+    viewBox (used where the SVG sits inline in HTML; an <img> needs the same CSS)."""
+    return re.sub(r"<svg\b", '<svg style="max-width:100%;height:auto"', svg, count=1)
 
 
 class AutogradGraph:
@@ -15,20 +37,33 @@ class AutogradGraph:
     def __init__(self, model, renderer=None):
         self.model = model
         self.renderer = renderer
+        self.rankdir = "LR"
         self._dot = None
         self._svg = None
 
     def dot(self):
+        """The DOT source; after ``svg()``, of the layout the picture uses."""
         if self._dot is None:
-            self._dot = to_dot(self.model)
+            self._dot = to_dot(self.model, self.rankdir)
         return self._dot
 
     def svg(self):
-        """The SVG text; raises ``RendererUnavailable`` where nothing can render."""
+        """The SVG text; raises ``RendererUnavailable`` where nothing can render. Left to
+        right, or top to bottom where that fits a column better (``MAX_WIDTH_PT``)."""
         if self._svg is None:
-            data, self.renderer = render.render(self.dot(), "svg", self.renderer)
-            self._svg = data.decode("utf-8")
+            svg = self._render(self.dot())
+            width = svg_width_pt(svg)
+            if width is not None and width > MAX_WIDTH_PT:
+                tall_dot = to_dot(self.model, "TB")
+                tall = self._render(tall_dot)
+                if (svg_width_pt(tall) or width) < width:
+                    svg, self._dot, self.rankdir = tall, tall_dot, "TB"
+            self._svg = fit_width(svg)
         return self._svg
+
+    def _render(self, dot_source):
+        data, self.renderer = render.render(dot_source, "svg", self.renderer)
+        return data.decode("utf-8")
 
     def save(self, path):
         """Write ``.svg``, ``.dot`` or (where the renderer can) ``.png`` and others."""

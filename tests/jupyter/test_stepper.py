@@ -4,6 +4,7 @@ module (syntax, ESM contract, and its frameState() against the Python mirror, wi
 """
 
 import ast
+import base64
 import json
 import re
 import shutil
@@ -261,31 +262,46 @@ def test_collapsed_graphs_step_too():
 
 
 # ---------------------------------------------------------------------------------------
-# The widget's state, display and construction.
+# The output: what it carries, its fallbacks, and construction.
+
+def _output_parts(html_text):
+    """The pieces of a stepper's HTML output: the still picture's SVG, the frames' JSON,
+    and the inline script."""
+    still = re.search(r'<img class="mgnb-still" alt="[^"]*" src="data:image/svg\+xml;base64,'
+                      r'([A-Za-z0-9+/=]+)"', html_text)
+    data = re.search(r'<script type="application/json" class="mgnb-data">(.*?)</script>',
+                     html_text, re.DOTALL)
+    script = re.search(r"<script>(\(function \(\) \{.*?)</script>", html_text, re.DOTALL)
+    svg = base64.b64decode(still.group(1)).decode("utf-8") if still else None
+    return svg, json.loads(data.group(1)), script.group(1) if script else None
+
 
 @needs_renderer
-def test_state_is_json_and_small(example):
+def test_the_output_carries_its_frames_and_is_small(example):
     _, graph, _ = example
-    widget = PassStepper(graph)
-    state = widget.get_state()
-    text = json.dumps(state)
-    assert {"svg", "frames", "step", "title"} <= set(state)
-    assert text.count("<svg") == 1  # the SVG once, not one per step
-    assert not state["svg"].startswith("<?xml")
-    without_code = len(text) - len(state["_esm"]) - len(state["_css"])
-    assert without_code < 2 * len(state["svg"]) + 20_000
-    assert state["step"] == 0 and state["title"] == graph.model.title
+    stepper = PassStepper(graph)
+    html_text = stepper._repr_html_()
+    svg, data, script = _output_parts(html_text)
+    assert svg == stepper.svg  # the still picture is the whole final SVG
+    assert data == {"frames": stepper.frames, "title": graph.model.title, "step": 0}
+    assert html_text.count("<svg") == 0  # the SVG once, base64 in the <img>, not per step
+    assert script and "mountAll(document)" in script
+    fixed = len(JS.read_text(encoding="utf-8")) + len(CSS.read_text(encoding="utf-8"))
+    assert len(html_text) < fixed + 1.4 * len(stepper.svg) + 2 * len(json.dumps(data)) + 2000
+    assert html_text == PassStepper(graph)._repr_html_()  # deterministic: no random ids
 
 
 @needs_renderer
-def test_mimebundle_has_the_widget_and_a_still_fallback():
+def test_mimebundle_is_html_with_still_fallbacks_and_no_widget():
     recorded, names, _ = tensor_pass()
-    widget = PassStepper(draw(recorded, names=names))
-    data, _ = widget._repr_mimebundle_()
-    assert data[WIDGET_MIME]["model_id"] == widget.model_id
+    stepper = PassStepper(draw(recorded, names=names))
+    data = stepper._repr_mimebundle_()
+    # no widget view: without its saved model a widget shows an error, not a picture
+    assert WIDGET_MIME not in data
+    assert data["text/html"] == stepper._repr_html_()
     ET.fromstring(data["image/svg+xml"])  # a whole SVG document
-    assert data["image/svg+xml"] == widget.svg
-    assert data["text/plain"] == repr(widget)
+    assert data["image/svg+xml"] == stepper.svg
+    assert data["text/plain"] == repr(stepper)
     assert "object at 0x" not in data["text/plain"]
     assert data["text/plain"].startswith("<PassStepper backward()")
 
@@ -293,14 +309,23 @@ def test_mimebundle_has_the_widget_and_a_still_fallback():
 def test_without_a_renderer_it_still_steps(monkeypatch):
     recorded, names, leaves = tensor_pass()
     monkeypatch.setenv("MICROGRAD_NB_RENDERER", "none")
-    widget = PassStepper(draw(recorded, names=names))
-    assert widget.svg == ""
-    data, _ = widget._repr_mimebundle_()
-    assert "image/svg+xml" not in data and WIDGET_MIME in data
+    stepper = PassStepper(draw(recorded, names=names))
+    assert stepper.svg == ""
+    data = stepper._repr_mimebundle_()
+    assert "image/svg+xml" not in data and "text/html" in data
     assert "digraph" in data["text/plain"]
-    states = widget.frame_states()
-    x_id = next(n.id for n in widget.graph.model.nodes if n.title == "x")
+    svg, frames, _ = _output_parts(data["text/html"])
+    assert svg is None and frames["frames"] == stepper.frames
+    states = stepper.frame_states()
+    x_id = next(n.id for n in stepper.graph.model.nodes if n.title == "x")
     _assert_shows(states[-1]["grads"][x_id], leaves["x"].grad)
+
+
+def test_script_text_cannot_close_its_element():
+    from micrograd_nb.jupyter.stepper import _script_text
+
+    assert "</" not in _script_text('{"caption": "</script><b>"}')
+    assert json.loads(_script_text('["</script>"]')) == ["</script>"]
 
 
 @needs_renderer
@@ -313,6 +338,8 @@ def test_construction():
     assert widget.step == len(widget.frames) - 1
     widget.step = -3
     assert widget.step == 0
+    widget.step = 3
+    assert _output_parts(widget._repr_html_())[1]["step"] == 3  # the step shown first
     with pytest.raises(TypeError, match="draw"):
         PassStepper(mg.tensor([1.0]))
     with pytest.raises(ValueError, match="recorded pass"):
@@ -328,18 +355,16 @@ def test_js_and_css_are_files_of_the_package():
     package = files("micrograd_nb.jupyter")
     assert package.joinpath("stepper.js").is_file()
     assert package.joinpath("stepper.css").is_file()
-    assert str(PassStepper._esm) == JS.read_text(encoding="utf-8")
-    assert str(PassStepper._css) == CSS.read_text(encoding="utf-8")
 
 
-def test_js_exports_render_and_loads_nothing():
+def test_js_is_a_classic_script_that_loads_nothing():
     source = JS.read_text(encoding="utf-8")
-    assert re.search(r"export\s+default\s*\{\s*render\s*\}", source)
-    assert re.search(r"^function render\(\{ model, el \}\)", source, re.MULTILINE)
-    assert not re.search(r"^\s*import\b", source, re.MULTILINE)  # no build step, no deps
+    # inlined in an output as a classic script: no module syntax, nothing fetched
+    assert not re.search(r"^\s*(import|export)\b", source, re.MULTILINE)
     assert "fetch(" not in source and "http" not in source
+    assert re.search(r"^function mount\(output\)", source, re.MULTILINE)
     assert "tabIndex = 0" in source
-    assert "save_changes" in source
+    assert '"data-lm-suppress-shortcuts"' in source  # Lumino leaves its keys to it
 
 
 NODE = shutil.which("node")
@@ -348,7 +373,7 @@ needs_node = pytest.mark.skipif(NODE is None, reason="node is not installed")
 
 @needs_node
 def test_js_syntax(tmp_path):
-    module = tmp_path / "stepper.mjs"
+    module = tmp_path / "stepper.cjs"
     module.write_text(JS.read_text(encoding="utf-8"), encoding="utf-8")
     done = subprocess.run([NODE, "--check", str(module)], capture_output=True, text=True,
                           timeout=60)
@@ -356,8 +381,8 @@ def test_js_syntax(tmp_path):
 
 
 CROSS_CHECK = """
-import { readFileSync } from "node:fs";
-const mod = await import(process.argv[2]);
+const { readFileSync } = require("node:fs");
+const mod = require(process.argv[2]);
 const { frames, picture } = JSON.parse(readFileSync(process.argv[3], "utf8"));
 const states = frames.map((_, i) => mod.frameState(frames, picture, i));
 const edgeKeys = ["n0->n2_op", "n2_op->n2", "n3->seed", "n5->n6"].map(mod.edgeKey);
@@ -370,14 +395,14 @@ console.log(JSON.stringify({ states, edgeKeys }));
 def test_js_frame_state_matches_python(example, tmp_path):
     _, graph, _ = example
     widget = PassStepper(graph)
-    module = tmp_path / "stepper.mjs"
+    module = tmp_path / "stepper.cjs"
     module.write_text(JS.read_text(encoding="utf-8"), encoding="utf-8")
     data = tmp_path / "data.json"
     data.write_text(json.dumps({"frames": widget.frames, "picture": picture_of(widget.svg)}),
                     encoding="utf-8")
-    script = tmp_path / "check.mjs"
+    script = tmp_path / "check.cjs"
     script.write_text(CROSS_CHECK, encoding="utf-8")
-    done = subprocess.run([NODE, str(script), module.as_uri(), str(data)], capture_output=True,
+    done = subprocess.run([NODE, str(script), str(module), str(data)], capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
