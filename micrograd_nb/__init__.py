@@ -10,29 +10,33 @@ does, with the same names, defaults, numbers and error messages::
 """
 
 from . import autograd
-from .autograd.dtypes import (
+from .autograd import (
     Size,
-    bool_,
-    dtype,
-    float32,
-    float64,
-    get_default_dtype,
-    int32,
-    int64,
-    set_default_dtype,
-    uint8,
-)
-from .autograd.factories import (
+    Tensor,
+    Value,
     arange,
     as_tensor,
+    bool_,
+    cat,
+    concat,
+    dtype,
     empty,
+    enable_grad,
     eye,
+    float32,
+    float64,
     from_numpy,
     full,
     full_like,
+    get_default_dtype,
     initial_seed,
+    int32,
+    int64,
+    is_grad_enabled,
     linspace,
     manual_seed,
+    matmul,
+    no_grad,
     ones,
     ones_like,
     rand,
@@ -41,13 +45,15 @@ from .autograd.factories import (
     randn,
     randn_like,
     randperm,
+    set_default_dtype,
+    set_grad_enabled,
+    stack,
     tensor,
+    uint8,
+    where,
     zeros,
     zeros_like,
 )
-from .autograd.graph import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .autograd.tensor import Tensor, cat, concat, matmul, stack, where
-from .autograd.value import Value
 
 # PyTorch's aliases.
 float = float32  # noqa: A001

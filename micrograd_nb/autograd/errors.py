@@ -241,6 +241,47 @@ MEAN_DTYPE = (
     "complex dtype. Got: {type_name}"
 )
 
+# --- reductions and linear algebra (std, var, norms, amax, dot, mv, bmm...) ------------------
+
+VAR_DTYPE = "std and var only support floating point and complex dtypes"
+
+VAR_NO_DEGREES_OF_FREEDOM = (
+    "{name}(): degrees of freedom is <= 0. Correction should be strictly less than the "
+    "reduction factor (input numel divided by output numel)."
+)
+
+AMAX_EMPTY = (
+    "{name}(): Expected reduction dim to be specified for input.numel() == 0. Specify the "
+    "reduction dim with the 'dim' argument."
+)
+
+VECTOR_NORM_DTYPE = (
+    "linalg.vector_norm: Expected a floating point or complex tensor as input. Got {dtype}"
+)
+
+DOT_NOT_VECTORS = "1D tensors expected, but got {a_ndim}D and {b_ndim}D tensors"
+
+DOT_DTYPES = "dot : expected both vectors to have same dtype, but found {a} and {b}"
+
+MV_NOT_MATRIX_VECTOR = "vector + matrix @ vector expected, got 1, {m_ndim}, {v_ndim}"
+
+MV_DTYPES = "addmv input tensors must have the same dtype, but got {v}, {m}, and {v}"
+
+MM_DTYPES = "expected m1 and m2 to have the same dtype, but got: {a} != {b}"
+
+ADDMM_DTYPES = "self and mat2 must have the same dtype, but got {a} and {b}"
+
+BMM_NOT_3D = "batch{index} must be a 3D tensor"
+
+BMM_SIZES = (
+    "Expected size for first two dimensions of batch2 tensor to be: [{batch}, {cols}] but "
+    "got: [{got_batch}, {got_rows}]."
+)
+
+BMM_DTYPES = "expected scalar type {a} but found {b}"
+
+OUTER_NOT_VECTOR = "outer: Expected 1-D argument {name}, but got {ndim}-D"
+
 WHERE_CONDITION_DTYPE = (
     "where expected condition to be a boolean tensor, but got a tensor with dtype {dtype}"
 )
