@@ -764,3 +764,21 @@ ONECYCLE_TOO_MANY_STEPS = (
 GET_LR_OUTSIDE_STEP_WARNING = (
     "To get the last learning rate computed by the scheduler, please use `get_last_lr()`."
 )
+
+# --- random numbers -----------------------------------------------------------------------
+
+SEED_OVERFLOW = "Overflow when unpacking long long"
+RNG_STATE_SIZE = (
+    "Expected a CPUGeneratorImplState of size 5056 but found the input RNG state size to be "
+    "{size}"
+)
+RNG_STATE_INVALID = "Invalid mt19937 state"
+RNG_STATE_TYPE = "expected a micrograd_nb.ByteTensor, but got {type_name}"
+RNG_STATE_DTYPE = "RNG state must be a micrograd_nb.ByteTensor"
+RANDOM_NOT_IMPLEMENTED = "\"{kernel}\" not implemented for '{dtype_name}'"
+NORMAL_STD = "normal expects std >= 0.0, but found std {std}"
+BERNOULLI_P = "bernoulli_ expects p to be in [0, 1], but got p={p}"
+EXPONENTIAL_LAMBDA = "exponential_ expects lambda > 0.0, but found lambda={lambd}"
+UNIFORM_BOUNDS = "uniform_ expects to return a [from, to) range, but found from={low} > to={high}"
+RANDOM_BOUNDS = "random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
+NEGATIVE_DIMENSION = "Trying to create tensor with negative dimension {dim}: {shape}"

@@ -1,0 +1,457 @@
+"""Random numbers as PyTorch's CPU makes them: same seed, same numbers.
+
+PyTorch's CPU generator (``CPUGeneratorImpl``) is a Mersenne Twister, mt19937, seeded as
+``std::mt19937`` is with the low 32 bits of the seed. numpy's ``MT19937`` bit generator runs
+the same state machine, so we set its state from that seeding and let it draw whole arrays
+of 32-bit words at once. On top of the words, each function below repeats what PyTorch's
+kernel does with them (aten/src/ATen/core/DistributionsHelper.h, TransformationHelper.h,
+native/cpu/DistributionTemplates.h), in the same order:
+
+- ``uniform_`` (``rand``): float32 takes the low 24 bits of one word, float64 the low 53
+  bits of a 64-bit draw (two words, the first one high): ``x * (to - from) + from``.
+- ``normal_`` (``randn``): a contiguous tensor of 16 or more elements is first filled with
+  uniforms, then turned to normals by Box-Muller in blocks of 16 (the first 8 values give
+  the radii, the next 8 the angles); when the size is not a multiple of 16, the last 16
+  are drawn again and transformed again. Smaller or non-contiguous tensors use the scalar
+  Box-Muller in double, which keeps its second value in the generator for the next call.
+- ``random_`` (``randint``): a word modulo the range, a 64-bit draw when the range needs it.
+- ``randperm``: a swap per position, ``word % (n - i)`` chosen.
+- ``bernoulli_``, ``exponential_``: a uniform per element (double for a scalar ``p``).
+- ``multinomial``: cumulative sums searched with double uniforms (with replacement), or
+  ``argmax``/``topk`` of ``p / Exp(1)`` (without).
+
+Element-wise kernels fill a non-contiguous tensor in the order of its memory, as PyTorch's
+TensorIterator does.
+"""
+
+import math
+import secrets
+
+import numpy as np
+
+from . import dtypes, errors
+from .tensor import Tensor
+
+# PyTorch's default generator starts from this seed, so a fresh process is reproducible.
+DEFAULT_SEED = 67280421310721
+_MT_N = 624
+# The byte layout of torch.get_rng_state(): PyTorch's CPUGeneratorImplState.
+_STATE_LAYOUT = np.dtype([
+    ("the_initial_seed", "<u8"), ("left", "<i4"), ("seeded", "<i4"), ("next", "<u8"),
+    ("state", "<u8", (_MT_N,)), ("normal_x", "<f8"), ("normal_y", "<f8"),
+    ("normal_rho", "<f8"), ("normal_is_valid", "<i4"), ("pad", "<i4"),
+    ("next_float_normal_sample", "<f4"), ("is_next_float_normal_sample_valid", "u1"),
+    ("pad2", "u1", (3,)),
+])
+STATE_SIZE = _STATE_LAYOUT.itemsize  # 5056
+_LEGACY_STATE_SIZE = 5048
+
+
+def _mt19937_key(seed32):
+    """``std::mt19937``'s seeding of its 624 words (``init_genrand``)."""
+    key = np.empty(_MT_N, dtype=np.uint32)
+    x = seed32
+    key[0] = x
+    for i in range(1, _MT_N):
+        x = (1812433253 * (x ^ (x >> 30)) + i) & 0xFFFFFFFF
+        key[i] = x
+    return key
+
+
+class Generator:
+    """``torch.Generator``: the state behind every random function here."""
+
+    def __init__(self, device="cpu"):
+        if str(device) != "cpu":
+            raise RuntimeError(f"micrograd_nb has a CPU generator only, not {device!r}")
+        self._bits = np.random.MT19937()
+        self.manual_seed(DEFAULT_SEED)
+
+    @property
+    def device(self):
+        return "cpu"
+
+    def manual_seed(self, seed):
+        seed = _check_seed(seed)
+        self._initial_seed = seed
+        self._bits.state = {"bit_generator": "MT19937",
+                            "state": {"key": _mt19937_key(seed & 0xFFFFFFFF), "pos": _MT_N}}
+        self._unused = True  # no word drawn since seeding: PyTorch's "next" is 0, not 624
+        self._next_normal = None  # Box-Muller's second value (PyTorch's next_double_normal_sample)
+        self._next_float_normal = None  # kept only to round-trip a state (unused on CPU)
+        return self
+
+    def seed(self):
+        """A new seed from the operating system, as ``Generator.seed()``."""
+        seed = secrets.randbits(64)
+        self.manual_seed(seed)
+        return seed
+
+    def initial_seed(self):
+        return self._initial_seed
+
+    def get_state(self):
+        state = np.zeros((), dtype=_STATE_LAYOUT)
+        numpy_state = self._bits.state["state"]
+        pos = int(numpy_state["pos"])
+        state["the_initial_seed"] = self._initial_seed
+        # numpy counts the words used ("pos"); PyTorch counts down the words left.
+        state["left"] = _MT_N + 1 - pos
+        state["seeded"] = 1
+        state["next"] = 0 if self._unused else pos
+        state["state"] = numpy_state["key"].astype(np.uint64)
+        if self._next_normal is not None:
+            state["normal_is_valid"] = 1
+            state["normal_y"] = self._next_normal
+        if self._next_float_normal is not None:
+            state["is_next_float_normal_sample_valid"] = 1
+            state["next_float_normal_sample"] = self._next_float_normal
+        return Tensor._make(np.frombuffer(state.tobytes(), dtype=np.uint8).copy())
+
+    def set_state(self, new_state):
+        raw = _state_bytes(new_state)
+        if raw.size == _LEGACY_STATE_SIZE:
+            raw = np.concatenate([raw, np.zeros(STATE_SIZE - _LEGACY_STATE_SIZE, np.uint8)])
+        elif raw.size != STATE_SIZE:
+            raise RuntimeError(errors.RNG_STATE_SIZE.format(size=raw.size))
+        state = np.frombuffer(raw.tobytes(), dtype=_STATE_LAYOUT)[0]
+        left = int(state["left"])
+        if left < 1 or left > _MT_N or not state["seeded"]:
+            raise RuntimeError(errors.RNG_STATE_INVALID)
+        self._initial_seed = int(state["the_initial_seed"])
+        self._unused = left == 1 and int(state["next"]) == 0
+        self._bits.state = {"bit_generator": "MT19937",
+                            "state": {"key": state["state"].astype(np.uint32),
+                                      "pos": _MT_N + 1 - left}}
+        self._next_normal = float(state["normal_y"]) if state["normal_is_valid"] else None
+        self._next_float_normal = (float(state["next_float_normal_sample"])
+                                   if state["is_next_float_normal_sample_valid"] else None)
+        return self
+
+    # --- raw draws, in PyTorch's order -------------------------------------------------
+
+    def _words(self, n):
+        """``n`` calls of ``random()``: 32-bit words."""
+        self._unused = self._unused and n == 0
+        return self._bits.random_raw(n).astype(np.uint64)
+
+    def _words64(self, n):
+        """``n`` calls of ``random64()``: two words each, the first one high."""
+        w = self._words(2 * n)
+        return (w[0::2] << np.uint64(32)) | w[1::2]
+
+
+def _check_seed(seed):
+    seed = int(seed)
+    if seed < -(1 << 63) or seed >= (1 << 64):
+        raise RuntimeError(errors.SEED_OVERFLOW)
+    return seed & 0xFFFFFFFFFFFFFFFF
+
+
+def _state_bytes(state):
+    if not isinstance(state, Tensor):
+        raise TypeError(errors.RNG_STATE_TYPE.format(type_name=type(state).__name__))
+    if state._data.dtype != np.uint8:
+        raise TypeError(errors.RNG_STATE_DTYPE)
+    return np.ascontiguousarray(state._data).reshape(-1)
+
+
+default_generator = Generator()
+
+
+def _gen(generator):
+    return default_generator if generator is None else generator
+
+
+def manual_seed(seed):
+    """Seed the default generator, as ``torch.manual_seed``; returns it."""
+    return default_generator.manual_seed(seed)
+
+
+def seed():
+    return default_generator.seed()
+
+
+def initial_seed():
+    return default_generator.initial_seed()
+
+
+def get_rng_state():
+    return default_generator.get_state()
+
+
+def set_rng_state(new_state):
+    default_generator.set_state(new_state)
+
+
+# --- the kernels: numbers for an array, in PyTorch's order ------------------------------
+
+def _uniform_unit(gen, n, np_dtype):
+    """``uniform_real_distribution(0, 1)`` n times, in the precision of ``np_dtype``."""
+    if np_dtype == np.float64:
+        bits = gen._words64(n) & np.uint64((1 << 53) - 1)
+        return bits.astype(np.float64) * (1.0 / (1 << 53))
+    bits = gen._words(n) & np.uint64((1 << 24) - 1)
+    return bits.astype(np.float32) * np.float32(1.0 / (1 << 24))
+
+
+def _memory_order(array):
+    """A view of ``array`` whose C order is its memory order (TensorIterator's order)."""
+    if array.ndim < 2 or array.flags.c_contiguous:
+        return array
+    axes = sorted(range(array.ndim), key=lambda d: -abs(array.strides[d]))
+    return array.transpose(axes)
+
+
+def _fill_in_memory_order(array, values):
+    target = _memory_order(array)
+    target[...] = values.reshape(target.shape)
+
+
+def uniform_array(array, low, high, gen):
+    """``uniform_``: ``x * (to - from) + from`` in the array's precision."""
+    np_dtype = array.dtype.type
+    _check_floating(array, "check_uniform_bounds")
+    if low > high:
+        raise RuntimeError(errors.UNIFORM_BOUNDS.format(low=low, high=high))
+    low, high = np_dtype(low), np_dtype(high)
+    x = _uniform_unit(gen, array.size, np_dtype)
+    _fill_in_memory_order(array, x * (high - low) + low)
+
+
+def _box_muller_blocks(data, mean, std, np_dtype):
+    """``normal_fill_16`` on every full block of 16 of ``data`` (uniforms, in place)."""
+    blocks = data[: data.size // 16 * 16].reshape(-1, 2, 8)
+    if np_dtype == np.float32:
+        # PyTorch's x86 build runs the float kernel on AVX2 (also on AVX-512 machines),
+        # with the Cephes log/sincos approximations of avx_mathfun.h.
+        u1 = np.float32(1) - blocks[:, 0]
+        radius = np.sqrt(np.float32(-2) * _log256_ps(u1))
+        sin_part, cos_part = _sincos256_ps(np.float32(2.0 * math.pi) * blocks[:, 1])
+        std, mean = np.float32(std), np.float32(mean)
+        blocks[:, 0] = _fma32(radius * cos_part, std, mean)
+        blocks[:, 1] = _fma32(radius * sin_part, std, mean)
+        return
+    radius = np.sqrt(-2 * _log(1 - blocks[:, 0]))
+    theta = 2.0 * math.pi * blocks[:, 1]
+    blocks[:, 0] = _fma64(radius * _cos(theta), std, mean)
+    blocks[:, 1] = _fma64(radius * _sin(theta), std, mean)
+
+
+def _normal_fill(array, mean, std, gen):
+    np_dtype = array.dtype.type
+    flat = array.reshape(-1)  # contiguous: a view
+    flat[...] = _uniform_unit(gen, flat.size, np_dtype)
+    _box_muller_blocks(flat, mean, std, np_dtype)
+    if flat.size % 16:
+        tail = flat[-16:]
+        tail[...] = _uniform_unit(gen, 16, np_dtype)
+        _box_muller_blocks(tail, mean, std, np_dtype)
+
+
+def _scalar_normals(n, gen):
+    """``normal_distribution<double>`` n times: Box-Muller pairs, the second value kept in
+    the generator for the next call."""
+    out = np.empty(n, dtype=np.float64)
+    start = 0
+    if n and gen._next_normal is not None:
+        out[0] = gen._next_normal
+        gen._next_normal = None
+        start = 1
+    pairs = (n - start + 1) // 2
+    if pairs:
+        u = _uniform_unit(gen, 2 * pairs, np.float64)
+        u1, u2 = u[0::2], u[1::2]
+        r = np.sqrt(-2.0 * _log1p(-u2))
+        theta = 2.0 * math.pi * u1
+        both = np.empty(2 * pairs, dtype=np.float64)
+        both[0::2] = r * _cos(theta)
+        both[1::2] = r * _sin(theta)
+        out[start:] = both[: n - start]
+        if (n - start) % 2:
+            gen._next_normal = float(both[-1])
+    return out
+
+
+def normal_array(array, mean, std, gen):
+    """``normal_``: the block Box-Muller for contiguous tensors of 16 or more, else the
+    scalar one."""
+    np_dtype = array.dtype.type
+    _check_floating(array, "normal_kernel_cpu")
+    if std < 0:
+        raise RuntimeError(errors.NORMAL_STD.format(std=std))
+    if array.size >= 16 and array.flags.c_contiguous:
+        _normal_fill(array, mean, std, gen)
+    else:
+        values = _fma64(_scalar_normals(array.size, gen), float(std), float(mean))
+        _fill_in_memory_order(array, values.astype(np_dtype))
+
+
+def _check_floating(array, kernel):
+    if array.dtype.type not in (np.float32, np.float64):
+        name = dtypes.from_numpy_dtype(array.dtype).tensor_type.removesuffix("Tensor")
+        raise NotImplementedError(errors.RANDOM_NOT_IMPLEMENTED.format(kernel=kernel,
+                                                                      dtype_name=name))
+
+
+def _is_wide(np_dtype):
+    return np_dtype in (np.int64, np.float32, np.float64)
+
+
+def random_array(array, low, high, gen):
+    """``random_(from, to)``: a word modulo the range (64 bits when the range needs it)."""
+    span = high - low
+    if span >= 1 << 32 and _is_wide(array.dtype.type):
+        words = gen._words64(array.size)
+    else:
+        words = gen._words(array.size)
+    values = (words % np.uint64(span)).astype(np.int64) + np.int64(low)
+    _fill_in_memory_order(array, values.astype(array.dtype))
+
+
+def random_full_array(array, gen):
+    """``random_()`` without bounds: [0, max] for integers, [0, 2**mantissa] for floats."""
+    np_dtype = array.dtype.type
+    if np_dtype == np.bool_:
+        values = gen._words(array.size) & np.uint64(1)
+    elif np_dtype in (np.float64, np.int64):
+        limit = (1 << 53) + 1 if np_dtype == np.float64 else 1 << 63
+        values = gen._words64(array.size) % np.uint64(limit)
+    else:
+        limit = (1 << 24) + 1 if np_dtype == np.float32 else int(np.iinfo(np_dtype).max) + 1
+        values = gen._words(array.size) % np.uint64(limit)
+    _fill_in_memory_order(array, values.astype(np_dtype))
+
+
+def bernoulli_array(array, p, gen):
+    """``bernoulli_(p)``: with a number ``p``, a double uniform each; with a tensor of
+    probabilities, a uniform in the precision of ``p`` (double or float)."""
+    if isinstance(p, np.ndarray):
+        np_dtype = np.float64 if p.dtype == np.float64 else np.float32
+        target = _memory_order(array)
+        probabilities = np.broadcast_to(p, array.shape)
+        if target is not array:
+            axes = sorted(range(array.ndim), key=lambda d: -abs(array.strides[d]))
+            probabilities = probabilities.transpose(axes)
+        u = _uniform_unit(gen, array.size, np_dtype).reshape(target.shape)
+        target[...] = u < probabilities.astype(np_dtype)
+        return
+    if not 0 <= p <= 1:
+        raise RuntimeError(errors.BERNOULLI_P.format(p=p))
+    u = _uniform_unit(gen, array.size, np.float64)
+    _fill_in_memory_order(array, (u < p).astype(array.dtype))
+
+
+def exponential_array(array, lambd, gen):
+    """``exponential_``: ``-1 / lambda * log1p(-u)`` with a double uniform."""
+    if not lambd > 0:
+        raise RuntimeError(errors.EXPONENTIAL_LAMBDA.format(lambd=lambd))
+    u = _uniform_unit(gen, array.size, np.float64)
+    _fill_in_memory_order(array, ((-1.0 / lambd) * _log1p(-u)).astype(array.dtype))
+
+
+def randperm_array(n, gen):
+    """``randperm``: position i swaps with ``i + word % (n - i)``, for i below n - 1."""
+    perm = list(range(n))
+    if n > 1:
+        if n < 0xFFFFFFFF // 20:
+            i = np.arange(n - 1, dtype=np.uint64)
+            partners = (gen._words(n - 1) % (np.uint64(n) - i) + i).tolist()
+            for i, z in enumerate(partners):
+                perm[i], perm[z] = perm[z], perm[i]
+        else:  # PyTorch's "inside-out" shuffle for huge n
+            draws = gen._words64(n).tolist()
+            for i, word in enumerate(draws):
+                z = word % (i + 1)
+                perm[i] = perm[z]
+                perm[z] = i
+    return np.array(perm, dtype=np.int64)
+
+
+def _libm(function):
+    """The C library's ``function`` element by element: numpy's own ``log`` and ``log1p``
+    round differently from the libm PyTorch calls in some cases, and float64 results must
+    match to the bit. (numpy's ``cos`` and ``sin`` agree with libm.)"""
+    elementwise = np.frompyfunc(function, 1, 1)
+    return lambda x: elementwise(x).astype(np.float64)
+
+
+_log = _libm(math.log)
+_log1p = _libm(math.log1p)
+_cos = np.cos
+_sin = np.sin
+
+
+# --- arithmetic as the compiled kernels do it ---------------------------------------------
+# PyTorch's kernels are compiled with FMA contraction: ``a * b + c`` is one rounding.
+
+def _fma32(a, b, c):
+    """float32 ``fma``: the product of two floats is exact in double."""
+    return (a.astype(np.float64) * np.float64(b) + np.float64(c)).astype(np.float32)
+
+
+def _fma64(a, b, c):
+    """float64 ``fma`` from error-free transformations (Dekker's product, Knuth's sum)."""
+    a = np.asarray(a, dtype=np.float64)
+    if b == 1 and c == 0:
+        return a.copy()
+    product = a * b
+    split = 134217729.0  # 2**27 + 1
+    a_hi = a * split - (a * split - a)
+    b_hi = b * split - (b * split - b)
+    product_err = ((a_hi * b_hi - product) + a_hi * (b - b_hi) + (a - a_hi) * b_hi
+                   + (a - a_hi) * (b - b_hi))
+    total = product + c
+    virtual = total - product
+    sum_err = (product - (total - virtual)) + (c - virtual)
+    return total + (sum_err + product_err)
+
+
+def _f32(x):
+    return np.float32(x)
+
+
+_LOG_POLY = [_f32(c) for c in (7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1,
+                               -1.2420140846e-1, 1.4249322787e-1, -1.6668057665e-1,
+                               2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1)]
+_MIN_NORMAL = np.array([0x00800000], dtype=np.int32).view(np.float32)[0]
+_EXPONENT_BITS = 0x7F800000
+_HALF_BITS = 0x3F000000
+
+
+def _log256_ps(x):
+    """avx_mathfun.h's ``log256_ps`` (Cephes ``logf``), as GCC contracts it."""
+    bits = np.maximum(x, _MIN_NORMAL).view(np.int32)
+    e = ((bits >> 23) - 127).astype(np.float32) + _f32(1)
+    x = ((bits & ~_EXPONENT_BITS) | _HALF_BITS).view(np.float32)  # mantissa in [0.5, 1)
+    below = x < _f32(0.707106781186547524)
+    x = (x - _f32(1)) + np.where(below, x, _f32(0))
+    e = e - np.where(below, _f32(1), _f32(0))
+    z = x * x
+    y = np.full_like(x, _LOG_POLY[0])
+    for coefficient in _LOG_POLY[1:]:
+        y = _fma32(y, x, coefficient)
+    y = _fma32(y * x, z, e * _f32(-2.12194440e-4))
+    y = y - z * _f32(0.5)
+    return (x + y) + e * _f32(0.693359375)
+
+
+def _sincos256_ps(x):
+    """avx_mathfun.h's ``sincos256_ps`` (Cephes ``sinf``/``cosf``) for x >= 0."""
+    j = ((x * _f32(1.27323954473516)).astype(np.int32) + 1) & ~1
+    y = j.astype(np.float32)
+    for part in (-0.78515625, -2.4187564849853515625e-4, -3.77489497744594108e-8):
+        x = _fma32(y, _f32(part), x)
+    z = x * x
+    cos_poly = _fma32(_fma32(np.full_like(x, _f32(2.443315711809948e-5)), z,
+                             _f32(-1.388731625493765e-3)), z, _f32(4.166664568298827e-2))
+    cos_poly = _fma32(cos_poly * z, z, -(z * _f32(0.5))) + _f32(1)
+    sin_poly = _fma32(_fma32(np.full_like(x, _f32(-1.9515295891e-4)), z,
+                             _f32(8.3321608736e-3)), z, _f32(-1.6666654611e-1))
+    sin_poly = _fma32(sin_poly * z, x, x)
+    first = (j & 2) == 0
+    sin = np.where(first, sin_poly, cos_poly)
+    cos = np.where(first, cos_poly, sin_poly)
+    sin = np.where((j & 4) != 0, -sin, sin)
+    cos = np.where(((j - 2) & 4) == 0, -cos, cos)
+    return sin, cos
