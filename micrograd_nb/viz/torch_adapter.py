@@ -290,14 +290,12 @@ def _collapse_modules(graph, paths, max_nodes):
     def size(groups):
         return len(graph.nodes) - len(groups) + len(set(groups.values()))
 
-    chosen = None
-    for depth in range(deepest, 0, -1):
-        if size(groups_at(depth)) <= max_nodes:
-            chosen = groups_at(depth)
-            break
-    if chosen is None:  # none fits: the shallowest level with more than one module
-        chosen = next((g for g in (groups_at(d) for d in range(1, deepest + 1))
-                       if len(set(g.values())) > 1), groups_at(deepest))
+    # The deepest level that fits, and shows more than one module; else the shallowest
+    # level with more than one (the nearest ones are then kept by collapse()).
+    levels = [groups_at(d) for d in range(1, deepest + 1)]
+    several = [g for g in levels if len(set(g.values())) > 1] or levels
+    fitting = [g for g in several if size(g) <= max_nodes]
+    chosen = fitting[-1] if fitting else several[0]
     members = Counter(chosen.values())
     chosen = {i: g for i, g in chosen.items() if members[g] > 1}  # one node stays itself
     if not chosen:
