@@ -313,10 +313,3 @@ def _collapse_modules(graph, paths, max_nodes):
                        "that made them)")
     replace_nodes(graph, {i: ids[g] for i, g in chosen.items()}, summaries)
 
-
-def torch_picture(tensor, name=None, max_nodes=60):
-    """The picture of a torch tensor's graph (the explainer's, for torch's errors)."""
-    from .graph import AutogradGraph
-
-    names = {id(tensor): name} if name else None
-    return AutogradGraph(graph_of_torch(tensor, names=names, max_nodes=max_nodes))
