@@ -128,8 +128,8 @@ def _inline_html(text):
 
 
 def _graph(obj, name):
-    """The picture of a micrograd_nb output; None for torch tensors or on any failure."""
-    if obj is None or type(obj).__module__.split(".")[0] != "micrograd_nb":
+    """The picture of the output's graph, micrograd_nb's or torch's; None on any failure."""
+    if obj is None or type(obj).__module__.split(".")[0] not in ("micrograd_nb", "torch"):
         return None
     try:
         from ..viz import draw
