@@ -229,11 +229,8 @@ def softplus(input, beta=1.0, threshold=20.0):
 
 
 def gelu(input, approximate="none"):
-    if approximate == "tanh":  # PyTorch's tanh approximation, recorded op by op
-        x = as_tensor(input)
-        inner = (x + 0.044715 * x ** 3) * float(np.sqrt(2 / np.pi))
-        return 0.5 * x * (1 + inner.tanh())
-    return apply(ops.GELU, (as_tensor(input),))
+    op = ops.GELU_TANH if approximate == "tanh" else ops.GELU
+    return apply(op, (as_tensor(input),))
 
 
 def silu(input, inplace=False):
@@ -292,7 +289,7 @@ def einsum(equation, *operands):
         later = set("".join(subscripts[i + 1:])) | set(output)
         result, letters = _einsum_pair(result, letters, operands[i], subscripts[i], later)
     result, letters = _sum_letters(result, letters, set(output))
-    if letters != output:
+    if letters != output or result is operands[0]:  # PyTorch permutes even to the same order
         result = result.permute(*[letters.index(c) for c in output])
     return result
 
