@@ -99,6 +99,8 @@ GRAD_ASSIGN_SIZE = (
 
 ANOMALY_NAN = "Function '{name}' returned nan values in its {index}th output."
 
+NO_DERIVATIVE = "derivative for {name} is not implemented"
+
 NON_LEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
     "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
@@ -120,6 +122,10 @@ CREATE_GRAPH_CYCLE_WARNING = (
 SCALAR_OF_REQUIRES_GRAD_WARNING = (
     "Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
     "Consider using tensor.detach() first."
+)
+
+T_0D_WARNING = (
+    "Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases."
 )
 
 T_NOT_2D_WARNING = (

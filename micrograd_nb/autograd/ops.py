@@ -19,6 +19,7 @@ import math
 
 import numpy as np
 
+from . import errors
 from .arrays import (
     argextreme_mask,
     contiguous,
@@ -32,6 +33,7 @@ from .arrays import (
     outside_view,
     power,
     prod_others,
+    quietly,
     reduce_mask,
     reduced_count,
     scatter,
@@ -175,7 +177,9 @@ REMAINDER = defop("RemainderBackward1", silently(np.remainder),
                   saves=((), (0, 1)))
 REMAINDER_SCALAR = defop("RemainderBackward0", lambda a, other: silently(np.remainder)(a, other),
                          lambda F, g, ans, a, other: g)
-FLOOR_DIVIDE = defop("NotImplemented", silently(np.floor_divide))  # no derivative in PyTorch
+# No derivative in PyTorch: its node is named NotImplemented and refuses to run.
+FLOOR_DIVIDE = defop("NotImplemented", silently(np.floor_divide),
+                     *[lambda F, g, ans, a, b: no_derivative("aten::floor_divide")] * 2)
 # lerp(start, end, weight): weight a number (LerpBackward0) or a tensor (LerpBackward1).
 LERP = defop("LerpBackward0", lambda a, b, weight: a + weight * (b - a),
              lambda F, g, ans, a, b, weight: g * (1 - weight),
@@ -239,7 +243,7 @@ PROD_DIM = defop("ProdBackward1",
                         if F.array_of(x).all() else prod_others(F.array_of(x), dim))),
                  saves=((0, ANS),))
 VAR = defop("VarBackward0",
-            silently(lambda x, dim, correction, keepdim: contiguous(np.asarray(x.var(
+            quietly(lambda x, dim, correction, keepdim: contiguous(np.asarray(x.var(
                 axis=dim, ddof=correction, keepdims=keepdim)))),
             lambda F, g, ans, x, dim, correction, keepdim: (
                 unsqueeze_reduced(g, x.shape, dim, keepdim) * 2
@@ -247,7 +251,7 @@ VAR = defop("VarBackward0",
                 / (reduced_count(x.shape, dim) - correction)),
             saves=((0,),))
 STD = defop("StdBackward0",
-            silently(lambda x, dim, correction, keepdim: contiguous(np.asarray(x.std(
+            quietly(lambda x, dim, correction, keepdim: contiguous(np.asarray(x.std(
                 axis=dim, ddof=correction, keepdims=keepdim)))),
             lambda F, g, ans, x, dim, correction, keepdim: (
                 unsqueeze_reduced(g, x.shape, dim, keepdim)
@@ -293,6 +297,10 @@ def _gelu_tanh_rule(F, g, x):
     t = F.tanh((x + 0.044715 * x * x * x) * SQRT_2_OVER_PI)
     return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * SQRT_2_OVER_PI
                 * (1 + 3 * 0.044715 * x * x))
+
+
+def no_derivative(name):
+    raise RuntimeError(errors.NO_DERIVATIVE.format(name=name))
 
 
 def _norm_rule(F, g, x, norm, ord):

@@ -11,7 +11,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from . import devices, dtypes, errors, function, functions, graph, ops
+from . import devices, dtypes, errors, function, functions, ops
 from .dtypes import Size
 from .function import apply, apply_view
 from .indexing import index, setitem
@@ -355,8 +355,6 @@ class Tensor:
         return float(self._scalar_item())
 
     def __int__(self):
-        if self._requires_grad:
-            warnings.warn(errors.SCALAR_OF_REQUIRES_GRAD_WARNING, UserWarning, stacklevel=2)
         return int(self._scalar_item())
 
     def __index__(self):
@@ -671,15 +669,12 @@ class Tensor:
         return binary(ops.REMAINDER, other, self)
 
     def floor_divide(self, other):
-        # PyTorch records no derivative for it: the result is outside the graph here.
-        with graph.no_grad():
-            return binary(ops.FLOOR_DIVIDE, self, other)
+        return binary(ops.FLOOR_DIVIDE, self, other)
 
     __floordiv__ = floor_divide
 
     def __rfloordiv__(self, other):
-        with graph.no_grad():
-            return binary(ops.FLOOR_DIVIDE, other, self)
+        return binary(ops.FLOOR_DIVIDE, other, self)
 
     def lerp(self, end, weight):
         if isinstance(weight, Tensor):
@@ -865,8 +860,9 @@ class Tensor:
 
     @property
     def T(self):
-        if self.ndim > 2:
-            warnings.warn(errors.T_NOT_2D_WARNING, UserWarning, stacklevel=2)
+        if self.ndim != 2:  # PyTorch warns once per process; Python's filters decide here
+            warnings.warn(errors.T_0D_WARNING if self.ndim == 0 else errors.T_NOT_2D_WARNING,
+                          UserWarning, stacklevel=2)
         return self.permute(*reversed(range(self.ndim)))
 
     @property
