@@ -154,6 +154,13 @@ def view_of(array, chain):
     return array
 
 
+def unview(g, shape, chain):
+    """A gradient of a view, back in its base's shape: zeros outside the view."""
+    out = np.zeros(shape, dtype=g.dtype)
+    view_of(out, chain)[...] = g
+    return out
+
+
 def write_view(base, value, chain):
     out = base.copy()
     view_of(out, chain)[...] = value
@@ -171,6 +178,17 @@ def numel(shape):
     for d in shape:
         n *= d
     return n
+
+
+def int_power(base, exponent):
+    """Integer powers as PyTorch computes them: a negative exponent gives 0, except for
+    the bases 1 and -1 (numpy refuses negative integer powers)."""
+    base, exponent = np.broadcast_arrays(base, exponent)
+    negative = exponent < 0
+    out = np.power(base, np.where(negative, 0, exponent))
+    odd = (np.abs(exponent) % 2) == 1
+    at_negative = np.where(base == 1, 1, np.where(base == -1, np.where(odd, -1, 1), 0))
+    return np.where(negative, at_negative, out).astype(np.result_type(base, exponent))
 
 
 def sigmoid(x):

@@ -26,6 +26,7 @@ from .arrays import (
     copy_into,
     erf,
     extreme_mask,
+    int_power,
     log_softmax,
     logsumexp,
     numel,
@@ -45,7 +46,9 @@ from .arrays import (
     strictly_within,
     take_at,
     unsqueeze_reduced,
+    unview,
     vector_norm,
+    view_of,
     within,
     write_view,
 )
@@ -81,7 +84,8 @@ POW = defop("PowBackward0", lambda x, exponent: power(x, exponent),
             saves=((0,),))
 # x ** y for tensors (PowBackward1); the y-rule is masked to 0 where x == 0 and y >= 0.
 POW_TENSOR = defop(
-    "PowBackward1", pow,
+    "PowBackward1", lambda x, y: (int_power(x, y) if x.dtype.kind in "iu" and y.dtype.kind in "iu"
+                                  else power(x, y)),
     lambda F, g, ans, x, y: F.where(F.array_of(y) == 0, g * 0, g * y * x ** (y - 1)),
     lambda F, g, ans, x, y: F.where((F.array_of(x) == 0) & (F.array_of(y) >= 0), g * 0,
                                     g * ans * F.log(x)),
@@ -438,6 +442,13 @@ COPY_VIEW = defop("torch::autograd::CopySlices",
                   lambda F, g, ans, base, value, chain: g * outside_view(
                       F.array_of(g).shape, chain),
                   lambda F, g, ans, base, value, chain: F.view_of(g, chain))
+# A view rebuilt on its base's new history after an in-place op (PyTorch replays it as
+# as_strided): the gradient goes back to the places of the base the view sees.
+AS_STRIDED = defop("AsStridedBackward0", lambda base, chain, in_shape: view_of(base, chain),
+                   lambda F, g, ans, base, chain, in_shape: F.unview(g, in_shape, chain))
+UNVIEW = defop("AsStridedScatterBackward0",
+               lambda g, in_shape, chain: unview(g, in_shape, chain),
+               lambda F, g, ans, x, in_shape, chain: F.view_of(g, chain))
 ZERO = defop("ZeroBackward0", np.zeros_like, lambda F, g, ans, x: g * 0)
 FILL = defop("FillBackward2", lambda x, value: np.full_like(x, value),
              lambda F, g, ans, x, value: g * 0)

@@ -141,6 +141,109 @@ CASES = {
     "mm of ints": lambda lib: lib.ones(2, 2, dtype=lib.int64) @ lib.ones(2, 2, dtype=lib.int64),
 }
 
+
+
+def _select_then_inplace(lib):
+    x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 2
+    y[1].mul_(10)
+    y.sum().backward()
+    return y, x.grad, y.grad_fn.name()
+
+
+def _row_then_inplace(lib):
+    x = lib.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    b = x * 1
+    b[1].add_(5)
+    (b * b).sum().backward()
+    return b, x.grad, b.grad_fn.name()
+
+
+def _names_after_inplace_through_a_view(lib):
+    x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 2
+    z, w = y[0], y[:2]
+    z.mul_(3)
+    (w * w).sum().backward()
+    return y, z, w, z.grad_fn.name(), w.grad_fn.name(), y.grad_fn.name(), int(z._version), x.grad
+
+
+def _second_order_through_a_rebuilt_view(lib):
+    x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * x
+    v = y[1:]
+    y.mul_(2)
+    (g,) = lib.autograd.grad((v ** 2).sum(), x, create_graph=True)
+    return g, lib.autograd.grad(g.sum(), x)
+
+
+def _copy_names(lib):
+    x = lib.ones(3, requires_grad=True)
+    y, z = lib.zeros(3), lib.zeros(3) * 1
+    y.copy_(x)
+    z.copy_(x * 2)
+    return y.grad_fn.name(), z.grad_fn.name()
+
+
+def _version_after(lib):
+    x = lib.ones(2)
+    x.add_(1)
+    x[0] = 3
+    return int(x._version), x._version == 2, repr(x._version), f"{x._version}"
+
+
+CASES.update({
+    # deviations PyTorch's own behaviour pins
+    "select is a view": _select_then_inplace,
+    "row is a view": _row_then_inplace,
+    "names after an in-place op through a view": _names_after_inplace_through_a_view,
+    "second order through a rebuilt view": _second_order_through_a_rebuilt_view,
+    "copy_ names": _copy_names,
+    "_version": _version_after,
+    "requires_grad = True on a non-leaf": lambda lib: setattr(
+        lib.ones(2, requires_grad=True) * 2, "requires_grad", True),
+    "requires_grad = False on a non-leaf": lambda lib: setattr(
+        lib.ones(2, requires_grad=True) * 2, "requires_grad", False),
+    "requires_grad_() on a non-leaf": lambda lib: (
+        lib.ones(2, requires_grad=True) * 2).requires_grad_(),
+    "0-d [None]": lambda lib: lib.tensor(3.0)[None],
+    "0-d [...]": lambda lib: lib.tensor(3.0)[...],
+    "0-d [0]": lambda lib: lib.tensor(3.0)[0],
+    "0-d [0, 0]": lambda lib: lib.tensor(3.0)[0, 0],
+    "0-d [()]": lambda lib: lib.tensor(3.0)[()],
+    "x[0, :, [1, 2]]": lambda lib: lib.arange(24.0).reshape(2, 3, 4)[0, :, [1, 2]],
+    "x[:, 0, [1, 2]]": lambda lib: lib.arange(24.0).reshape(2, 3, 4)[:, 0, [1, 2]],
+    "x[[0, 1], :, [1, 2]]": lambda lib: lib.arange(24.0).reshape(2, 3, 4)[[0, 1], :, [1, 2]],
+    "x[1, [0, 2]] gradient": lambda lib: (lambda x: (x[1, [0, 2]].sum().backward(), x.grad)[1])(
+        lib.ones(2, 3, requires_grad=True)),
+    "int /= 2": lambda lib: lib.tensor([1, 2]).__itruediv__(2),
+    "int *= 1.5": lambda lib: lib.tensor([1, 2]).__imul__(1.5),
+    "int += float tensor": lambda lib: lib.tensor([1, 2]).__iadd__(lib.tensor([1.5])),
+    "int32 += int64": lambda lib: lib.tensor([1, 2], dtype=lib.int32).__iadd__(lib.tensor([1])),
+    "bool += 1": lambda lib: lib.tensor([True]).__iadd__(1),
+    "float32 *= float64": lambda lib: lib.tensor([1.0, 2.0]).__imul__(
+        lib.tensor([1.0], dtype=lib.float64)),
+    "x - True": lambda lib: lib.tensor([1.0, 2.0]) - True,
+    "bool - 1": lambda lib: lib.tensor([True]) - 1,
+    "1 - bool": lambda lib: 1 - lib.tensor([True]),
+    "bool - bool": lambda lib: lib.tensor([True]) - lib.tensor([False]),
+    "-bool": lambda lib: -lib.tensor([True]),
+    "bool.abs()": lambda lib: lib.tensor([True]).abs(),
+    "bool + bool": lambda lib: lib.tensor([True]) + lib.tensor([True]),
+    "2 ** int": lambda lib: 2 ** lib.tensor([-1, 0, 3]),
+    "2.5 ** int": lambda lib: 2.5 ** lib.tensor([1, 2]),
+    "int ** int tensor": lambda lib: lib.tensor([2, -1, 1]) ** lib.tensor([-1, -3, -2]),
+    "int ** -1": lambda lib: lib.tensor([1, 2]) ** -1,
+    "int ** 2": lambda lib: lib.tensor([1, 2]) ** 2,
+    "log(0) is silent": lambda lib: lib.tensor([0.0, -1.0]).log(),
+    "asin(2) is silent": lambda lib: lib.tensor([2.0]).asin(),
+    "batched shapes": lambda lib: lib.ones(2, 2, 3) @ lib.ones(2, 4, 5),
+    "batch dims": lambda lib: lib.ones(2, 2, 3) @ lib.ones(3, 3, 5),
+    "matrix @ batch": lambda lib: lib.ones(2, 3) @ lib.ones(2, 4, 5),
+    "batch @ vector": lambda lib: lib.ones(2, 2, 3) @ lib.ones(4),
+    "vector @ batch": lambda lib: lib.ones(3) @ lib.ones(2, 4, 5),
+})
+
 # PyTorch gives these warnings once per process (TORCH_WARN_ONCE), so whether it warns in
 # a case depends on the cases before: only the values are compared, and our warning is
 # checked against the first PyTorch gave in a process of its own.
