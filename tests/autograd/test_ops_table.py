@@ -16,6 +16,8 @@ import micrograd_nb as mg
 from micrograd_nb.autograd import functions as mg_functions
 from micrograd_nb.autograd.gradcheck import gradcheck, gradgradcheck
 
+from .test_against_torch import grad_fn_name, numbers
+
 # Where the inputs are drawn from, per operand.
 DOMAINS = {
     "real": (-2.0, 2.0),
@@ -202,16 +204,6 @@ def leaves(lib, arrays, dtype):
     return [lib.tensor(a, dtype=getattr(lib, dtype), requires_grad=True) for a in arrays]
 
 
-def name_of(t):
-    return None if t.grad_fn is None else t.grad_fn.name()
-
-
-def numbers(t):
-    if getattr(t, "_is_zerotensor", lambda: False)():  # PyTorch's zeros without storage
-        return np.zeros(tuple(t.shape))
-    return np.asarray(t.detach().tolist(), dtype=np.float64)
-
-
 def close(ours, theirs, dtype, what):
     assert tuple(ours.shape) == tuple(theirs.shape), f"{what}: shape"
     a, b = numbers(ours), numbers(theirs)
@@ -235,7 +227,7 @@ def test_values_names_and_gradients_match_torch(torch, case, dtype):
     theirs_in, theirs = run(torch, op, arrays, dtype)
     close(ours, theirs, dtype, f"{name}: value")
     assert ours.dtype.name == str(theirs.dtype).removeprefix("torch."), f"{name}: dtype"
-    assert name_of(ours) == name_of(theirs), f"{name}: grad_fn"
+    assert grad_fn_name(ours) == grad_fn_name(theirs), f"{name}: grad_fn"
     if not theirs.requires_grad:
         assert not ours.requires_grad
         return
