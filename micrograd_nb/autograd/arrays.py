@@ -100,11 +100,15 @@ def contiguous(a):
 
 
 def softmax(x, dim):
+    if x.size == 0:
+        return x.copy()
     shifted = np.exp(x - x.max(axis=dim, keepdims=True))
     return contiguous(shifted / shifted.sum(axis=dim, keepdims=True))
 
 
 def log_softmax(x, dim):
+    if x.size == 0:
+        return x.copy()
     shifted = x - x.max(axis=dim, keepdims=True)
     return contiguous(shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True)))
 

@@ -126,6 +126,12 @@ SCALAR_OF_REQUIRES_GRAD_WARNING = (
     "Consider using tensor.detach() first."
 )
 
+FLATTEN_DIMS = "flatten() has invalid args: start_dim cannot come after end_dim"
+
+MT_NOT_MATRIX = (
+    "tensor.mT is only supported on matrices or batches of matrices. Got {ndim}-D tensor."
+)
+
 T_0D_WARNING = (
     "Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases."
 )
@@ -144,6 +150,10 @@ LEN_0D = "len() of a 0-d tensor"
 ITER_0D = "iteration over a 0-d tensor"
 
 BOOL_AMBIGUOUS = "Boolean value of Tensor with more than one value is ambiguous"
+
+BOOL_AMBIGUOUS_EMPTY = "Boolean value of Tensor with no values is ambiguous"
+
+SCALAR_NOT_ONE_ELEMENT = "only one element tensors can be converted to Python scalars"
 
 INDEX_CONVERSION = "only integer tensors of a single element can be converted to an index"
 
@@ -169,6 +179,20 @@ BOOL_NEGATION = (
 )
 
 KERNEL_NOT_FOR_DTYPE = "\"{kernel}\" not implemented for '{dtype}'"
+
+INVERT_DTYPE = "~ (operator.invert) is only implemented on integer and Boolean-type tensors"
+
+RELU_BOOL = "Boolean inputs not supported for relu"
+
+ARG_BOOL = "{name}(): does not support bool input"
+
+ARG_EMPTY = "{name}(): Expected reduction dim to be specified for input.numel() == 0."
+
+ARG_EMPTY_DIM = "{name}(): Expected reduction dim {dim} to have non-zero size."
+
+LERP_DTYPE = "expected dtype {dtype} for `end` but got dtype {end}"
+
+INPLACE_BROADCAST = "output with shape {shape} doesn't match the broadcast shape {broadcast}"
 
 INT_NEGATIVE_POWER = "Integers to negative integer powers are not allowed."
 
@@ -264,6 +288,13 @@ INDEX_0D = (
     "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in "
     "C++ to convert a 0-dim tensor to a number"
 )
+
+INDEX_TYPE = (
+    "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid "
+    "indices (got {type_name})"
+)
+
+SLICE_STEP = "step must be greater than zero"
 
 TOO_MANY_INDICES = "too many indices for tensor of dimension {ndim}"
 

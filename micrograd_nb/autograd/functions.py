@@ -17,10 +17,10 @@ def matmul(input, other):
     a_shape, b_shape = a._data.shape, b._data.shape
     if not a_shape or not b_shape:
         raise RuntimeError(errors.MATMUL_0D.format(a_ndim=a.ndim, b_ndim=b.ndim))
-    if a._data.dtype != b._data.dtype:
-        raise RuntimeError(_matmul_dtype_error(a, b))
     if a_shape[-1] != b_shape[-2 if len(b_shape) > 1 else 0]:
         raise RuntimeError(matmul_shape_error(a, b))
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError(_matmul_dtype_error(a, b))
     if len(a_shape) > 2 and len(b_shape) > 2:  # the batch dimensions broadcast
         mismatch = broadcast_mismatch([a_shape[:-2], b_shape[:-2]])
         if mismatch:
@@ -51,6 +51,11 @@ def _scalar_type(t):
 _C_TYPE = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int",
            "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
            "bool": "bool", "float16": "c10::Half"}
+
+
+def c_type(t):
+    """The C++ name PyTorch gives the dtype in some messages: float, long int..."""
+    return _C_TYPE[t.dtype.name]
 
 
 def _matmul_dtype_error(a, b):

@@ -67,6 +67,11 @@ def index(x, key):
             return index(index(x, basic), rest)
         np_key = numpy_key(key, x._data.shape)
         return apply(ops.INDEX, (x,), key=np_key, in_shape=x._data.shape)
+    for k in items:
+        if isinstance(k, float):
+            raise IndexError(errors.INDEX_TYPE.format(type_name="float"))
+        if isinstance(k, slice) and k.step is not None and k.step <= 0:
+            raise ValueError(errors.SLICE_STEP)
     n_real = sum(1 for k in items if k is not None and k is not Ellipsis)
     positions = list(range(len(items)))  # where each item was in the key: for errors
     if Ellipsis in items:
@@ -75,6 +80,9 @@ def index(x, key):
         items = items[:at] + fill + items[at + 1:]
         positions = positions[:at] + [at] * len(fill) + positions[at + 1:]
     if x.ndim == 0 and n_real == 1 and _is_int(numpy_index_part(items[0]) if items else None):
+        k = numpy_index_part(items[0])
+        if k != 0:
+            raise IndexError(errors.INDEX_OUT_OF_BOUNDS.format(index=k, dim=0, size=0))
         raise IndexError(errors.INDEX_0D)
     if n_real > x.ndim:
         raise IndexError(errors.TOO_MANY_INDICES.format(ndim=x.ndim))

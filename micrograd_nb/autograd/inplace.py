@@ -63,6 +63,9 @@ def inplace(t, op, other=None, **ctx):
         result = apply(op, (old,), **ctx)
     else:
         result = binary(op, old, other, **ctx)
+        if result._data.shape != t._data.shape:
+            raise RuntimeError(errors.INPLACE_BROADCAST.format(
+                shape=list(t._data.shape), broadcast=list(result._data.shape)))
         if not dtypes.can_cast(result.dtype, t.dtype):
             raise RuntimeError(errors.INPLACE_RESULT_TYPE.format(
                 result=result.dtype.scalar_type, out=t.dtype.scalar_type))

@@ -117,6 +117,11 @@ WHERE = defop("WhereBackward0", lambda a, b, condition: np.where(condition, a, b
               lambda F, g, ans, a, b, condition: F.where(condition, g * 0, g),
               saves_ctx=True)
 
+# Bitwise and, or, xor of integer tensors: no gradient (integers have none).
+BITWISE = {kernel: defop("NotImplemented", fn) for kernel, fn in (
+    ("bitwise_and_cpu", np.bitwise_and), ("bitwise_or_cpu", np.bitwise_or),
+    ("bitwise_xor_cpu", np.bitwise_xor))}
+
 # Pointwise math. Forwards run silently where numpy would warn (log(0), asin(2)...):
 # PyTorch gives inf or nan without a word.
 SIN = defop("SinBackward0", np.sin, lambda F, g, ans, x: g * F.cos(x), saves=((0,),))
@@ -283,10 +288,10 @@ AMAX = defop("AmaxBackward0",
              saves=((0, ANS),))
 AMIN = AMAX.renamed("AminBackward0", forward=lambda x, dim, keepdim: contiguous(
     np.asarray(x.min(axis=dim, keepdims=keepdim))))
-CUMSUM = defop("CumsumBackward0", lambda x, dim: np.cumsum(x, axis=dim),
+CUMSUM = defop("CumsumBackward0", lambda x, dim: np.cumsum(x, axis=dim).reshape(x.shape),
                lambda F, g, ans, x, dim: F.flip(F.cumsum(F.flip(g, dim), dim), dim))
 # (The rule divides by x: wrong where x has zeros, unlike PyTorch's.)
-CUMPROD = defop("CumprodBackward0", lambda x, dim: np.cumprod(x, axis=dim),
+CUMPROD = defop("CumprodBackward0", lambda x, dim: np.cumprod(x, axis=dim).reshape(x.shape),
                 lambda F, g, ans, x, dim: F.flip(F.cumsum(F.flip(g * ans, dim), dim), dim) / x,
                 saves=((0, ANS),))
 FLIP = defop("FlipBackward0", lambda x, dims: np.flip(x, dims).copy(),

@@ -16,7 +16,7 @@ from .arrays import int_power
 from .dtypes import Size
 from .function import apply, apply_view
 from .indexing import index, setitem
-from .inplace import inplace, refresh_view_history
+from .inplace import check_inplace, inplace, refresh_view_history
 from .promotion import as_tensor, binary, scalar_of
 from .shapes import (
     all_dims,
@@ -365,15 +365,20 @@ class Tensor:
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError(errors.BOOL_AMBIGUOUS)
+            raise RuntimeError(errors.BOOL_AMBIGUOUS if self._data.size
+                               else errors.BOOL_AMBIGUOUS_EMPTY)
         return bool(self._data)
 
     def __float__(self):
+        if self._data.size != 1:
+            raise ValueError(errors.SCALAR_NOT_ONE_ELEMENT)
         if self._requires_grad:
             warnings.warn(errors.SCALAR_OF_REQUIRES_GRAD_WARNING, UserWarning, stacklevel=2)
         return float(self._scalar_item())
 
     def __int__(self):
+        if self._data.size != 1:
+            raise ValueError(errors.SCALAR_NOT_ONE_ELEMENT)
         return int(self._scalar_item())
 
     def __index__(self):
@@ -485,7 +490,14 @@ class Tensor:
 
     neg = negative = __neg__
 
+    def _refuse_two_bools(self, other, kernel):
+        if self._data.dtype == np.bool_ and isinstance(other, Tensor) and (
+                other._data.dtype == np.bool_):
+            raise NotImplementedError(errors.KERNEL_NOT_FOR_DTYPE.format(
+                kernel=kernel, dtype="Bool"))
+
     def __pow__(self, exponent):
+        self._refuse_two_bools(exponent, "pow")
         if isinstance(exponent, Tensor):
             return binary(ops.POW_TENSOR, self, exponent)
         if isinstance(exponent, np.ndarray):
@@ -546,7 +558,27 @@ class Tensor:
 
     def _compare(self, other, fn):
         other = other._data if isinstance(other, Tensor) else other
+        if isinstance(other, np.ndarray) and other.shape != self._data.shape:
+            mismatch = function.broadcast_mismatch([self._data.shape, other.shape])
+            if mismatch:
+                raise RuntimeError(mismatch)
         return Tensor._make(np.asarray(fn(self._data, other)))
+
+    def _logical(self, other, fn, kernel):
+        if isinstance(other, Tensor):
+            mismatch = function.broadcast_mismatch([self._data.shape, other._data.shape])
+            if mismatch:
+                raise RuntimeError(mismatch)
+            dt = dtypes.promote(self.dtype, 2, other.dtype, 2)
+        else:
+            dt = self.dtype
+        if dt.is_floating_point:
+            raise NotImplementedError(errors.KERNEL_NOT_FOR_DTYPE.format(
+                kernel=kernel, dtype=dt.scalar_type))
+        if self._data.dtype != np.bool_ or (isinstance(other, Tensor)
+                                           and other._data.dtype != np.bool_):
+            return binary(ops.BITWISE[kernel], self, other)
+        return self._compare(other, fn)
 
     def __eq__(self, other):
         return self._compare(other, np.equal)
@@ -569,13 +601,23 @@ class Tensor:
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
 
     def __and__(self, other):
-        return self._compare(other, np.logical_and)
+        return self._logical(other, np.logical_and, "bitwise_and_cpu")
 
     def __or__(self, other):
-        return self._compare(other, np.logical_or)
+        return self._logical(other, np.logical_or, "bitwise_or_cpu")
+
+    def __xor__(self, other):
+        return self._logical(other, np.logical_xor, "bitwise_xor_cpu")
+
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
+    logical_and, logical_or, logical_xor = __and__, __or__, __xor__
 
     def __invert__(self):
+        if self.dtype.is_floating_point:
+            raise TypeError(errors.INVERT_DTYPE)
         return Tensor._make(~self._data)
+
+    logical_not = bitwise_not = __invert__
 
     def all(self, dim=None, keepdim=False):
         return Tensor._make(np.asarray(np.all(self._data, axis=dim, keepdims=keepdim)))
@@ -595,13 +637,24 @@ class Tensor:
         return Tensor._make(np.isclose(self._data, as_tensor(other)._data, rtol=rtol,
                                        atol=atol, equal_nan=equal_nan))
 
+    @numpy_names
     def argmax(self, dim=None, keepdim=False):
-        dim = None if dim is None else check_dim(dim, self.ndim)
-        return Tensor._make(np.asarray(arg_along(np.argmax, self._data, dim, keepdim)))
+        return self._arg(np.argmax, "argmax", dim, keepdim)
 
+    @numpy_names
     def argmin(self, dim=None, keepdim=False):
+        return self._arg(np.argmin, "argmin", dim, keepdim)
+
+    def _arg(self, fn, name, dim, keepdim):
+        if self._data.dtype == np.bool_:
+            raise RuntimeError(errors.ARG_BOOL.format(name=name))
         dim = None if dim is None else check_dim(dim, self.ndim)
-        return Tensor._make(np.asarray(arg_along(np.argmin, self._data, dim, keepdim)))
+        if self._data.size == 0:
+            if dim is None:
+                raise IndexError(errors.ARG_EMPTY.format(name=name))
+            if self._data.shape[dim] == 0:
+                raise IndexError(errors.ARG_EMPTY_DIM.format(name=name, dim=dim))
+        return Tensor._make(np.asarray(arg_along(fn, self._data, dim, keepdim)))
 
     # --- elementwise functions ---------------------------------------------------------
 
@@ -629,6 +682,8 @@ class Tensor:
         return apply(ops.SIGMOID, (self._floating(),))
 
     def relu(self):
+        if self._data.dtype == np.bool_:
+            raise RuntimeError(errors.RELU_BOOL)
         return apply(ops.RELU, (self,))
 
     def clamp(self, min=None, max=None):
@@ -661,17 +716,21 @@ class Tensor:
     fix = trunc
     sign = _step(ops.SIGN_STEP)
 
-    def round(self, decimals=0):
+    def __round__(self, ndigits=None):
+        return self.round(decimals=ndigits or 0)
+
+    def round(self, *, decimals=0):
         if decimals:
             return (self * 10 ** decimals).round() / 10 ** decimals
         return _step(ops.ROUND)(self)
 
-    __round__ = round
 
     def frac(self):
         return apply(ops.FRAC, (self,))
 
     def sgn(self):
+        if self._data.dtype == np.bool_:
+            return Tensor._make(self._data.copy())
         return apply(ops.SIGN, (self,))
 
     def square(self):
@@ -692,6 +751,7 @@ class Tensor:
         return binary(ops.MINIMUM, self, other)
 
     def remainder(self, other):
+        self._refuse_two_bools(other, "remainder_cpu")
         if isinstance(other, Tensor):
             return binary(ops.REMAINDER, self, other)
         floating = self.dtype.is_floating_point or not isinstance(other, float)
@@ -704,6 +764,7 @@ class Tensor:
         return binary(ops.REMAINDER, other, self)
 
     def floor_divide(self, other):
+        self._refuse_two_bools(other, "div_floor_cpu")
         return binary(ops.FLOOR_DIVIDE, self, other)
 
     __floordiv__ = floor_divide
@@ -712,6 +773,12 @@ class Tensor:
         return binary(ops.FLOOR_DIVIDE, other, self)
 
     def lerp(self, end, weight):
+        if isinstance(end, Tensor) and end.dtype is not self.dtype:
+            raise RuntimeError(errors.LERP_DTYPE.format(
+                dtype=functions.c_type(self), end=functions.c_type(end)))
+        if not self.dtype.is_floating_point:
+            raise NotImplementedError(errors.KERNEL_NOT_FOR_DTYPE.format(
+                kernel="lerp_kernel_scalar", dtype=self.dtype.scalar_type))
         if isinstance(weight, Tensor):
             dt = dtypes.promote(self.dtype, 2, weight.dtype, 2)
             return apply(ops.LERP_TENSOR, (self, as_tensor(end, dt), weight._cast(dt)))
@@ -727,10 +794,18 @@ class Tensor:
         return Tensor._make(np.isfinite(self._data))
 
     def softmax(self, dim):
-        return apply(ops.SOFTMAX, (self._floating(),), dim=check_dim(dim, self.ndim))
+        dim = check_dim(dim, self.ndim)
+        return apply(ops.SOFTMAX, (self._softmax_input(),), dim=dim)
 
     def log_softmax(self, dim):
-        return apply(ops.LOG_SOFTMAX, (self._floating(),), dim=check_dim(dim, self.ndim))
+        dim = check_dim(dim, self.ndim)
+        return apply(ops.LOG_SOFTMAX, (self._softmax_input(),), dim=dim)
+
+    def _softmax_input(self):
+        if not self.dtype.is_floating_point:
+            raise NotImplementedError(errors.KERNEL_NOT_FOR_DTYPE.format(
+                kernel="softmax_kernel_impl", dtype=self.dtype.scalar_type))
+        return self
 
     # --- reductions: ``axis=``/``keepdims=`` are read as ``dim=``/``keepdim=``, as in
     # PyTorch; ``dim=()`` (or ``[]``) means every dimension, as ``dim=None`` -----------
@@ -873,6 +948,9 @@ class Tensor:
     reshape_as = view_as
 
     def flatten(self, start_dim=0, end_dim=-1):
+        start, end = check_dim(start_dim, self.ndim), check_dim(end_dim, self.ndim)
+        if start > end:
+            raise RuntimeError(errors.FLATTEN_DIMS)
         if self.ndim == 0:
             return self.reshape(1)
         if self.ndim == 1:
@@ -902,7 +980,12 @@ class Tensor:
 
     @property
     def mT(self):
-        return self.transpose(-2, -1)
+        if self.ndim == 1:
+            raise RuntimeError(errors.MT_NOT_MATRIX.format(ndim=self.ndim))
+        return self.transpose(-2, -1) if self.ndim else self
+
+    def expand_as(self, other):
+        return self.expand(other.shape)
 
     def permute(self, *dims):
         dims = shape_arg(dims)
@@ -953,6 +1036,10 @@ class Tensor:
         return inplace(self, ops.ADD, other, **({} if alpha == 1 else {"alpha": alpha}))
 
     def sub_(self, other, *, alpha=1):
+        if isinstance(other, bool) or self._data.dtype == np.bool_:
+            check_inplace(self)
+            both = self._data.dtype == np.bool_ and isinstance(other, bool)
+            raise RuntimeError(errors.BOOL_SUBTRACTION_BOTH if both else errors.BOOL_SUBTRACTION)
         return inplace(self, ops.SUB, other, **({} if alpha == 1 else {"alpha": alpha}))
 
     def mul_(self, other):
@@ -972,6 +1059,14 @@ class Tensor:
 
     def copy_(self, src):
         src = as_tensor(src)
+        check_inplace(self)
+        mismatch = function.broadcast_mismatch([self._data.shape, src._data.shape])
+        if mismatch:
+            raise RuntimeError(mismatch)
+        if np.broadcast_shapes(src._data.shape, self._data.shape) != self._data.shape:
+            raise RuntimeError(errors.INPLACE_BROADCAST.format(
+                shape=list(self._data.shape),
+                broadcast=list(np.broadcast_shapes(src._data.shape, self._data.shape))))
         self[...] = src
         return self
 

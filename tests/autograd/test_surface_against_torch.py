@@ -247,7 +247,7 @@ CASES.update({
 # PyTorch gives these warnings once per process (TORCH_WARN_ONCE), so whether it warns in
 # a case depends on the cases before: only the values are compared, and our warning is
 # checked against the first PyTorch gave in a process of its own.
-WARNED_ONCE_BY_TORCH = {".T on 3-D", ".T on 1-D", ".T on 0-D"}
+WARNED_ONCE_BY_TORCH = {".T on 3-D", ".T on 1-D", ".T on 0-D", "float() of requires grad"}
 
 # PyTorch's text names the C++ source it warns from; the rest must match.
 _TRIGGERED = re.compile(r" \(Triggered internally at .*\)$", re.S)
