@@ -124,9 +124,10 @@ BITWISE = {kernel: defop("NotImplemented", fn) for kernel, fn in (
 
 # Pointwise math. Forwards run silently where numpy would warn (log(0), asin(2)...):
 # PyTorch gives inf or nan without a word.
-SIN = defop("SinBackward0", np.sin, lambda F, g, ans, x: g * F.cos(x), saves=((0,),))
-COS = defop("CosBackward0", np.cos, lambda F, g, ans, x: -g * F.sin(x), saves=((0,),))
-TAN = defop("TanBackward0", np.tan, lambda F, g, ans, x: g * (1 + ans * ans), saves=((ANS,),))
+SIN = defop("SinBackward0", silently(np.sin), lambda F, g, ans, x: g * F.cos(x), saves=((0,),))
+COS = defop("CosBackward0", silently(np.cos), lambda F, g, ans, x: -g * F.sin(x), saves=((0,),))
+TAN = defop("TanBackward0", silently(np.tan), lambda F, g, ans, x: g * (1 + ans * ans),
+            saves=((ANS,),))
 ASIN = defop("AsinBackward0", silently(np.arcsin),
              lambda F, g, ans, x: g / F.sqrt(1 - x * x), saves=((0,),))
 ACOS = defop("AcosBackward0", silently(np.arccos),
@@ -162,7 +163,7 @@ CEIL = FLOOR.renamed("CeilBackward0", forward=np.ceil)
 ROUND = FLOOR.renamed("RoundBackward0", forward=np.round)
 TRUNC = FLOOR.renamed("TruncBackward0", forward=np.trunc)
 SIGN_STEP = FLOOR.renamed("SignBackward0", forward=np.sign)
-FRAC = defop("FracBackward0", lambda x: x - np.trunc(x), lambda F, g, ans, x: g)
+FRAC = defop("FracBackward0", silently(lambda x: x - np.trunc(x)), lambda F, g, ans, x: g)
 ATAN2 = defop("Atan2Backward0", np.arctan2,
               lambda F, g, ans, a, b: g * b / (a * a + b * b),
               lambda F, g, ans, a, b: -g * a / (a * a + b * b), saves=((0, 1), (0, 1)))
@@ -239,13 +240,13 @@ HARDTANH = defop("HardtanhBackward0", lambda x, min_val, max_val: np.clip(x, min
 
 # Reductions over ``dim`` (a tuple of dims, all of them when the caller gave none); each
 # rule gives the reduced dims back to ``g`` (and ``ans``), then broadcasts against x.
-PROD = defop("ProdBackward0", lambda x: np.asarray(x.prod()),
+PROD = defop("ProdBackward0", silently(lambda x: np.asarray(x.prod())),
              lambda F, g, ans, x: (g if F.array_of(x).ndim == 0 else g * ans / x
                                    if F.array_of(x).all()
                                    else g * prod_others(F.array_of(x), None)),
              saves=((0, ANS),))
 PROD_DIM = defop("ProdBackward1",
-                 lambda x, dim, keepdim: contiguous(x.prod(axis=dim, keepdims=keepdim)),
+                 silently(lambda x, dim, keepdim: contiguous(x.prod(axis=dim, keepdims=keepdim))),
                  lambda F, g, ans, x, dim, keepdim: (
                      unsqueeze_reduced(g, x.shape, (dim,), keepdim)
                      * (unsqueeze_reduced(ans, x.shape, (dim,), keepdim) / x
@@ -288,10 +289,12 @@ AMAX = defop("AmaxBackward0",
              saves=((0, ANS),))
 AMIN = AMAX.renamed("AminBackward0", forward=lambda x, dim, keepdim: contiguous(
     np.asarray(x.min(axis=dim, keepdims=keepdim))))
-CUMSUM = defop("CumsumBackward0", lambda x, dim: np.cumsum(x, axis=dim).reshape(x.shape),
+CUMSUM = defop("CumsumBackward0", silently(
+    lambda x, dim: np.cumsum(x, axis=dim).reshape(x.shape)),
                lambda F, g, ans, x, dim: F.flip(F.cumsum(F.flip(g, dim), dim), dim))
 # (The rule divides by x: wrong where x has zeros, unlike PyTorch's.)
-CUMPROD = defop("CumprodBackward0", lambda x, dim: np.cumprod(x, axis=dim).reshape(x.shape),
+CUMPROD = defop("CumprodBackward0", silently(
+    lambda x, dim: np.cumprod(x, axis=dim).reshape(x.shape)),
                 lambda F, g, ans, x, dim: F.flip(F.cumsum(F.flip(g * ans, dim), dim), dim) / x,
                 saves=((0, ANS),))
 FLIP = defop("FlipBackward0", lambda x, dims: np.flip(x, dims).copy(),
@@ -348,11 +351,12 @@ ADDMM = defop("AddmmBackward0",
               lambda F, g, ans, c, a, b, beta, alpha: F.matmul(F.mT(a), g) * alpha,
               saves=((), (2,), (1,)))
 
-SUM = defop("SumBackward0", lambda x, shape: x.sum(),
+SUM = defop("SumBackward0", silently(lambda x, shape: x.sum()),
             lambda F, g, ans, x, shape: F.expand(unsqueeze_reduced(g, shape, None, False),
                                                  shape))
 SUM_DIM = defop("SumBackward1",
-                lambda x, dim, keepdim, shape: contiguous(x.sum(axis=dim, keepdims=keepdim)),
+                silently(lambda x, dim, keepdim, shape: contiguous(
+                    x.sum(axis=dim, keepdims=keepdim))),
                 lambda F, g, ans, x, dim, keepdim, shape: F.expand(
                     unsqueeze_reduced(g, shape, dim, keepdim), shape))
 # A sum over the count, not ndarray.mean: the mean of nothing is nan, silently, as in PyTorch.
