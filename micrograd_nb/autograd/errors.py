@@ -99,6 +99,10 @@ GRAD_ASSIGN_SIZE = (
 
 ANOMALY_NAN = "Function '{name}' returned nan values in its {index}th output."
 
+REQUIRES_GRAD_NON_LEAF_SET = "you can only change requires_grad flags of leaf variables."
+
+NO_DERIVATIVE = "derivative for {name} is not implemented"
+
 NON_LEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
     "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
@@ -176,6 +180,16 @@ SCALAR_OF_REQUIRES_GRAD_WARNING = (
     "Consider using tensor.detach() first."
 )
 
+FLATTEN_DIMS = "flatten() has invalid args: start_dim cannot come after end_dim"
+
+MT_NOT_MATRIX = (
+    "tensor.mT is only supported on matrices or batches of matrices. Got {ndim}-D tensor."
+)
+
+T_0D_WARNING = (
+    "Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases."
+)
+
 T_NOT_2D_WARNING = (
     "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
     "deprecated and it will throw an error in a future release. Consider `x.mT` to transpose "
@@ -191,9 +205,50 @@ ITER_0D = "iteration over a 0-d tensor"
 
 BOOL_AMBIGUOUS = "Boolean value of Tensor with more than one value is ambiguous"
 
+BOOL_AMBIGUOUS_EMPTY = "Boolean value of Tensor with no values is ambiguous"
+
+SCALAR_NOT_ONE_ELEMENT = "only one element tensors can be converted to Python scalars"
+
 INDEX_CONVERSION = "only integer tensors of a single element can be converted to an index"
 
 CLAMP_NO_BOUNDS = "torch.clamp: At least one of 'min' or 'max' must not be None"
+
+# --- integer and bool arithmetic PyTorch refuses -----------------------------------------
+
+INPLACE_RESULT_TYPE = "result type {result} can't be cast to the desired output type {out}"
+
+BOOL_SUBTRACTION = (
+    "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
+    "invert a mask, use the `~` or `logical_not()` operator instead."
+)
+
+BOOL_SUBTRACTION_BOTH = (
+    "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+    "`logical_xor()` operator instead."
+)
+
+BOOL_NEGATION = (
+    "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+    "invert a mask, use the `~` or `logical_not()` operator instead."
+)
+
+KERNEL_NOT_FOR_DTYPE = "\"{kernel}\" not implemented for '{dtype}'"
+
+INVERT_DTYPE = "~ (operator.invert) is only implemented on integer and Boolean-type tensors"
+
+RELU_BOOL = "Boolean inputs not supported for relu"
+
+ARG_BOOL = "{name}(): does not support bool input"
+
+ARG_EMPTY = "{name}(): Expected reduction dim to be specified for input.numel() == 0."
+
+ARG_EMPTY_DIM = "{name}(): Expected reduction dim {dim} to have non-zero size."
+
+LERP_DTYPE = "expected dtype {dtype} for `end` but got dtype {end}"
+
+INPLACE_BROADCAST = "output with shape {shape} doesn't match the broadcast shape {broadcast}"
+
+INT_NEGATIVE_POWER = "Integers to negative integer powers are not allowed."
 
 # --- shapes and dims ----------------------------------------------------------------------
 
@@ -282,6 +337,18 @@ STACK_SIZES = (
 # --- indexing -----------------------------------------------------------------------------
 
 INDEX_OUT_OF_BOUNDS = "index {index} is out of bounds for dimension {dim} with size {size}"
+
+INDEX_0D = (
+    "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in "
+    "C++ to convert a 0-dim tensor to a number"
+)
+
+INDEX_TYPE = (
+    "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid "
+    "indices (got {type_name})"
+)
+
+SLICE_STEP = "step must be greater than zero"
 
 TOO_MANY_INDICES = "too many indices for tensor of dimension {ndim}"
 

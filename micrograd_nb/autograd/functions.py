@@ -17,10 +17,14 @@ def matmul(input, other):
     a_shape, b_shape = a._data.shape, b._data.shape
     if not a_shape or not b_shape:
         raise RuntimeError(errors.MATMUL_0D.format(a_ndim=a.ndim, b_ndim=b.ndim))
-    if a._data.dtype != b._data.dtype:
-        raise RuntimeError(_matmul_dtype_error(a, b))
     if a_shape[-1] != b_shape[-2 if len(b_shape) > 1 else 0]:
         raise RuntimeError(matmul_shape_error(a, b))
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError(_matmul_dtype_error(a, b))
+    if len(a_shape) > 2 and len(b_shape) > 2:  # the batch dimensions broadcast
+        mismatch = broadcast_mismatch([a_shape[:-2], b_shape[:-2]])
+        if mismatch:
+            raise RuntimeError(mismatch)
     if a.ndim == 2 and b.ndim == 2:
         return apply(ops.MM, (a, b))
     if a.ndim == 1 and b.ndim == 1:
@@ -47,6 +51,11 @@ def _scalar_type(t):
 _C_TYPE = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int",
            "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
            "bool": "bool", "float16": "c10::Half"}
+
+
+def c_type(t):
+    """The C++ name PyTorch gives the dtype in some messages: float, long int..."""
+    return _C_TYPE[t.dtype.name]
 
 
 def _matmul_dtype_error(a, b):
@@ -143,8 +152,9 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
 def matmul_shape_error(a, b):
     if a.ndim == 1 and b.ndim == 1:
         return errors.DOT_SIZES.format(a=a.shape[0], b=b.shape[0])
-    if a.ndim == 2 and b.ndim == 1:
-        return errors.MV_SHAPES.format(rows=a.shape[0], cols=a.shape[1], size=b.shape[0])
+    if a.ndim >= 2 and b.ndim == 1:  # a batch is folded into the rows
+        rows = int(np.prod(a.shape[:-1]))
+        return errors.MV_SHAPES.format(rows=rows, cols=a.shape[-1], size=b.shape[0])
     if a.ndim <= 2 and b.ndim == 2:
         rows = a.shape[0] if a.ndim == 2 else 1
         return errors.MATMUL_SHAPES.format(rows1=rows, cols1=a.shape[-1], rows2=b.shape[0],
@@ -229,11 +239,8 @@ def softplus(input, beta=1.0, threshold=20.0):
 
 
 def gelu(input, approximate="none"):
-    if approximate == "tanh":  # PyTorch's tanh approximation, recorded op by op
-        x = as_tensor(input)
-        inner = (x + 0.044715 * x ** 3) * float(np.sqrt(2 / np.pi))
-        return 0.5 * x * (1 + inner.tanh())
-    return apply(ops.GELU, (as_tensor(input),))
+    op = ops.GELU_TANH if approximate == "tanh" else ops.GELU
+    return apply(op, (as_tensor(input),))
 
 
 def silu(input, inplace=False):
@@ -292,7 +299,7 @@ def einsum(equation, *operands):
         later = set("".join(subscripts[i + 1:])) | set(output)
         result, letters = _einsum_pair(result, letters, operands[i], subscripts[i], later)
     result, letters = _sum_letters(result, letters, set(output))
-    if letters != output:
+    if letters != output or result is operands[0]:  # PyTorch permutes even to the same order
         result = result.permute(*[letters.index(c) for c in output])
     return result
 

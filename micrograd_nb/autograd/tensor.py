@@ -11,11 +11,12 @@ from collections import namedtuple
 
 import numpy as np
 
-from . import devices, dtypes, errors, function, functions, graph, ops
+from . import devices, dtypes, errors, function, functions, ops
+from .arrays import int_power
 from .dtypes import Size
 from .function import apply, apply_view
 from .indexing import index, setitem
-from .inplace import inplace, refresh_view_history
+from .inplace import check_inplace, inplace, refresh_view_history
 from .involved import attach, involving
 from .promotion import as_tensor, binary, scalar_of
 from .shapes import (
@@ -33,12 +34,27 @@ from .shapes import (
 
 class _Version:
     """The version counter PyTorch keeps per storage: views and ``detach()`` share it,
-    in-place ops bump it, saved tensors compare against it."""
+    in-place ops bump it, saved tensors compare against it. ``t._version`` reads as the
+    int PyTorch shows (``t._version == 1``, ``print(t._version)``)."""
 
     __slots__ = ("value",)
 
     def __init__(self):
         self.value = 0
+
+    def __int__(self):
+        return self.value
+
+    __index__ = __int__
+
+    def __eq__(self, other):
+        return self.value == (other.value if isinstance(other, _Version) else other)
+
+    def __hash__(self):
+        return hash(self.value)
+
+    def __repr__(self):
+        return repr(self.value)
 
 
 class RemovableHandle:
@@ -105,7 +121,10 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value):
-        if value and self.grad_fn is None and not self.dtype.is_floating_point:
+        if self.grad_fn is not None:  # PyTorch's setter refuses either way on a non-leaf
+            raise RuntimeError(errors.REQUIRES_GRAD_NON_LEAF_SET if value
+                               else errors.REQUIRES_GRAD_NON_LEAF)
+        if value and not self.dtype.is_floating_point:
             raise RuntimeError(errors.ASSIGN_INT_REQUIRING_GRAD)
         self.requires_grad_(value)
 
@@ -349,17 +368,20 @@ class Tensor:
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError(errors.BOOL_AMBIGUOUS)
+            raise RuntimeError(errors.BOOL_AMBIGUOUS if self._data.size
+                               else errors.BOOL_AMBIGUOUS_EMPTY)
         return bool(self._data)
 
     def __float__(self):
+        if self._data.size != 1:
+            raise ValueError(errors.SCALAR_NOT_ONE_ELEMENT)
         if self._requires_grad:
             warnings.warn(errors.SCALAR_OF_REQUIRES_GRAD_WARNING, UserWarning, stacklevel=2)
         return float(self._scalar_item())
 
     def __int__(self):
-        if self._requires_grad:
-            warnings.warn(errors.SCALAR_OF_REQUIRES_GRAD_WARNING, UserWarning, stacklevel=2)
+        if self._data.size != 1:
+            raise ValueError(errors.SCALAR_NOT_ONE_ELEMENT)
         return int(self._scalar_item())
 
     def __index__(self):
@@ -423,9 +445,16 @@ class Tensor:
         return binary(ops.ADD, self, other, alpha=alpha)
 
     def __sub__(self, other):
+        if self._data.dtype == np.bool_ or isinstance(other, bool) or (
+                isinstance(other, Tensor) and other._data.dtype == np.bool_):
+            both = self._data.dtype == np.bool_ and isinstance(other, Tensor) and (
+                other._data.dtype == np.bool_)
+            raise RuntimeError(errors.BOOL_SUBTRACTION_BOTH if both else errors.BOOL_SUBTRACTION)
         return binary(ops.SUB, self, other)
 
     def __rsub__(self, other):
+        if self._data.dtype == np.bool_ or isinstance(other, bool):
+            raise RuntimeError(errors.BOOL_SUBTRACTION)
         if isinstance(other, Tensor):
             return binary(ops.SUB, other, self)
         return binary(ops.RSUB, self, other)
@@ -458,11 +487,20 @@ class Tensor:
         return apply(ops.RECIPROCAL, (self._floating(),))
 
     def __neg__(self):
+        if self._data.dtype == np.bool_:
+            raise RuntimeError(errors.BOOL_NEGATION)
         return apply(ops.NEG, (self,))
 
     neg = negative = __neg__
 
+    def _refuse_two_bools(self, other, kernel):
+        if self._data.dtype == np.bool_ and isinstance(other, Tensor) and (
+                other._data.dtype == np.bool_):
+            raise NotImplementedError(errors.KERNEL_NOT_FOR_DTYPE.format(
+                kernel=kernel, dtype="Bool"))
+
     def __pow__(self, exponent):
+        self._refuse_two_bools(exponent, "pow")
         if isinstance(exponent, Tensor):
             return binary(ops.POW_TENSOR, self, exponent)
         if isinstance(exponent, np.ndarray):
@@ -470,11 +508,15 @@ class Tensor:
         base = self
         if not self.dtype.is_floating_point and isinstance(exponent, float):
             base = self._cast(dtypes.get_default_dtype())
+        elif not self.dtype.is_floating_point and exponent < 0:
+            raise RuntimeError(errors.INT_NEGATIVE_POWER)
         return apply(ops.POW, (base,), exponent=exponent)
 
     pow = __pow__
 
     def __rpow__(self, base):
+        if not self.dtype.is_floating_point and isinstance(base, int):
+            return Tensor._make(int_power(np.asarray(base, dtype=self._data.dtype), self._data))
         return apply(ops.RPOW, (self._floating(),), base=base)
 
     def __matmul__(self, other):
@@ -519,7 +561,27 @@ class Tensor:
 
     def _compare(self, other, fn):
         other = other._data if isinstance(other, Tensor) else other
+        if isinstance(other, np.ndarray) and other.shape != self._data.shape:
+            mismatch = function.broadcast_mismatch([self._data.shape, other.shape])
+            if mismatch:
+                raise RuntimeError(mismatch)
         return Tensor._make(np.asarray(fn(self._data, other)))
+
+    def _logical(self, other, fn, kernel):
+        if isinstance(other, Tensor):
+            mismatch = function.broadcast_mismatch([self._data.shape, other._data.shape])
+            if mismatch:
+                raise RuntimeError(mismatch)
+            dt = dtypes.promote(self.dtype, 2, other.dtype, 2)
+        else:
+            dt = self.dtype
+        if dt.is_floating_point:
+            raise NotImplementedError(errors.KERNEL_NOT_FOR_DTYPE.format(
+                kernel=kernel, dtype=dt.scalar_type))
+        if self._data.dtype != np.bool_ or (isinstance(other, Tensor)
+                                           and other._data.dtype != np.bool_):
+            return binary(ops.BITWISE[kernel], self, other)
+        return self._compare(other, fn)
 
     def __eq__(self, other):
         return self._compare(other, np.equal)
@@ -542,13 +604,23 @@ class Tensor:
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
 
     def __and__(self, other):
-        return self._compare(other, np.logical_and)
+        return self._logical(other, np.logical_and, "bitwise_and_cpu")
 
     def __or__(self, other):
-        return self._compare(other, np.logical_or)
+        return self._logical(other, np.logical_or, "bitwise_or_cpu")
+
+    def __xor__(self, other):
+        return self._logical(other, np.logical_xor, "bitwise_xor_cpu")
+
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
+    logical_and, logical_or, logical_xor = __and__, __or__, __xor__
 
     def __invert__(self):
+        if self.dtype.is_floating_point:
+            raise TypeError(errors.INVERT_DTYPE)
         return Tensor._make(~self._data)
+
+    logical_not = bitwise_not = __invert__
 
     def all(self, dim=None, keepdim=False):
         return Tensor._make(np.asarray(np.all(self._data, axis=dim, keepdims=keepdim)))
@@ -568,13 +640,24 @@ class Tensor:
         return Tensor._make(np.isclose(self._data, as_tensor(other)._data, rtol=rtol,
                                        atol=atol, equal_nan=equal_nan))
 
+    @numpy_names
     def argmax(self, dim=None, keepdim=False):
-        dim = None if dim is None else check_dim(dim, self.ndim)
-        return Tensor._make(np.asarray(arg_along(np.argmax, self._data, dim, keepdim)))
+        return self._arg(np.argmax, "argmax", dim, keepdim)
 
+    @numpy_names
     def argmin(self, dim=None, keepdim=False):
+        return self._arg(np.argmin, "argmin", dim, keepdim)
+
+    def _arg(self, fn, name, dim, keepdim):
+        if self._data.dtype == np.bool_:
+            raise RuntimeError(errors.ARG_BOOL.format(name=name))
         dim = None if dim is None else check_dim(dim, self.ndim)
-        return Tensor._make(np.asarray(arg_along(np.argmin, self._data, dim, keepdim)))
+        if self._data.size == 0:
+            if dim is None:
+                raise IndexError(errors.ARG_EMPTY.format(name=name))
+            if self._data.shape[dim] == 0:
+                raise IndexError(errors.ARG_EMPTY_DIM.format(name=name, dim=dim))
+        return Tensor._make(np.asarray(arg_along(fn, self._data, dim, keepdim)))
 
     # --- elementwise functions ---------------------------------------------------------
 
@@ -588,6 +671,9 @@ class Tensor:
         return apply(ops.SQRT, (self._floating(),))
 
     def abs(self):
+        if self._data.dtype == np.bool_:
+            raise NotImplementedError(errors.KERNEL_NOT_FOR_DTYPE.format(
+                kernel="abs_cpu", dtype="Bool"))
         return apply(ops.ABS, (self,))
 
     __abs__ = abs
@@ -599,6 +685,8 @@ class Tensor:
         return apply(ops.SIGMOID, (self._floating(),))
 
     def relu(self):
+        if self._data.dtype == np.bool_:
+            raise RuntimeError(errors.RELU_BOOL)
         return apply(ops.RELU, (self,))
 
     def clamp(self, min=None, max=None):
@@ -631,17 +719,21 @@ class Tensor:
     fix = trunc
     sign = _step(ops.SIGN_STEP)
 
-    def round(self, decimals=0):
+    def __round__(self, ndigits=None):
+        return self.round(decimals=ndigits or 0)
+
+    def round(self, *, decimals=0):
         if decimals:
             return (self * 10 ** decimals).round() / 10 ** decimals
         return _step(ops.ROUND)(self)
 
-    __round__ = round
 
     def frac(self):
         return apply(ops.FRAC, (self,))
 
     def sgn(self):
+        if self._data.dtype == np.bool_:
+            return Tensor._make(self._data.copy())
         return apply(ops.SIGN, (self,))
 
     def square(self):
@@ -662,6 +754,7 @@ class Tensor:
         return binary(ops.MINIMUM, self, other)
 
     def remainder(self, other):
+        self._refuse_two_bools(other, "remainder_cpu")
         if isinstance(other, Tensor):
             return binary(ops.REMAINDER, self, other)
         floating = self.dtype.is_floating_point or not isinstance(other, float)
@@ -674,17 +767,21 @@ class Tensor:
         return binary(ops.REMAINDER, other, self)
 
     def floor_divide(self, other):
-        # PyTorch records no derivative for it: the result is outside the graph here.
-        with graph.no_grad():
-            return binary(ops.FLOOR_DIVIDE, self, other)
+        self._refuse_two_bools(other, "div_floor_cpu")
+        return binary(ops.FLOOR_DIVIDE, self, other)
 
     __floordiv__ = floor_divide
 
     def __rfloordiv__(self, other):
-        with graph.no_grad():
-            return binary(ops.FLOOR_DIVIDE, other, self)
+        return binary(ops.FLOOR_DIVIDE, other, self)
 
     def lerp(self, end, weight):
+        if isinstance(end, Tensor) and end.dtype is not self.dtype:
+            raise RuntimeError(errors.LERP_DTYPE.format(
+                dtype=functions.c_type(self), end=functions.c_type(end)))
+        if not self.dtype.is_floating_point:
+            raise NotImplementedError(errors.KERNEL_NOT_FOR_DTYPE.format(
+                kernel="lerp_kernel_scalar", dtype=self.dtype.scalar_type))
         if isinstance(weight, Tensor):
             dt = dtypes.promote(self.dtype, 2, weight.dtype, 2)
             return apply(ops.LERP_TENSOR, (self, as_tensor(end, dt), weight._cast(dt)))
@@ -700,10 +797,18 @@ class Tensor:
         return Tensor._make(np.isfinite(self._data))
 
     def softmax(self, dim):
-        return apply(ops.SOFTMAX, (self._floating(),), dim=check_dim(dim, self.ndim))
+        dim = check_dim(dim, self.ndim)
+        return apply(ops.SOFTMAX, (self._softmax_input(),), dim=dim)
 
     def log_softmax(self, dim):
-        return apply(ops.LOG_SOFTMAX, (self._floating(),), dim=check_dim(dim, self.ndim))
+        dim = check_dim(dim, self.ndim)
+        return apply(ops.LOG_SOFTMAX, (self._softmax_input(),), dim=dim)
+
+    def _softmax_input(self):
+        if not self.dtype.is_floating_point:
+            raise NotImplementedError(errors.KERNEL_NOT_FOR_DTYPE.format(
+                kernel="softmax_kernel_impl", dtype=self.dtype.scalar_type))
+        return self
 
     # --- reductions: ``axis=``/``keepdims=`` are read as ``dim=``/``keepdim=``, as in
     # PyTorch; ``dim=()`` (or ``[]``) means every dimension, as ``dim=None`` -----------
@@ -846,6 +951,9 @@ class Tensor:
     reshape_as = view_as
 
     def flatten(self, start_dim=0, end_dim=-1):
+        start, end = check_dim(start_dim, self.ndim), check_dim(end_dim, self.ndim)
+        if start > end:
+            raise RuntimeError(errors.FLATTEN_DIMS)
         if self.ndim == 0:
             return self.reshape(1)
         if self.ndim == 1:
@@ -868,13 +976,19 @@ class Tensor:
 
     @property
     def T(self):
-        if self.ndim > 2:
-            warnings.warn(errors.T_NOT_2D_WARNING, UserWarning, stacklevel=2)
+        if self.ndim != 2:  # PyTorch warns once per process; Python's filters decide here
+            warnings.warn(errors.T_0D_WARNING if self.ndim == 0 else errors.T_NOT_2D_WARNING,
+                          UserWarning, stacklevel=2)
         return self.permute(*reversed(range(self.ndim)))
 
     @property
     def mT(self):
-        return self.transpose(-2, -1)
+        if self.ndim == 1:
+            raise RuntimeError(errors.MT_NOT_MATRIX.format(ndim=self.ndim))
+        return self.transpose(-2, -1) if self.ndim else self
+
+    def expand_as(self, other):
+        return self.expand(other.shape)
 
     def permute(self, *dims):
         dims = shape_arg(dims)
@@ -925,13 +1039,17 @@ class Tensor:
         return inplace(self, ops.ADD, other, **({} if alpha == 1 else {"alpha": alpha}))
 
     def sub_(self, other, *, alpha=1):
+        if isinstance(other, bool) or self._data.dtype == np.bool_:
+            check_inplace(self)
+            both = self._data.dtype == np.bool_ and isinstance(other, bool)
+            raise RuntimeError(errors.BOOL_SUBTRACTION_BOTH if both else errors.BOOL_SUBTRACTION)
         return inplace(self, ops.SUB, other, **({} if alpha == 1 else {"alpha": alpha}))
 
     def mul_(self, other):
         return inplace(self, ops.MUL, other)
 
     def div_(self, other):
-        return inplace(self, ops.DIV, other)
+        return inplace(self, ops.DIV, other, floating=True)
 
     def zero_(self):
         return inplace(self, ops.ZERO)
@@ -944,6 +1062,14 @@ class Tensor:
 
     def copy_(self, src):
         src = as_tensor(src)
+        check_inplace(self)
+        mismatch = function.broadcast_mismatch([self._data.shape, src._data.shape])
+        if mismatch:
+            raise RuntimeError(mismatch)
+        if np.broadcast_shapes(src._data.shape, self._data.shape) != self._data.shape:
+            raise RuntimeError(errors.INPLACE_BROADCAST.format(
+                shape=list(self._data.shape),
+                broadcast=list(np.broadcast_shapes(src._data.shape, self._data.shape))))
         self[...] = src
         return self
 
