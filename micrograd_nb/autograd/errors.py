@@ -574,3 +574,15 @@ EXPONENTIAL_LAMBDA = "exponential_ expects lambda > 0.0, but found lambda={lambd
 UNIFORM_BOUNDS = "uniform_ expects to return a [from, to) range, but found from={low} > to={high}"
 RANDOM_BOUNDS = "random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
 NEGATIVE_DIMENSION = "Trying to create tensor with negative dimension {dim}: {shape}"
+NORMAL_ARGUMENTS = (
+    "normal() received an invalid combination of arguments - got ({types}), but expected one "
+    "of:\n * (Tensor mean, Tensor std, *, micrograd_nb.Generator generator = None)\n"
+    " * (Tensor mean, float std = 1, *, micrograd_nb.Generator generator = None)\n"
+    " * (float mean, Tensor std, *, micrograd_nb.Generator generator = None)\n"
+    " * (float mean, float std, tuple of ints size, *, micrograd_nb.Generator generator = None)\n"
+)
+NORMAL_TENSOR_STD = "normal expects all elements of std >= 0.0"
+MULTINOMIAL_DIM = "prob_dist must be 1 or 2 dim"
+MULTINOMIAL_TOO_MANY = "cannot sample n_sample > prob_dist.size(-1) samples without replacement"
+MULTINOMIAL_INVALID = "probability tensor contains either `inf`, `nan` or element < 0"
+MULTINOMIAL_SUM = "invalid multinomial distribution (sum of probabilities <= 0)"

@@ -29,8 +29,9 @@ import secrets
 
 import numpy as np
 
-from . import dtypes, errors
-from .tensor import Tensor
+from . import dtypes, errors, inplace, tensor
+from .function import apply
+from .op import defop
 
 # PyTorch's default generator starts from this seed, so a fresh process is reproducible.
 DEFAULT_SEED = 67280421310721
@@ -106,7 +107,7 @@ class Generator:
         if self._next_float_normal is not None:
             state["is_next_float_normal_sample_valid"] = 1
             state["next_float_normal_sample"] = self._next_float_normal
-        return Tensor._make(np.frombuffer(state.tobytes(), dtype=np.uint8).copy())
+        return tensor.Tensor._make(np.frombuffer(state.tobytes(), dtype=np.uint8).copy())
 
     def set_state(self, new_state):
         raw = _state_bytes(new_state)
@@ -149,7 +150,7 @@ def _check_seed(seed):
 
 
 def _state_bytes(state):
-    if not isinstance(state, Tensor):
+    if not isinstance(state, tensor.Tensor):
         raise TypeError(errors.RNG_STATE_TYPE.format(type_name=type(state).__name__))
     if state._data.dtype != np.uint8:
         raise TypeError(errors.RNG_STATE_DTYPE)
@@ -380,6 +381,200 @@ _log = _libm(math.log)
 _log1p = _libm(math.log1p)
 _cos = np.cos
 _sin = np.sin
+
+
+# --- the public functions: torch.rand, Tensor.uniform_ ... -------------------------------
+
+def _filled_op(name):
+    """The node an in-place fill records on a tensor that requires grad: the values were
+    drawn already, and no gradient flows back through them."""
+    return defop(name, lambda x, values: values, lambda F, g, ans, x, values: g * 0)
+
+
+_UNIFORM = _filled_op("UniformBackward0")
+_NORMAL = _filled_op("NormalBackward0")
+_RANDOM = _filled_op("RandomBackward0")
+_BERNOULLI_TENSOR = _filled_op("BernoulliBackward1")
+_BERNOULLI_SCALAR = _filled_op("BernoulliBackward2")
+_EXPONENTIAL = _filled_op("ExponentialBackward0")
+
+
+def _fill(t, op, kernel, *args):
+    """Run ``kernel(array, *args)`` on ``t``'s own memory, in place, as PyTorch does."""
+    inplace.check_inplace(t)
+    recording = t._requires_grad and tensor.graph.is_grad_enabled()
+    old = inplace.before_inplace(t) if recording else None
+    kernel(t._data, *args)
+    if not recording:
+        t._version.value += 1
+        return t
+    values = t._data.copy()
+    np.copyto(t._data, old._data)
+    return inplace.commit_inplace(t, apply(op, (old,), values=values))
+
+
+def uniform_(t, a=0.0, b=1.0, *, generator=None):
+    return _fill(t, _UNIFORM, uniform_array, a, b, _gen(generator))
+
+
+def normal_(t, mean=0.0, std=1.0, *, generator=None):
+    return _fill(t, _NORMAL, normal_array, mean, std, _gen(generator))
+
+
+def random_(t, from_=0, to=None, *, generator=None):
+    """``random_()``, ``random_(to)`` or ``random_(from, to)``."""
+    gen = _gen(generator)
+    if to is None and from_ == 0:
+        return _fill(t, _RANDOM, random_full_array, gen)
+    low, high = (0, from_) if to is None else (from_, to)
+    if low >= high:
+        raise RuntimeError(errors.RANDOM_BOUNDS.format(low=low, high=high))
+    return _fill(t, _RANDOM, random_array, low, high, gen)
+
+
+def bernoulli_(t, p=0.5, *, generator=None):
+    if isinstance(p, tensor.Tensor):
+        return _fill(t, _BERNOULLI_TENSOR, bernoulli_array, p._data, _gen(generator))
+    return _fill(t, _BERNOULLI_SCALAR, bernoulli_array, float(p), _gen(generator))
+
+
+def exponential_(t, lambd=1.0, *, generator=None):
+    return _fill(t, _EXPONENTIAL, exponential_array, lambd, _gen(generator))
+
+
+def _shape(size):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    for dim in size:
+        if dim < 0:
+            raise RuntimeError(errors.NEGATIVE_DIMENSION.format(dim=dim, shape=list(size)))
+    return tuple(int(dim) for dim in size)
+
+
+def _new(shape, dtype, requires_grad=False):
+    dt = dtype or dtypes.get_default_dtype()
+    t = tensor.Tensor._make(np.empty(shape, dtype=dt.numpy))
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _made(t, requires_grad):
+    """A new tensor filled, then made a leaf that requires grad if asked."""
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def rand(*size, generator=None, dtype=None, requires_grad=False):
+    """U[0, 1) numbers (``torch.rand``)."""
+    t = _new(_shape(size), dtype)
+    _fill(t, None, uniform_array, 0.0, 1.0, _gen(generator))
+    return _made(t, requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, requires_grad=False):
+    """N(0, 1) numbers (``torch.randn``)."""
+    t = _new(_shape(size), dtype)
+    _fill(t, None, normal_array, 0.0, 1.0, _gen(generator))
+    return _made(t, requires_grad)
+
+
+def randint(low=0, high=None, size=None, *, generator=None, dtype=None, requires_grad=False):
+    """Integers in [low, high) (``torch.randint(high, size)`` or ``(low, high, size)``)."""
+    if size is None:
+        low, high, size = 0, low, high
+    t = _new(_shape((size,)), dtype or dtypes.int64)
+    random_(t, low, high, generator=generator)
+    return _made(t, requires_grad)
+
+
+def randperm(n, *, generator=None, dtype=None, requires_grad=False):
+    """A random permutation of 0..n-1 (``torch.randperm``)."""
+    if n < 0:
+        raise RuntimeError(errors.NEGATIVE_DIMENSION.format(dim=n, shape=[n]))
+    values = randperm_array(int(n), _gen(generator))
+    dt = dtype or dtypes.int64
+    return _made(tensor.Tensor._make(values.astype(dt.numpy)), requires_grad)
+
+
+def rand_like(input, *, dtype=None, requires_grad=False):
+    return rand(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def randn_like(input, *, dtype=None, requires_grad=False):
+    return randn(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, requires_grad=False):
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype,
+                   requires_grad=requires_grad)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, requires_grad=False):
+    """``torch.normal``: numbers ``mean``/``std`` with a ``size``, or tensors of means
+    and/or standard deviations (standard normals scaled, then shifted, as PyTorch does)."""
+    Tensor = tensor.Tensor
+    mean_is_tensor, std_is_tensor = isinstance(mean, Tensor), isinstance(std, Tensor)
+    if not (mean_is_tensor or std_is_tensor):
+        if size is None:
+            raise TypeError(errors.NORMAL_ARGUMENTS.format(
+                types=f"{type(mean).__name__}, {type(std).__name__}"))
+        t = _new(_shape((size,)), dtype)
+        _fill(t, None, normal_array, mean, std, _gen(generator))
+        return _made(t, requires_grad)
+    if std_is_tensor and bool((std._data < 0).any()):
+        raise RuntimeError(errors.NORMAL_TENSOR_STD)
+    like = mean if mean_is_tensor else std
+    shape = np.broadcast_shapes(*(x.shape for x in (mean, std) if isinstance(x, Tensor)))
+    out = _new(shape, like.dtype)
+    gen = _gen(generator)
+    if std_is_tensor:
+        _fill(out, None, normal_array, 0.0, 1.0, gen)
+        out._data *= std._data
+    else:
+        _fill(out, None, normal_array, 0.0, std, gen)
+    out._data += mean._data if mean_is_tensor else out._data.dtype.type(mean)
+    return out
+
+
+def bernoulli(input, p=None, *, generator=None):
+    """0/1 draws: with probabilities ``input`` or, given ``p``, with that probability."""
+    out = tensor.Tensor._make(np.empty_like(input._data))
+    return bernoulli_(out, input if p is None else p, generator=generator)
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None):
+    """Indices drawn with the weights in each row of ``input`` (``torch.multinomial``)."""
+    weights = input._data
+    if weights.ndim not in (1, 2):
+        raise RuntimeError(errors.MULTINOMIAL_DIM)
+    categories = weights.shape[-1]
+    if not replacement and num_samples > categories:
+        raise RuntimeError(errors.MULTINOMIAL_TOO_MANY)
+    if (weights < 0).any() or not np.isfinite(weights).all():
+        raise RuntimeError(errors.MULTINOMIAL_INVALID)
+    rows = weights.reshape(-1, categories)
+    if (rows.sum(axis=1) <= 0).any():
+        raise RuntimeError(errors.MULTINOMIAL_SUM)
+    gen = _gen(generator)
+    if not replacement or num_samples == 1:
+        # PyTorch's shortcut: argmax/top-k of p / q with q ~ Exp(1).
+        q = np.empty_like(rows)
+        exponential_array(q, 1.0, gen)
+        keys = rows / q
+        order = np.argsort(-keys, axis=1, kind="stable")
+        picked = order[:, :num_samples]
+    else:
+        cumulative = np.cumsum(rows, axis=1, dtype=rows.dtype)
+        cumulative /= cumulative[:, -1:]
+        cumulative[:, -1] = 1
+        u = _uniform_unit(gen, rows.shape[0] * num_samples, np.float64)
+        u = u.reshape(rows.shape[0], num_samples)
+        picked = np.stack([np.searchsorted(row.astype(np.float64), draws, side="left")
+                           for row, draws in zip(cumulative, u)])
+    return tensor.Tensor._make(picked.reshape(weights.shape[:-1] + (num_samples,))
+                               .astype(np.int64))
 
 
 # --- arithmetic as the compiled kernels do it ---------------------------------------------
