@@ -577,6 +577,20 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
                                .astype(np.int64))
 
 
+def dropout_mask(input, p, *, generator=None):
+    """The noise PyTorch's CPU dropout multiplies ``input`` by: ``empty_like(input)
+    .bernoulli_(1 - p).div_(1 - p)``, so 0 or ``1 / (1 - p)`` in ``input``'s dtype, drawn
+    in ``input``'s memory order. ``F.dropout`` (training, 0 < p < 1) is ``input * mask``,
+    one MulBackward0 node, as in PyTorch."""
+    noise = np.empty_like(input._data)
+    if p == 1:
+        noise[...] = 0
+    else:
+        bernoulli_array(noise, 1 - p, _gen(generator))
+        noise /= noise.dtype.type(1 - p)
+    return tensor.Tensor._make(noise)
+
+
 # --- arithmetic as the compiled kernels do it ---------------------------------------------
 # PyTorch's kernels are compiled with FMA contraction: ``a * b + c`` is one rounding.
 
