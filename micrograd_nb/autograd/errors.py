@@ -586,3 +586,16 @@ MULTINOMIAL_DIM = "prob_dist must be 1 or 2 dim"
 MULTINOMIAL_TOO_MANY = "cannot sample n_sample > prob_dist.size(-1) samples without replacement"
 MULTINOMIAL_INVALID = "probability tensor contains either `inf`, `nan` or element < 0"
 MULTINOMIAL_SUM = "invalid multinomial distribution (sum of probabilities <= 0)"
+
+# --- nn.init --------------------------------------------------------------------------------
+
+INIT_NEGATIVE_SLOPE = "negative_slope {param} not a valid number"
+INIT_NONLINEARITY = "Unsupported nonlinearity {nonlinearity}"
+INIT_EYE_DIM = "Only tensors with 2 dimensions are supported"
+INIT_FAN_DIM = "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions"
+INIT_MODE = "Mode {mode} not supported, please use one of {valid_modes}"
+INIT_ZERO_ELEMENTS = "Initializing zero-element tensors is a no-op"
+INIT_TRUNC_NORMAL_MEAN = (
+    "mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of values "
+    "may be incorrect."
+)

@@ -8,7 +8,8 @@ kernel does with them (aten/src/ATen/core/DistributionsHelper.h, TransformationH
 native/cpu/DistributionTemplates.h), in the same order:
 
 - ``uniform_`` (``rand``): float32 takes the low 24 bits of one word, float64 the low 53
-  bits of a 64-bit draw (two words, the first one high): ``x * (to - from) + from``.
+  bits of a 64-bit draw (two words, the first one high): ``x * (to - from) + from``, one
+  fused multiply-add as the compiled kernel does it.
 - ``normal_`` (``randn``): a contiguous tensor of 16 or more elements is first filled with
   uniforms, then turned to normals by Box-Muller in blocks of 16 (the first 8 values give
   the radii, the next 8 the angles); when the size is not a multiple of 16, the last 16
@@ -217,7 +218,8 @@ def uniform_array(array, low, high, gen):
         raise RuntimeError(errors.UNIFORM_BOUNDS.format(low=low, high=high))
     low, high = np_dtype(low), np_dtype(high)
     x = _uniform_unit(gen, array.size, np_dtype)
-    _fill_in_memory_order(array, x * (high - low) + low)
+    fma = _fma64 if np_dtype == np.float64 else _fma32
+    _fill_in_memory_order(array, fma(x, high - low, low))
 
 
 def _box_muller_blocks(data, mean, std, np_dtype):
