@@ -89,7 +89,7 @@ for _name in ("exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu", "neg", "su
     globals()[_name] = _unary(_name)
 del _name
 
-from . import nn, optim  # noqa: E402  (they build on the names above)
+from . import data, nn, optim, utils  # noqa: E402  (they build on the names above)
 
 __version__ = "0.1.0"
 

@@ -599,3 +599,50 @@ INIT_TRUNC_NORMAL_MEAN = (
     "mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of values "
     "may be incorrect."
 )
+
+# --- data (torch.utils.data) ----------------------------------------------------------------
+
+DATASET_GETITEM = "Subclasses of Dataset should implement __getitem__."
+TENSOR_DATASET_SIZES = "Size mismatch between tensors"
+CONCAT_DATASET_EMPTY = "datasets should not be an empty iterable"
+CONCAT_DATASET_INDEX = "absolute value of index should not exceed dataset length"
+RANDOM_SPLIT_FRACTION = "Fraction at index {i} is not between 0 and 1"
+RANDOM_SPLIT_EMPTY = "Length of split at index {i} is 0. This might result in an empty dataset."
+RANDOM_SPLIT_SUM = "Sum of input lengths does not equal the length of the input dataset!"
+SAMPLER_REPLACEMENT = "replacement should be a boolean value, but got replacement={replacement}"
+SAMPLER_NUM_SAMPLES = (
+    "num_samples should be a positive integer value, but got num_samples={num_samples}"
+)
+SAMPLER_BATCH_SIZE = (
+    "batch_size should be a positive integer value, but got batch_size={batch_size}"
+)
+SAMPLER_DROP_LAST = "drop_last should be a boolean value, but got drop_last={drop_last}"
+COLLATE_UNEQUAL = "each element in list of batch should be of equal size"
+COLLATE_TYPE = (
+    "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
+    "found {elem_type}"
+)
+LOADER_NEGATIVE_WORKERS = (
+    "num_workers option should be non-negative; use num_workers=0 to disable multiprocessing."
+)
+LOADER_TIMEOUT = "timeout option should be non-negative"
+LOADER_PERSISTENT_WORKERS = "persistent_workers option needs num_workers > 0"
+LOADER_ITERABLE_SHUFFLE = (
+    "DataLoader with IterableDataset: expected unspecified shuffle option, but got "
+    "shuffle={shuffle}"
+)
+LOADER_ITERABLE_SAMPLER = (
+    "DataLoader with IterableDataset: expected unspecified sampler option, but got "
+    "sampler={sampler}"
+)
+LOADER_ITERABLE_BATCH_SAMPLER = (
+    "DataLoader with IterableDataset: expected unspecified batch_sampler option, but got "
+    "batch_sampler={batch_sampler}"
+)
+LOADER_SAMPLER_SHUFFLE = "sampler option is mutually exclusive with shuffle"
+LOADER_BATCH_SAMPLER = (
+    "batch_sampler option is mutually exclusive with batch_size, shuffle, sampler, and drop_last"
+)
+LOADER_NO_BATCH_DROP_LAST = (
+    "batch_size=None option disables auto-batching and is mutually exclusive with drop_last"
+)
