@@ -15,7 +15,7 @@ native/cpu/DistributionTemplates.h), in the same order:
   the radii, the next 8 the angles); when the size is not a multiple of 16, the last 16
   are drawn again and transformed again. Smaller or non-contiguous tensors use the scalar
   Box-Muller in double, which keeps its second value in the generator for the next call.
-- ``random_`` (``randint``): a word modulo the range, a 64-bit draw when the range needs it.
+- ``random_`` (``randint``): a word modulo the range, a 64-bit draw for ranges from 2**28.
 - ``randperm``: a swap per position, ``word % (n - i)`` chosen.
 - ``bernoulli_``, ``exponential_``: a uniform per element (double for a scalar ``p``).
 - ``multinomial``: cumulative sums searched with double uniforms (with replacement), or
@@ -146,7 +146,7 @@ class Generator:
 def _check_seed(seed):
     seed = int(seed)
     if seed < -(1 << 63) or seed >= (1 << 64):
-        raise RuntimeError(errors.SEED_OVERFLOW)
+        raise ValueError(errors.SEED_OVERFLOW)
     return seed & 0xFFFFFFFFFFFFFFFF
 
 
@@ -297,14 +297,11 @@ def _check_floating(array, kernel):
                                                                       dtype_name=name))
 
 
-def _is_wide(np_dtype):
-    return np_dtype in (np.int64, np.float32, np.float64)
-
-
 def random_array(array, low, high, gen):
-    """``random_(from, to)``: a word modulo the range (64 bits when the range needs it)."""
+    """``random_(from, to)``: a word modulo the range, or a 64-bit draw modulo the range
+    from 2**28 on (PyTorch 2.13's limit, which keeps the modulo's bias small)."""
     span = high - low
-    if span >= 1 << 32 and _is_wide(array.dtype.type):
+    if span >= 1 << 28:
         words = gen._words64(array.size)
     else:
         words = gen._words(array.size)
