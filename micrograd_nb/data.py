@@ -257,8 +257,8 @@ def default_convert(data):
         return {key: default_convert(value) for key, value in data.items()}
     if isinstance(data, tuple) and hasattr(data, "_fields"):
         return type(data)(*(default_convert(d) for d in data))
-    if isinstance(data, (list, tuple)):
-        return type(data)(default_convert(d) for d in data)
+    if isinstance(data, (list, tuple)):  # a tuple becomes a list, as in PyTorch
+        return [default_convert(d) for d in data]
     return data
 
 
