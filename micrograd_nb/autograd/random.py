@@ -9,12 +9,14 @@ native/cpu/DistributionTemplates.h), in the same order:
 
 - ``uniform_`` (``rand``): float32 takes the low 24 bits of one word, float64 the low 53
   bits of a 64-bit draw (two words, the first one high): ``x * (to - from) + from``, one
-  fused multiply-add as the compiled kernel does it.
+  fused multiply-add in the AVX2 build of the kernel.
 - ``normal_`` (``randn``): a contiguous tensor of 16 or more elements is first filled with
   uniforms, then turned to normals by Box-Muller in blocks of 16 (the first 8 values give
   the radii, the next 8 the angles); when the size is not a multiple of 16, the last 16
-  are drawn again and transformed again. Smaller or non-contiguous tensors use the scalar
-  Box-Muller in double, which keeps its second value in the generator for the next call.
+  are drawn again and transformed again. For float32 on x86-64, PyTorch runs that
+  transform with its AVX2 approximations of log/sin/cos, which we replay step by step.
+  Smaller or non-contiguous tensors use the scalar Box-Muller in double, which keeps its
+  second value in the generator for the next call.
 - ``random_`` (``randint``): a word modulo the range, a 64-bit draw for ranges from 2**28.
 - ``randperm``: a swap per position, ``word % (n - i)`` chosen.
 - ``bernoulli_``, ``exponential_``: a uniform per element (double for a scalar ``p``).
@@ -25,7 +27,12 @@ Element-wise kernels fill a non-contiguous tensor in the order of its memory, as
 TensorIterator does.
 """
 
+import ctypes
+import ctypes.util
+import functools
 import math
+import os
+import platform
 import secrets
 
 import numpy as np
@@ -218,6 +225,9 @@ def uniform_array(array, low, high, gen):
         raise RuntimeError(errors.UNIFORM_BOUNDS.format(low=low, high=high))
     low, high = np_dtype(low), np_dtype(high)
     x = _uniform_unit(gen, array.size, np_dtype)
+    if not _runs_avx2_kernel():  # the portable kernel rounds the product first
+        _fill_in_memory_order(array, x * (high - low) + low)
+        return
     fma = _fma64 if np_dtype == np.float64 else _fma32
     _fill_in_memory_order(array, fma(x, high - low, low))
 
@@ -225,20 +235,44 @@ def uniform_array(array, low, high, gen):
 def _box_muller_blocks(data, mean, std, np_dtype):
     """``normal_fill_16`` on every full block of 16 of ``data`` (uniforms, in place)."""
     blocks = data[: data.size // 16 * 16].reshape(-1, 2, 8)
-    if np_dtype == np.float32:
-        # PyTorch's x86 build runs the float kernel on AVX2 (also on AVX-512 machines),
-        # with the Cephes log/sincos approximations of avx_mathfun.h.
-        u1 = np.float32(1) - blocks[:, 0]
-        radius = np.sqrt(np.float32(-2) * _log256_ps(u1))
+    if np_dtype == np.float32 and _runs_avx2_kernel():
+        # PyTorch's AVX2 float kernel (run on AVX-512 machines too): the Cephes log and
+        # sincos approximations of avx_mathfun.h.
+        radius = np.sqrt(np.float32(-2) * _log256_ps(np.float32(1) - blocks[:, 0]))
         sin_part, cos_part = _sincos256_ps(np.float32(2.0 * math.pi) * blocks[:, 1])
         std, mean = np.float32(std), np.float32(mean)
         blocks[:, 0] = _fma32(radius * cos_part, std, mean)
         blocks[:, 1] = _fma32(radius * sin_part, std, mean)
-        return
-    radius = np.sqrt(-2 * _log(1 - blocks[:, 0]))
-    theta = 2.0 * math.pi * blocks[:, 1]
-    blocks[:, 0] = _fma64(radius * _cos(theta), std, mean)
-    blocks[:, 1] = _fma64(radius * _sin(theta), std, mean)
+    elif np_dtype == np.float32:
+        # The portable kernel: libm's float functions.
+        radius = np.sqrt(np.float32(-2) * _logf(np.float32(1) - blocks[:, 0]))
+        theta = (2.0 * math.pi * blocks[:, 1].astype(np.float64)).astype(np.float32)
+        std, mean = np.float32(std), np.float32(mean)
+        blocks[:, 0] = _fma32(radius * _cosf(theta), std, mean)
+        blocks[:, 1] = _fma32(radius * _sinf(theta), std, mean)
+    else:
+        radius = np.sqrt(-2 * _log(1 - blocks[:, 0]))
+        theta = 2.0 * math.pi * blocks[:, 1]
+        blocks[:, 0] = _fma64(radius * _cos(theta), std, mean)
+        blocks[:, 1] = _fma64(radius * _sin(theta), std, mean)
+
+
+def _runs_avx2_kernel():
+    """Whether PyTorch runs its AVX2 float kernel here: on x86-64 with AVX2 and FMA, unless
+    ``ATEN_CPU_CAPABILITY=default`` asks both libraries for the portable one."""
+    if os.environ.get("ATEN_CPU_CAPABILITY", "").lower() == "default":
+        return False
+    return platform.machine().lower() in ("x86_64", "amd64") and _cpu_has_avx2()
+
+
+@functools.cache
+def _cpu_has_avx2():
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            flags = set(cpuinfo.read().split())
+    except OSError:
+        return True  # x86-64 outside Linux: any recent CPU has them
+    return {"avx2", "fma"} <= flags
 
 
 def _normal_fill(array, mean, std, gen):
@@ -286,7 +320,11 @@ def normal_array(array, mean, std, gen):
     if array.size >= 16 and array.flags.c_contiguous:
         _normal_fill(array, mean, std, gen)
     else:
-        values = _fma64(_scalar_normals(array.size, gen), float(std), float(mean))
+        normals = _scalar_normals(array.size, gen)
+        if _runs_avx2_kernel():
+            values = _fma64(normals, float(std), float(mean))
+        else:  # the portable kernel rounds the product first
+            values = normals * float(std) + float(mean)
         _fill_in_memory_order(array, values.astype(np_dtype))
 
 
@@ -380,6 +418,23 @@ _log = _libm(math.log)
 _log1p = _libm(math.log1p)
 _cos = np.cos
 _sin = np.sin
+
+
+def _libm_float(name, fallback):
+    """libm's float function ``name`` (``logf``...) element by element; without a libm to
+    call, the double function rounded to float (off by an ulp now and then)."""
+    try:
+        function = getattr(ctypes.CDLL(ctypes.util.find_library("m")), name)
+    except (OSError, AttributeError, TypeError):
+        return lambda x: fallback(x.astype(np.float64)).astype(np.float32)
+    function.restype, function.argtypes = ctypes.c_float, [ctypes.c_float]
+    elementwise = np.frompyfunc(function, 1, 1)
+    return lambda x: elementwise(x).astype(np.float32)
+
+
+_logf = _libm_float("logf", _log)
+_cosf = _libm_float("cosf", np.cos)
+_sinf = _libm_float("sinf", np.sin)
 
 
 # --- the public functions: torch.rand, Tensor.uniform_ ... -------------------------------

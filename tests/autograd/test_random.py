@@ -297,3 +297,33 @@ def test_dropout_mask_is_torchs_cpu_dropout(p, shape):
         return x * dropout_mask(x, p)
 
     _both(6, ours, lambda: torch.nn.functional.dropout(torch.randn(*shape), p))
+
+
+PORTABLE_CHECK = """
+import numpy as np, torch, micrograd_nb as mg
+assert torch.backends.cpu.get_cpu_capability() == "DEFAULT"
+for seed in (0, 5):
+    for n in (7, 16, 100):
+        for draw in (lambda lib, d: lib.empty(n, dtype=d).normal_(1, 3),
+                     lambda lib, d: lib.empty(n, dtype=d).uniform_(-0.2236, 0.2236)):
+            for ours_dtype, torch_dtype in ((mg.float32, torch.float32),
+                                            (mg.float64, torch.float64)):
+                mg.manual_seed(seed)
+                torch.manual_seed(seed)
+                np.testing.assert_array_equal(draw(mg, ours_dtype)._data,
+                                              draw(torch, torch_dtype).numpy())
+print("same")
+"""
+
+
+def test_the_portable_kernels_where_pytorch_runs_them():
+    # ATEN_CPU_CAPABILITY=default makes PyTorch run its portable kernels (as on machines
+    # without AVX2); micrograd_nb follows the same variable.
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, ATEN_CPU_CAPABILITY="default")
+    run = subprocess.run([sys.executable, "-c", PORTABLE_CHECK], env=env, capture_output=True,
+                         text=True, check=False)
+    assert run.stdout.strip() == "same", run.stderr
