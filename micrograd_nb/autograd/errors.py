@@ -99,6 +99,10 @@ GRAD_ASSIGN_SIZE = (
 
 ANOMALY_NAN = "Function '{name}' returned nan values in its {index}th output."
 
+REQUIRES_GRAD_NON_LEAF_SET = "you can only change requires_grad flags of leaf variables."
+
+NO_DERIVATIVE = "derivative for {name} is not implemented"
+
 NON_LEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
     "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
@@ -117,6 +121,22 @@ CREATE_GRAPH_CYCLE_WARNING = (
 
 # --- conversions and arguments ------------------------------------------------------------
 
+SCALAR_OF_REQUIRES_GRAD_WARNING = (
+    "Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
+    "Consider using tensor.detach() first."
+)
+
+T_0D_WARNING = (
+    "Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases."
+)
+
+T_NOT_2D_WARNING = (
+    "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
+    "deprecated and it will throw an error in a future release. Consider `x.mT` to transpose "
+    "batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the "
+    "dimensions of a tensor."
+)
+
 ITEM_NOT_ONE_ELEMENT = "a Tensor with {numel} elements cannot be converted to Scalar"
 
 LEN_0D = "len() of a 0-d tensor"
@@ -128,6 +148,29 @@ BOOL_AMBIGUOUS = "Boolean value of Tensor with more than one value is ambiguous"
 INDEX_CONVERSION = "only integer tensors of a single element can be converted to an index"
 
 CLAMP_NO_BOUNDS = "torch.clamp: At least one of 'min' or 'max' must not be None"
+
+# --- integer and bool arithmetic PyTorch refuses -----------------------------------------
+
+INPLACE_RESULT_TYPE = "result type {result} can't be cast to the desired output type {out}"
+
+BOOL_SUBTRACTION = (
+    "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
+    "invert a mask, use the `~` or `logical_not()` operator instead."
+)
+
+BOOL_SUBTRACTION_BOTH = (
+    "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+    "`logical_xor()` operator instead."
+)
+
+BOOL_NEGATION = (
+    "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+    "invert a mask, use the `~` or `logical_not()` operator instead."
+)
+
+KERNEL_NOT_FOR_DTYPE = "\"{kernel}\" not implemented for '{dtype}'"
+
+INT_NEGATIVE_POWER = "Integers to negative integer powers are not allowed."
 
 # --- shapes and dims ----------------------------------------------------------------------
 
@@ -217,12 +260,31 @@ STACK_SIZES = (
 
 INDEX_OUT_OF_BOUNDS = "index {index} is out of bounds for dimension {dim} with size {size}"
 
+INDEX_0D = (
+    "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in "
+    "C++ to convert a 0-dim tensor to a number"
+)
+
 TOO_MANY_INDICES = "too many indices for tensor of dimension {ndim}"
 
 MASK_SHAPE = (
     "The shape of the mask {mask_shape} at index {index} does not match the shape of the "
     "indexed tensor {shape} at index {dim}"
 )
+
+# --- devices (a CPU-only build) -----------------------------------------------------------
+
+NOT_COMPILED_WITH = "Torch not compiled with {backend} enabled"
+
+NOT_LINKED_WITH = "PyTorch is not linked with support for {type} devices"
+
+NO_ACCELERATOR = "Cannot access accelerator device when none is available."
+
+DEVICE_TYPE_UNKNOWN = "Expected one of {types} device type at start of device string: {string}"
+
+DEVICE_STRING_INVALID = "Invalid device string: '{string}'"
+
+DEVICE_INDEX_NEGATIVE = "Device index must not be negative"
 
 # --- dtypes and creation ------------------------------------------------------------------
 
@@ -235,6 +297,15 @@ NUMPY_DTYPE_UNSUPPORTED = (
 )
 
 INFER_DTYPE = "Could not infer dtype of {type_name}"
+
+COPY_CONSTRUCT_WARNING = (
+    "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() "
+    "or sourceTensor.detach().clone().requires_grad_(True), rather than {call}(sourceTensor)."
+)
+
+FROM_NUMPY_TYPE = "expected np.ndarray (got {type_name})"
+
+FORMAT_UNSUPPORTED = "unsupported format string passed to Tensor.__format__"
 
 MEAN_DTYPE = (
     "mean(): could not infer output dtype. Input dtype must be either a floating point or "
@@ -279,6 +350,18 @@ BMM_SIZES = (
 )
 
 BMM_DTYPES = "expected scalar type {a} but found {b}"
+
+EINSUM_OPERAND_COUNT = "einsum(): {which} operands were provided than specified in the equation"
+
+EINSUM_SUBSCRIPTS = (
+    "einsum(): the number of subscripts in the equation ({count}) does not match the number "
+    "of dimensions ({ndim}) for operand {index} and no ellipsis was given"
+)
+
+EINSUM_SIZE = (
+    "einsum(): subscript {letter} has size {size} for operand {index} which does not "
+    "broadcast with previously seen size {seen}"
+)
 
 OUTER_NOT_VECTOR = "outer: Expected 1-D argument {name}, but got {ndim}-D"
 

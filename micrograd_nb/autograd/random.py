@@ -37,7 +37,7 @@ import secrets
 
 import numpy as np
 
-from . import dtypes, errors, inplace, tensor
+from . import devices, dtypes, errors, graph, inplace, tensor
 from .function import apply
 from .op import defop
 
@@ -71,14 +71,14 @@ class Generator:
     """``torch.Generator``: the state behind every random function here."""
 
     def __init__(self, device="cpu"):
-        if str(device) != "cpu":
+        if devices.device(device).type != "cpu":
             raise RuntimeError(f"micrograd_nb has a CPU generator only, not {device!r}")
         self._bits = np.random.MT19937()
         self.manual_seed(DEFAULT_SEED)
 
     @property
     def device(self):
-        return "cpu"
+        return devices.CPU
 
     def manual_seed(self, seed):
         seed = _check_seed(seed)
@@ -456,7 +456,7 @@ _EXPONENTIAL = _filled_op("ExponentialBackward0")
 def _fill(t, op, kernel, *args):
     """Run ``kernel(array, *args)`` on ``t``'s own memory, in place, as PyTorch does."""
     inplace.check_inplace(t)
-    recording = t._requires_grad and tensor.graph.is_grad_enabled()
+    recording = t._requires_grad and graph.is_grad_enabled()
     old = inplace.before_inplace(t) if recording else None
     kernel(t._data, *args)
     if not recording:
@@ -505,12 +505,10 @@ def _shape(size):
     return tuple(int(dim) for dim in size)
 
 
-def _new(shape, dtype, requires_grad=False):
+def _new(shape, dtype, device=None):
+    devices.resolve(device)
     dt = dtype or dtypes.get_default_dtype()
-    t = tensor.Tensor._make(np.empty(shape, dtype=dt.numpy))
-    if requires_grad:
-        t.requires_grad_(True)
-    return t
+    return tensor.Tensor._make(np.empty(shape, dtype=dt.numpy))
 
 
 def _made(t, requires_grad):
@@ -518,31 +516,33 @@ def _made(t, requires_grad):
     return t.requires_grad_(True) if requires_grad else t
 
 
-def rand(*size, generator=None, dtype=None, requires_grad=False):
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """U[0, 1) numbers (``torch.rand``)."""
-    t = _new(_shape(size), dtype)
+    t = _new(_shape(size), dtype, device)
     _fill(t, None, uniform_array, 0.0, 1.0, _gen(generator))
     return _made(t, requires_grad)
 
 
-def randn(*size, generator=None, dtype=None, requires_grad=False):
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """N(0, 1) numbers (``torch.randn``)."""
-    t = _new(_shape(size), dtype)
+    t = _new(_shape(size), dtype, device)
     _fill(t, None, normal_array, 0.0, 1.0, _gen(generator))
     return _made(t, requires_grad)
 
 
-def randint(low=0, high=None, size=None, *, generator=None, dtype=None, requires_grad=False):
+def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None,
+            requires_grad=False):
     """Integers in [low, high) (``torch.randint(high, size)`` or ``(low, high, size)``)."""
     if size is None:
         low, high, size = 0, low, high
-    t = _new(_shape((size,)), dtype or dtypes.int64)
+    t = _new(_shape((size,)), dtype or dtypes.int64, device)
     random_(t, low, high, generator=generator)
     return _made(t, requires_grad)
 
 
-def randperm(n, *, generator=None, dtype=None, requires_grad=False):
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
     """A random permutation of 0..n-1 (``torch.randperm``)."""
+    devices.resolve(device)
     if n < 0:
         raise RuntimeError(errors.NEGATIVE_DIMENSION.format(dim=n, shape=[n]))
     values = randperm_array(int(n), _gen(generator))
@@ -550,22 +550,25 @@ def randperm(n, *, generator=None, dtype=None, requires_grad=False):
     return _made(tensor.Tensor._make(values.astype(dt.numpy)), requires_grad)
 
 
-def rand_like(input, *, dtype=None, requires_grad=False):
-    return rand(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+def rand_like(input, *, dtype=None, device=None, requires_grad=False):
+    return rand(input.shape, dtype=dtype or input.dtype, device=device,
+                requires_grad=requires_grad)
 
 
-def randn_like(input, *, dtype=None, requires_grad=False):
-    return randn(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+def randn_like(input, *, dtype=None, device=None, requires_grad=False):
+    return randn(input.shape, dtype=dtype or input.dtype, device=device,
+                 requires_grad=requires_grad)
 
 
-def randint_like(input, low=0, high=None, *, dtype=None, requires_grad=False):
+def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False):
     if high is None:
         low, high = 0, low
-    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype,
+    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype, device=device,
                    requires_grad=requires_grad)
 
 
-def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, requires_grad=False):
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
+           requires_grad=False):
     """``torch.normal``: numbers ``mean``/``std`` with a ``size``, or tensors of means
     and/or standard deviations (standard normals scaled, then shifted, as PyTorch does)."""
     Tensor = tensor.Tensor
@@ -574,7 +577,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, requires
         if size is None:
             raise TypeError(errors.NORMAL_ARGUMENTS.format(
                 types=f"{type(mean).__name__}, {type(std).__name__}"))
-        t = _new(_shape((size,)), dtype)
+        t = _new(_shape((size,)), dtype, device)
         _fill(t, None, normal_array, mean, std, _gen(generator))
         return _made(t, requires_grad)
     if std_is_tensor and bool((std._data < 0).any()):

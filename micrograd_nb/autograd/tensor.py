@@ -11,7 +11,8 @@ from collections import namedtuple
 
 import numpy as np
 
-from . import dtypes, errors, function, functions, graph, ops, random
+from . import devices, dtypes, errors, function, functions, ops, random
+from .arrays import int_power
 from .dtypes import Size
 from .function import apply, apply_view
 from .indexing import index, setitem
@@ -32,12 +33,27 @@ from .shapes import (
 
 class _Version:
     """The version counter PyTorch keeps per storage: views and ``detach()`` share it,
-    in-place ops bump it, saved tensors compare against it."""
+    in-place ops bump it, saved tensors compare against it. ``t._version`` reads as the
+    int PyTorch shows (``t._version == 1``, ``print(t._version)``)."""
 
     __slots__ = ("value",)
 
     def __init__(self):
         self.value = 0
+
+    def __int__(self):
+        return self.value
+
+    __index__ = __int__
+
+    def __eq__(self, other):
+        return self.value == (other.value if isinstance(other, _Version) else other)
+
+    def __hash__(self):
+        return hash(self.value)
+
+    def __repr__(self):
+        return repr(self.value)
 
 
 class RemovableHandle:
@@ -104,7 +120,10 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value):
-        if value and self.grad_fn is None and not self.dtype.is_floating_point:
+        if self.grad_fn is not None:  # PyTorch's setter refuses either way on a non-leaf
+            raise RuntimeError(errors.REQUIRES_GRAD_NON_LEAF_SET if value
+                               else errors.REQUIRES_GRAD_NON_LEAF)
+        if value and not self.dtype.is_floating_point:
             raise RuntimeError(errors.ASSIGN_INT_REQUIRING_GRAD)
         self.requires_grad_(value)
 
@@ -239,12 +258,18 @@ class Tensor:
 
     @property
     def device(self):
-        return "cpu"
+        return devices.CPU
+
+    is_cuda = False
+    is_mps = False
 
     def is_floating_point(self):
         return self.dtype.is_floating_point
 
     def item(self):
+        return self._scalar_item()
+
+    def _scalar_item(self):
         if self._data.size != 1:
             raise RuntimeError(errors.ITEM_NOT_ONE_ELEMENT.format(numel=self._data.size))
         return self._data.reshape(()).item()
@@ -261,8 +286,46 @@ class Tensor:
         array = self.numpy()
         return array if dtype is None else array.astype(dtype)
 
-    def to(self, dtype):
+    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False, **options):
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)`` (its dtype
+        and device): the tensor itself when nothing changes, unless ``copy=True``."""
+        for arg in args:
+            if isinstance(arg, dtypes.dtype):
+                dtype = arg
+            elif isinstance(arg, Tensor):
+                dtype = arg.dtype
+            else:
+                device = arg
+        if device is not None:
+            devices.resolve(device)
+        out = self if dtype is None else self._cast(dtype)
+        return out.clone() if copy and out is self else out
+
+    def cpu(self):
+        return self
+
+    def cuda(self, device=None, non_blocking=False):
+        return self.to(devices.device("cuda"))
+
+    def type(self, dtype=None, non_blocking=False):
+        if dtype is None:
+            return f"torch.{self.dtype.tensor_type}"
         return self._cast(dtype)
+
+    def type_as(self, other):
+        return self._cast(other.dtype)
+
+    def half(self):
+        return self._cast(dtypes.float16)
+
+    def short(self):
+        return self._cast(dtypes.int16)
+
+    def char(self):
+        return self._cast(dtypes.int8)
+
+    def byte(self):
+        return self._cast(dtypes.uint8)
 
     def float(self):
         return self._cast(dtypes.float32)
@@ -306,10 +369,12 @@ class Tensor:
         return bool(self._data)
 
     def __float__(self):
-        return float(self.item())
+        if self._requires_grad:
+            warnings.warn(errors.SCALAR_OF_REQUIRES_GRAD_WARNING, UserWarning, stacklevel=2)
+        return float(self._scalar_item())
 
     def __int__(self):
-        return int(self.item())
+        return int(self._scalar_item())
 
     def __index__(self):
         if self.dtype.is_floating_point or self._data.size != 1:
@@ -317,6 +382,41 @@ class Tensor:
         return int(self.item())
 
     __hash__ = object.__hash__
+
+    def __format__(self, spec):
+        """``f"{loss:.4f}"``: a 0-d tensor formats as its number, as in PyTorch; any other
+        tensor takes no format spec."""
+        if self._data.ndim == 0:
+            return self._data.item().__format__(spec)
+        if spec:
+            raise TypeError(errors.FORMAT_UNSUPPORTED)
+        return repr(self)
+
+    # --- making tensors like this one (dtype and device from self) ---------------------
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        if isinstance(data, Tensor):
+            warnings.warn(errors.COPY_CONSTRUCT_WARNING.format(call="tensor.new_tensor"),
+                          UserWarning, stacklevel=2)
+            data = data._data
+        return factories.tensor(data, dtype=dtype or self.dtype, device=device,
+                                requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        return factories.zeros(*size, dtype=dtype or self.dtype, device=device,
+                               requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        return factories.ones(*size, dtype=dtype or self.dtype, device=device,
+                              requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        return factories.empty(*size, dtype=dtype or self.dtype, device=device,
+                               requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        return factories.full(size, fill_value, dtype=dtype or self.dtype, device=device,
+                              requires_grad=requires_grad)
 
     def __repr__(self):
         from .formatting import format_tensor
@@ -337,9 +437,16 @@ class Tensor:
         return binary(ops.ADD, self, other, alpha=alpha)
 
     def __sub__(self, other):
+        if self._data.dtype == np.bool_ or isinstance(other, bool) or (
+                isinstance(other, Tensor) and other._data.dtype == np.bool_):
+            both = self._data.dtype == np.bool_ and isinstance(other, Tensor) and (
+                other._data.dtype == np.bool_)
+            raise RuntimeError(errors.BOOL_SUBTRACTION_BOTH if both else errors.BOOL_SUBTRACTION)
         return binary(ops.SUB, self, other)
 
     def __rsub__(self, other):
+        if self._data.dtype == np.bool_ or isinstance(other, bool):
+            raise RuntimeError(errors.BOOL_SUBTRACTION)
         if isinstance(other, Tensor):
             return binary(ops.SUB, other, self)
         return binary(ops.RSUB, self, other)
@@ -372,9 +479,11 @@ class Tensor:
         return apply(ops.RECIPROCAL, (self._floating(),))
 
     def __neg__(self):
+        if self._data.dtype == np.bool_:
+            raise RuntimeError(errors.BOOL_NEGATION)
         return apply(ops.NEG, (self,))
 
-    neg = __neg__
+    neg = negative = __neg__
 
     def __pow__(self, exponent):
         if isinstance(exponent, Tensor):
@@ -384,11 +493,15 @@ class Tensor:
         base = self
         if not self.dtype.is_floating_point and isinstance(exponent, float):
             base = self._cast(dtypes.get_default_dtype())
+        elif not self.dtype.is_floating_point and exponent < 0:
+            raise RuntimeError(errors.INT_NEGATIVE_POWER)
         return apply(ops.POW, (base,), exponent=exponent)
 
     pow = __pow__
 
     def __rpow__(self, base):
+        if not self.dtype.is_floating_point and isinstance(base, int):
+            return Tensor._make(int_power(np.asarray(base, dtype=self._data.dtype), self._data))
         return apply(ops.RPOW, (self._floating(),), base=base)
 
     def __matmul__(self, other):
@@ -502,6 +615,9 @@ class Tensor:
         return apply(ops.SQRT, (self._floating(),))
 
     def abs(self):
+        if self._data.dtype == np.bool_:
+            raise NotImplementedError(errors.KERNEL_NOT_FOR_DTYPE.format(
+                kernel="abs_cpu", dtype="Bool"))
         return apply(ops.ABS, (self,))
 
     __abs__ = abs
@@ -588,15 +704,12 @@ class Tensor:
         return binary(ops.REMAINDER, other, self)
 
     def floor_divide(self, other):
-        # PyTorch records no derivative for it: the result is outside the graph here.
-        with graph.no_grad():
-            return binary(ops.FLOOR_DIVIDE, self, other)
+        return binary(ops.FLOOR_DIVIDE, self, other)
 
     __floordiv__ = floor_divide
 
     def __rfloordiv__(self, other):
-        with graph.no_grad():
-            return binary(ops.FLOOR_DIVIDE, other, self)
+        return binary(ops.FLOOR_DIVIDE, other, self)
 
     def lerp(self, end, weight):
         if isinstance(weight, Tensor):
@@ -782,6 +895,9 @@ class Tensor:
 
     @property
     def T(self):
+        if self.ndim != 2:  # PyTorch warns once per process; Python's filters decide here
+            warnings.warn(errors.T_0D_WARNING if self.ndim == 0 else errors.T_NOT_2D_WARNING,
+                          UserWarning, stacklevel=2)
         return self.permute(*reversed(range(self.ndim)))
 
     @property
@@ -843,7 +959,7 @@ class Tensor:
         return inplace(self, ops.MUL, other)
 
     def div_(self, other):
-        return inplace(self, ops.DIV, other)
+        return inplace(self, ops.DIV, other, floating=True)
 
     def zero_(self):
         return inplace(self, ops.ZERO)
@@ -885,3 +1001,6 @@ class Tensor:
     __isub__ = sub_
     __imul__ = mul_
     __itruediv__ = div_
+
+
+from . import factories  # noqa: E402  (new_ones() and the like; it builds on Tensor)
