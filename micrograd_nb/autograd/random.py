@@ -53,7 +53,6 @@ _STATE_LAYOUT = np.dtype([
     ("pad2", "u1", (3,)),
 ])
 STATE_SIZE = _STATE_LAYOUT.itemsize  # 5056
-_LEGACY_STATE_SIZE = 5048
 
 
 def _mt19937_key(seed32):
@@ -119,9 +118,7 @@ class Generator:
 
     def set_state(self, new_state):
         raw = _state_bytes(new_state)
-        if raw.size == _LEGACY_STATE_SIZE:
-            raw = np.concatenate([raw, np.zeros(STATE_SIZE - _LEGACY_STATE_SIZE, np.uint8)])
-        elif raw.size != STATE_SIZE:
+        if raw.size != STATE_SIZE:
             raise RuntimeError(errors.RNG_STATE_SIZE.format(size=raw.size))
         state = np.frombuffer(raw.tobytes(), dtype=_STATE_LAYOUT)[0]
         left = int(state["left"])

@@ -271,6 +271,7 @@ def _error(fn):
     lambda lib: lib.multinomial(lib.tensor([1.0, -1.0]), 1),
     lambda lib: lib.multinomial(lib.tensor([0.0, 0.0]), 1),
     lambda lib: lib.set_rng_state(lib.zeros(10, dtype=lib.uint8)),
+    lambda lib: lib.set_rng_state(lib.zeros(5048, dtype=lib.uint8)),
     lambda lib: lib.set_rng_state(lib.zeros(5056, dtype=lib.uint8)),
     lambda lib: lib.manual_seed(2**64),
 ], ids=lambda call: "")
