@@ -11,14 +11,17 @@ does, with the same names, defaults, numbers and error messages::
 
 from . import accelerator, autograd, backends, cuda, linalg
 from .autograd import (
+    Generator,
     Size,
     Tensor,
     Value,
     arange,
     as_tensor,
+    bernoulli,
     bool_,
     cat,
     concat,
+    default_generator,
     dtype,
     empty,
     enable_grad,
@@ -29,6 +32,7 @@ from .autograd import (
     full,
     full_like,
     get_default_dtype,
+    get_rng_state,
     initial_seed,
     int32,
     int64,
@@ -36,17 +40,22 @@ from .autograd import (
     linspace,
     manual_seed,
     matmul,
+    multinomial,
     no_grad,
+    normal,
     ones,
     ones_like,
     rand,
     rand_like,
     randint,
+    randint_like,
     randn,
     randn_like,
     randperm,
+    seed,
     set_default_dtype,
     set_grad_enabled,
+    set_rng_state,
     stack,
     tensor,
     uint8,
@@ -110,7 +119,7 @@ greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne  # noqa
 add, sub, mul, div = Tensor.add, Tensor.sub, Tensor.mul, Tensor.div
 subtract, multiply, divide, true_divide = sub, mul, div, div
 
-from . import nn, optim  # noqa: E402  (they build on the names above)
+from . import data, nn, optim, utils  # noqa: E402  (they build on the names above)
 
 __version__ = "0.1.0"
 

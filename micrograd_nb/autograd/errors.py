@@ -849,3 +849,75 @@ EXPONENTIAL_LAMBDA = "exponential_ expects lambda > 0.0, but found lambda={lambd
 UNIFORM_BOUNDS = "uniform_ expects to return a [from, to) range, but found from={low} > to={high}"
 RANDOM_BOUNDS = "random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
 NEGATIVE_DIMENSION = "Trying to create tensor with negative dimension {dim}: {shape}"
+NORMAL_ARGUMENTS = (
+    "normal() received an invalid combination of arguments - got ({types}), but expected one "
+    "of:\n * (Tensor mean, Tensor std, *, micrograd_nb.Generator generator = None)\n"
+    " * (Tensor mean, float std = 1, *, micrograd_nb.Generator generator = None)\n"
+    " * (float mean, Tensor std, *, micrograd_nb.Generator generator = None)\n"
+    " * (float mean, float std, tuple of ints size, *, micrograd_nb.Generator generator = None)\n"
+)
+NORMAL_TENSOR_STD = "normal expects all elements of std >= 0.0"
+MULTINOMIAL_DIM = "prob_dist must be 1 or 2 dim"
+MULTINOMIAL_TOO_MANY = "cannot sample n_sample > prob_dist.size(-1) samples without replacement"
+MULTINOMIAL_INVALID = "probability tensor contains either `inf`, `nan` or element < 0"
+MULTINOMIAL_SUM = "invalid multinomial distribution (sum of probabilities <= 0)"
+
+# --- nn.init --------------------------------------------------------------------------------
+
+INIT_NEGATIVE_SLOPE = "negative_slope {param} not a valid number"
+INIT_NONLINEARITY = "Unsupported nonlinearity {nonlinearity}"
+INIT_EYE_DIM = "Only tensors with 2 dimensions are supported"
+INIT_FAN_DIM = "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions"
+INIT_MODE = "Mode {mode} not supported, please use one of {valid_modes}"
+INIT_ZERO_ELEMENTS = "Initializing zero-element tensors is a no-op"
+INIT_TRUNC_NORMAL_MEAN = (
+    "mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of values "
+    "may be incorrect."
+)
+
+# --- data (torch.utils.data) ----------------------------------------------------------------
+
+DATASET_GETITEM = "Subclasses of Dataset should implement __getitem__."
+TENSOR_DATASET_SIZES = "Size mismatch between tensors"
+CONCAT_DATASET_EMPTY = "datasets should not be an empty iterable"
+CONCAT_DATASET_INDEX = "absolute value of index should not exceed dataset length"
+RANDOM_SPLIT_FRACTION = "Fraction at index {i} is not between 0 and 1"
+RANDOM_SPLIT_EMPTY = "Length of split at index {i} is 0. This might result in an empty dataset."
+RANDOM_SPLIT_SUM = "Sum of input lengths does not equal the length of the input dataset!"
+SAMPLER_REPLACEMENT = "replacement should be a boolean value, but got replacement={replacement}"
+SAMPLER_NUM_SAMPLES = (
+    "num_samples should be a positive integer value, but got num_samples={num_samples}"
+)
+SAMPLER_BATCH_SIZE = (
+    "batch_size should be a positive integer value, but got batch_size={batch_size}"
+)
+SAMPLER_DROP_LAST = "drop_last should be a boolean value, but got drop_last={drop_last}"
+COLLATE_UNEQUAL = "each element in list of batch should be of equal size"
+COLLATE_TYPE = (
+    "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
+    "found {elem_type}"
+)
+LOADER_NEGATIVE_WORKERS = (
+    "num_workers option should be non-negative; use num_workers=0 to disable multiprocessing."
+)
+LOADER_TIMEOUT = "timeout option should be non-negative"
+LOADER_PERSISTENT_WORKERS = "persistent_workers option needs num_workers > 0"
+LOADER_ITERABLE_SHUFFLE = (
+    "DataLoader with IterableDataset: expected unspecified shuffle option, but got "
+    "shuffle={shuffle}"
+)
+LOADER_ITERABLE_SAMPLER = (
+    "DataLoader with IterableDataset: expected unspecified sampler option, but got "
+    "sampler={sampler}"
+)
+LOADER_ITERABLE_BATCH_SAMPLER = (
+    "DataLoader with IterableDataset: expected unspecified batch_sampler option, but got "
+    "batch_sampler={batch_sampler}"
+)
+LOADER_SAMPLER_SHUFFLE = "sampler option is mutually exclusive with shuffle"
+LOADER_BATCH_SAMPLER = (
+    "batch_sampler option is mutually exclusive with batch_size, shuffle, sampler, and drop_last"
+)
+LOADER_NO_BATCH_DROP_LAST = (
+    "batch_size=None option disables auto-batching and is mutually exclusive with drop_last"
+)

@@ -1,5 +1,5 @@
-"""Making tensors: ``tensor``, ``zeros``, ``randn``... with PyTorch's defaults (float32,
-a seeded generator) and errors."""
+"""Making tensors: ``tensor``, ``zeros``, ``arange``... with PyTorch's defaults (float32)
+and errors. The random ones (``rand``, ``randn``...) live in random.py."""
 
 import warnings
 
@@ -8,21 +8,6 @@ import numpy as np
 from . import devices, dtypes, errors
 from .involved import attach
 from .tensor import Tensor
-
-# PyTorch's default generator starts from this seed, so a fresh process is reproducible.
-_DEFAULT_SEED = 67280421310721
-_generator = np.random.Generator(np.random.PCG64(_DEFAULT_SEED))
-
-
-def manual_seed(seed):
-    """Seed the generator behind ``randn``/``rand``/``randint``/``randperm``."""
-    global _generator
-    _generator = np.random.Generator(np.random.PCG64(int(seed)))
-    return _generator
-
-
-def initial_seed():
-    return _DEFAULT_SEED
 
 
 def _infer_dtype(array, data):
@@ -188,32 +173,3 @@ def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_gra
     dt = dtype or dtypes.get_default_dtype()
     return _leaf(np.power(float(base), np.linspace(start, end, steps)).astype(dt.numpy),
                  requires_grad)
-
-
-def randn(*size, dtype=None, requires_grad=False):
-    dt = dtype or dtypes.get_default_dtype()
-    return _leaf(_generator.standard_normal(_size(size)).astype(dt.numpy), requires_grad)
-
-
-def rand(*size, dtype=None, requires_grad=False):
-    dt = dtype or dtypes.get_default_dtype()
-    return _leaf(_generator.random(_size(size)).astype(dt.numpy), requires_grad)
-
-
-def randint(low, high=None, size=(), dtype=None):
-    if high is None:
-        low, high = 0, low
-    dt = dtype or dtypes.int64
-    return _leaf(_generator.integers(low, high, size=tuple(size)).astype(dt.numpy), False)
-
-
-def randperm(n, dtype=None):
-    return _leaf(_generator.permutation(n).astype((dtype or dtypes.int64).numpy), False)
-
-
-def randn_like(input, dtype=None, requires_grad=False):
-    return randn(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
-
-
-def rand_like(input, dtype=None, requires_grad=False):
-    return rand(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)

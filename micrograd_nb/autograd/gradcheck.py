@@ -19,7 +19,8 @@ import numpy as np
 
 from . import errors
 from .api import grad
-from .factories import rand, zeros_like
+from .factories import zeros_like
+from .random import rand
 from .tensor import Tensor
 
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]

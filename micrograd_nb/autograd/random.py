@@ -8,13 +8,16 @@ kernel does with them (aten/src/ATen/core/DistributionsHelper.h, TransformationH
 native/cpu/DistributionTemplates.h), in the same order:
 
 - ``uniform_`` (``rand``): float32 takes the low 24 bits of one word, float64 the low 53
-  bits of a 64-bit draw (two words, the first one high): ``x * (to - from) + from``.
+  bits of a 64-bit draw (two words, the first one high): ``x * (to - from) + from``, one
+  fused multiply-add in the AVX2 build of the kernel.
 - ``normal_`` (``randn``): a contiguous tensor of 16 or more elements is first filled with
   uniforms, then turned to normals by Box-Muller in blocks of 16 (the first 8 values give
   the radii, the next 8 the angles); when the size is not a multiple of 16, the last 16
-  are drawn again and transformed again. Smaller or non-contiguous tensors use the scalar
-  Box-Muller in double, which keeps its second value in the generator for the next call.
-- ``random_`` (``randint``): a word modulo the range, a 64-bit draw when the range needs it.
+  are drawn again and transformed again. For float32 on x86-64, PyTorch runs that
+  transform with its AVX2 approximations of log/sin/cos, which we replay step by step.
+  Smaller or non-contiguous tensors use the scalar Box-Muller in double, which keeps its
+  second value in the generator for the next call.
+- ``random_`` (``randint``): a word modulo the range, a 64-bit draw for ranges from 2**28.
 - ``randperm``: a swap per position, ``word % (n - i)`` chosen.
 - ``bernoulli_``, ``exponential_``: a uniform per element (double for a scalar ``p``).
 - ``multinomial``: cumulative sums searched with double uniforms (with replacement), or
@@ -24,13 +27,19 @@ Element-wise kernels fill a non-contiguous tensor in the order of its memory, as
 TensorIterator does.
 """
 
+import ctypes
+import ctypes.util
+import functools
 import math
+import os
+import platform
 import secrets
 
 import numpy as np
 
-from . import dtypes, errors
-from .tensor import Tensor
+from . import devices, dtypes, errors, graph, inplace, tensor
+from .function import apply
+from .op import defop
 
 # PyTorch's default generator starts from this seed, so a fresh process is reproducible.
 DEFAULT_SEED = 67280421310721
@@ -44,7 +53,6 @@ _STATE_LAYOUT = np.dtype([
     ("pad2", "u1", (3,)),
 ])
 STATE_SIZE = _STATE_LAYOUT.itemsize  # 5056
-_LEGACY_STATE_SIZE = 5048
 
 
 def _mt19937_key(seed32):
@@ -62,14 +70,14 @@ class Generator:
     """``torch.Generator``: the state behind every random function here."""
 
     def __init__(self, device="cpu"):
-        if str(device) != "cpu":
+        if devices.device(device).type != "cpu":
             raise RuntimeError(f"micrograd_nb has a CPU generator only, not {device!r}")
         self._bits = np.random.MT19937()
         self.manual_seed(DEFAULT_SEED)
 
     @property
     def device(self):
-        return "cpu"
+        return devices.CPU
 
     def manual_seed(self, seed):
         seed = _check_seed(seed)
@@ -106,13 +114,11 @@ class Generator:
         if self._next_float_normal is not None:
             state["is_next_float_normal_sample_valid"] = 1
             state["next_float_normal_sample"] = self._next_float_normal
-        return Tensor._make(np.frombuffer(state.tobytes(), dtype=np.uint8).copy())
+        return tensor.Tensor._make(np.frombuffer(state.tobytes(), dtype=np.uint8).copy())
 
     def set_state(self, new_state):
         raw = _state_bytes(new_state)
-        if raw.size == _LEGACY_STATE_SIZE:
-            raw = np.concatenate([raw, np.zeros(STATE_SIZE - _LEGACY_STATE_SIZE, np.uint8)])
-        elif raw.size != STATE_SIZE:
+        if raw.size != STATE_SIZE:
             raise RuntimeError(errors.RNG_STATE_SIZE.format(size=raw.size))
         state = np.frombuffer(raw.tobytes(), dtype=_STATE_LAYOUT)[0]
         left = int(state["left"])
@@ -144,12 +150,12 @@ class Generator:
 def _check_seed(seed):
     seed = int(seed)
     if seed < -(1 << 63) or seed >= (1 << 64):
-        raise RuntimeError(errors.SEED_OVERFLOW)
+        raise ValueError(errors.SEED_OVERFLOW)
     return seed & 0xFFFFFFFFFFFFFFFF
 
 
 def _state_bytes(state):
-    if not isinstance(state, Tensor):
+    if not isinstance(state, tensor.Tensor):
         raise TypeError(errors.RNG_STATE_TYPE.format(type_name=type(state).__name__))
     if state._data.dtype != np.uint8:
         raise TypeError(errors.RNG_STATE_DTYPE)
@@ -216,26 +222,54 @@ def uniform_array(array, low, high, gen):
         raise RuntimeError(errors.UNIFORM_BOUNDS.format(low=low, high=high))
     low, high = np_dtype(low), np_dtype(high)
     x = _uniform_unit(gen, array.size, np_dtype)
-    _fill_in_memory_order(array, x * (high - low) + low)
+    if not _runs_avx2_kernel():  # the portable kernel rounds the product first
+        _fill_in_memory_order(array, x * (high - low) + low)
+        return
+    fma = _fma64 if np_dtype == np.float64 else _fma32
+    _fill_in_memory_order(array, fma(x, high - low, low))
 
 
 def _box_muller_blocks(data, mean, std, np_dtype):
     """``normal_fill_16`` on every full block of 16 of ``data`` (uniforms, in place)."""
     blocks = data[: data.size // 16 * 16].reshape(-1, 2, 8)
-    if np_dtype == np.float32:
-        # PyTorch's x86 build runs the float kernel on AVX2 (also on AVX-512 machines),
-        # with the Cephes log/sincos approximations of avx_mathfun.h.
-        u1 = np.float32(1) - blocks[:, 0]
-        radius = np.sqrt(np.float32(-2) * _log256_ps(u1))
+    if np_dtype == np.float32 and _runs_avx2_kernel():
+        # PyTorch's AVX2 float kernel (run on AVX-512 machines too): the Cephes log and
+        # sincos approximations of avx_mathfun.h.
+        radius = np.sqrt(np.float32(-2) * _log256_ps(np.float32(1) - blocks[:, 0]))
         sin_part, cos_part = _sincos256_ps(np.float32(2.0 * math.pi) * blocks[:, 1])
         std, mean = np.float32(std), np.float32(mean)
         blocks[:, 0] = _fma32(radius * cos_part, std, mean)
         blocks[:, 1] = _fma32(radius * sin_part, std, mean)
-        return
-    radius = np.sqrt(-2 * _log(1 - blocks[:, 0]))
-    theta = 2.0 * math.pi * blocks[:, 1]
-    blocks[:, 0] = _fma64(radius * _cos(theta), std, mean)
-    blocks[:, 1] = _fma64(radius * _sin(theta), std, mean)
+    elif np_dtype == np.float32:
+        # The portable kernel: libm's float functions.
+        radius = np.sqrt(np.float32(-2) * _logf(np.float32(1) - blocks[:, 0]))
+        theta = (2.0 * math.pi * blocks[:, 1].astype(np.float64)).astype(np.float32)
+        std, mean = np.float32(std), np.float32(mean)
+        blocks[:, 0] = _fma32(radius * _cosf(theta), std, mean)
+        blocks[:, 1] = _fma32(radius * _sinf(theta), std, mean)
+    else:
+        radius = np.sqrt(-2 * _log(1 - blocks[:, 0]))
+        theta = 2.0 * math.pi * blocks[:, 1]
+        blocks[:, 0] = _fma64(radius * _cos(theta), std, mean)
+        blocks[:, 1] = _fma64(radius * _sin(theta), std, mean)
+
+
+def _runs_avx2_kernel():
+    """Whether PyTorch runs its AVX2 float kernel here: on x86-64 with AVX2 and FMA, unless
+    ``ATEN_CPU_CAPABILITY=default`` asks both libraries for the portable one."""
+    if os.environ.get("ATEN_CPU_CAPABILITY", "").lower() == "default":
+        return False
+    return platform.machine().lower() in ("x86_64", "amd64") and _cpu_has_avx2()
+
+
+@functools.cache
+def _cpu_has_avx2():
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            flags = set(cpuinfo.read().split())
+    except OSError:
+        return True  # x86-64 outside Linux: any recent CPU has them
+    return {"avx2", "fma"} <= flags
 
 
 def _normal_fill(array, mean, std, gen):
@@ -283,7 +317,11 @@ def normal_array(array, mean, std, gen):
     if array.size >= 16 and array.flags.c_contiguous:
         _normal_fill(array, mean, std, gen)
     else:
-        values = _fma64(_scalar_normals(array.size, gen), float(std), float(mean))
+        normals = _scalar_normals(array.size, gen)
+        if _runs_avx2_kernel():
+            values = _fma64(normals, float(std), float(mean))
+        else:  # the portable kernel rounds the product first
+            values = normals * float(std) + float(mean)
         _fill_in_memory_order(array, values.astype(np_dtype))
 
 
@@ -294,14 +332,11 @@ def _check_floating(array, kernel):
                                                                       dtype_name=name))
 
 
-def _is_wide(np_dtype):
-    return np_dtype in (np.int64, np.float32, np.float64)
-
-
 def random_array(array, low, high, gen):
-    """``random_(from, to)``: a word modulo the range (64 bits when the range needs it)."""
+    """``random_(from, to)``: a word modulo the range, or a 64-bit draw modulo the range
+    from 2**28 on (PyTorch 2.13's limit, which keeps the modulo's bias small)."""
     span = high - low
-    if span >= 1 << 32 and _is_wide(array.dtype.type):
+    if span >= 1 << 28:
         words = gen._words64(array.size)
     else:
         words = gen._words(array.size)
@@ -380,6 +415,234 @@ _log = _libm(math.log)
 _log1p = _libm(math.log1p)
 _cos = np.cos
 _sin = np.sin
+
+
+def _libm_float(name, fallback):
+    """libm's float function ``name`` (``logf``...) element by element; without a libm to
+    call, the double function rounded to float (off by an ulp now and then)."""
+    try:
+        function = getattr(ctypes.CDLL(ctypes.util.find_library("m")), name)
+    except (OSError, AttributeError, TypeError):
+        return lambda x: fallback(x.astype(np.float64)).astype(np.float32)
+    function.restype, function.argtypes = ctypes.c_float, [ctypes.c_float]
+    elementwise = np.frompyfunc(function, 1, 1)
+    return lambda x: elementwise(x).astype(np.float32)
+
+
+_logf = _libm_float("logf", _log)
+_cosf = _libm_float("cosf", np.cos)
+_sinf = _libm_float("sinf", np.sin)
+
+
+# --- the public functions: torch.rand, Tensor.uniform_ ... -------------------------------
+
+def _filled_op(name):
+    """The node an in-place fill records on a tensor that requires grad: the values were
+    drawn already, and no gradient flows back through them."""
+    return defop(name, lambda x, values: values, lambda F, g, ans, x, values: g * 0)
+
+
+_UNIFORM = _filled_op("UniformBackward0")
+_NORMAL = _filled_op("NormalBackward0")
+_RANDOM = _filled_op("RandomBackward0")
+_BERNOULLI_TENSOR = _filled_op("BernoulliBackward1")
+_BERNOULLI_SCALAR = _filled_op("BernoulliBackward2")
+_EXPONENTIAL = _filled_op("ExponentialBackward0")
+
+
+def _fill(t, op, kernel, *args):
+    """Run ``kernel(array, *args)`` on ``t``'s own memory, in place, as PyTorch does."""
+    inplace.check_inplace(t)
+    recording = t._requires_grad and graph.is_grad_enabled()
+    old = inplace.before_inplace(t) if recording else None
+    kernel(t._data, *args)
+    if not recording:
+        t._version.value += 1
+        return t
+    values = t._data.copy()
+    np.copyto(t._data, old._data)
+    return inplace.commit_inplace(t, apply(op, (old,), values=values))
+
+
+def uniform_(t, a=0.0, b=1.0, *, generator=None):
+    return _fill(t, _UNIFORM, uniform_array, a, b, _gen(generator))
+
+
+def normal_(t, mean=0.0, std=1.0, *, generator=None):
+    return _fill(t, _NORMAL, normal_array, mean, std, _gen(generator))
+
+
+def random_(t, from_=0, to=None, *, generator=None):
+    """``random_()``, ``random_(to)`` or ``random_(from, to)``."""
+    gen = _gen(generator)
+    if to is None and from_ == 0:
+        return _fill(t, _RANDOM, random_full_array, gen)
+    low, high = (0, from_) if to is None else (from_, to)
+    if low >= high:
+        raise RuntimeError(errors.RANDOM_BOUNDS.format(low=low, high=high))
+    return _fill(t, _RANDOM, random_array, low, high, gen)
+
+
+def bernoulli_(t, p=0.5, *, generator=None):
+    if isinstance(p, tensor.Tensor):
+        return _fill(t, _BERNOULLI_TENSOR, bernoulli_array, p._data, _gen(generator))
+    return _fill(t, _BERNOULLI_SCALAR, bernoulli_array, float(p), _gen(generator))
+
+
+def exponential_(t, lambd=1.0, *, generator=None):
+    return _fill(t, _EXPONENTIAL, exponential_array, lambd, _gen(generator))
+
+
+def _shape(size):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    for dim in size:
+        if dim < 0:
+            raise RuntimeError(errors.NEGATIVE_DIMENSION.format(dim=dim, shape=list(size)))
+    return tuple(int(dim) for dim in size)
+
+
+def _new(shape, dtype, device=None):
+    devices.resolve(device)
+    dt = dtype or dtypes.get_default_dtype()
+    return tensor.Tensor._make(np.empty(shape, dtype=dt.numpy))
+
+
+def _made(t, requires_grad):
+    """A new tensor filled, then made a leaf that requires grad if asked."""
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    """U[0, 1) numbers (``torch.rand``)."""
+    t = _new(_shape(size), dtype, device)
+    _fill(t, None, uniform_array, 0.0, 1.0, _gen(generator))
+    return _made(t, requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    """N(0, 1) numbers (``torch.randn``)."""
+    t = _new(_shape(size), dtype, device)
+    _fill(t, None, normal_array, 0.0, 1.0, _gen(generator))
+    return _made(t, requires_grad)
+
+
+def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None,
+            requires_grad=False):
+    """Integers in [low, high) (``torch.randint(high, size)`` or ``(low, high, size)``)."""
+    if size is None:
+        low, high, size = 0, low, high
+    t = _new(_shape((size,)), dtype or dtypes.int64, device)
+    random_(t, low, high, generator=generator)
+    return _made(t, requires_grad)
+
+
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
+    """A random permutation of 0..n-1 (``torch.randperm``)."""
+    devices.resolve(device)
+    if n < 0:
+        raise RuntimeError(errors.NEGATIVE_DIMENSION.format(dim=n, shape=[n]))
+    values = randperm_array(int(n), _gen(generator))
+    dt = dtype or dtypes.int64
+    return _made(tensor.Tensor._make(values.astype(dt.numpy)), requires_grad)
+
+
+def rand_like(input, *, dtype=None, device=None, requires_grad=False):
+    return rand(input.shape, dtype=dtype or input.dtype, device=device,
+                requires_grad=requires_grad)
+
+
+def randn_like(input, *, dtype=None, device=None, requires_grad=False):
+    return randn(input.shape, dtype=dtype or input.dtype, device=device,
+                 requires_grad=requires_grad)
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False):
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype, device=device,
+                   requires_grad=requires_grad)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
+           requires_grad=False):
+    """``torch.normal``: numbers ``mean``/``std`` with a ``size``, or tensors of means
+    and/or standard deviations (standard normals scaled, then shifted, as PyTorch does)."""
+    Tensor = tensor.Tensor
+    mean_is_tensor, std_is_tensor = isinstance(mean, Tensor), isinstance(std, Tensor)
+    if not (mean_is_tensor or std_is_tensor):
+        if size is None:
+            raise TypeError(errors.NORMAL_ARGUMENTS.format(
+                types=f"{type(mean).__name__}, {type(std).__name__}"))
+        t = _new(_shape((size,)), dtype, device)
+        _fill(t, None, normal_array, mean, std, _gen(generator))
+        return _made(t, requires_grad)
+    if std_is_tensor and bool((std._data < 0).any()):
+        raise RuntimeError(errors.NORMAL_TENSOR_STD)
+    like = mean if mean_is_tensor else std
+    shape = np.broadcast_shapes(*(x.shape for x in (mean, std) if isinstance(x, Tensor)))
+    out = _new(shape, like.dtype)
+    gen = _gen(generator)
+    if std_is_tensor:
+        _fill(out, None, normal_array, 0.0, 1.0, gen)
+        out._data *= std._data
+    else:
+        _fill(out, None, normal_array, 0.0, std, gen)
+    out._data += mean._data if mean_is_tensor else out._data.dtype.type(mean)
+    return out
+
+
+def bernoulli(input, p=None, *, generator=None):
+    """0/1 draws: with probabilities ``input`` or, given ``p``, with that probability."""
+    out = tensor.Tensor._make(np.empty_like(input._data))
+    return bernoulli_(out, input if p is None else p, generator=generator)
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None):
+    """Indices drawn with the weights in each row of ``input`` (``torch.multinomial``)."""
+    weights = input._data
+    if weights.ndim not in (1, 2):
+        raise RuntimeError(errors.MULTINOMIAL_DIM)
+    categories = weights.shape[-1]
+    if not replacement and num_samples > categories:
+        raise RuntimeError(errors.MULTINOMIAL_TOO_MANY)
+    if (weights < 0).any() or not np.isfinite(weights).all():
+        raise RuntimeError(errors.MULTINOMIAL_INVALID)
+    rows = weights.reshape(-1, categories)
+    if (rows.sum(axis=1) <= 0).any():
+        raise RuntimeError(errors.MULTINOMIAL_SUM)
+    gen = _gen(generator)
+    if not replacement or num_samples == 1:
+        # PyTorch's shortcut: argmax/top-k of p / q with q ~ Exp(1).
+        q = np.empty_like(rows)
+        exponential_array(q, 1.0, gen)
+        keys = rows / q
+        order = np.argsort(-keys, axis=1, kind="stable")
+        picked = order[:, :num_samples]
+    else:
+        cumulative = np.cumsum(rows, axis=1, dtype=rows.dtype)
+        cumulative /= cumulative[:, -1:]
+        cumulative[:, -1] = 1
+        u = _uniform_unit(gen, rows.shape[0] * num_samples, np.float64)
+        u = u.reshape(rows.shape[0], num_samples)
+        picked = np.stack([np.searchsorted(row.astype(np.float64), draws, side="left")
+                           for row, draws in zip(cumulative, u)])
+    return tensor.Tensor._make(picked.reshape(weights.shape[:-1] + (num_samples,))
+                               .astype(np.int64))
+
+
+def dropout_mask(input, p, *, generator=None):
+    """The noise PyTorch's CPU dropout multiplies ``input`` by: ``empty_like(input)
+    .bernoulli_(1 - p).div_(1 - p)``, so 0 or ``1 / (1 - p)`` in ``input``'s dtype, drawn
+    in ``input``'s memory order. ``F.dropout`` (training, 0 < p < 1) is ``input * mask``,
+    one MulBackward0 node, as in PyTorch."""
+    noise = np.empty_like(input._data)
+    if p == 1:
+        noise[...] = 0
+    else:
+        bernoulli_array(noise, 1 - p, _gen(generator))
+        noise /= noise.dtype.type(1 - p)
+    return tensor.Tensor._make(noise)
 
 
 # --- arithmetic as the compiled kernels do it ---------------------------------------------

@@ -11,7 +11,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from . import devices, dtypes, errors, function, functions, ops
+from . import devices, dtypes, errors, function, functions, ops, random
 from .arrays import int_power
 from .dtypes import Size
 from .function import apply, apply_view
@@ -1056,6 +1056,28 @@ class Tensor:
 
     def fill_(self, value):
         return inplace(self, ops.FILL, value=scalar_of(value))
+
+    # Random fills: random.py draws PyTorch's numbers for them.
+    def uniform_(self, from_=0.0, to=1.0, *, generator=None):
+        return random.uniform_(self, from_, to, generator=generator)
+
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        return random.normal_(self, mean, std, generator=generator)
+
+    def random_(self, from_=0, to=None, *, generator=None):
+        return random.random_(self, from_, to, generator=generator)
+
+    def bernoulli_(self, p=0.5, *, generator=None):
+        return random.bernoulli_(self, p, generator=generator)
+
+    def exponential_(self, lambd=1.0, *, generator=None):
+        return random.exponential_(self, lambd, generator=generator)
+
+    def bernoulli(self, p=None, *, generator=None):
+        return random.bernoulli(self, p, generator=generator)
+
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        return random.multinomial(self, num_samples, replacement, generator=generator)
 
     def clamp_(self, min=None, max=None):
         return inplace(self, ops.CLAMP, min=scalar_of(min), max=scalar_of(max))

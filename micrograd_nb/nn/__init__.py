@@ -6,7 +6,7 @@ activations and the losses are ``torch.nn``'s, on ``Tensor`` (modules.py), with
 ``torch.nn.functional`` as ``micrograd_nb.nn.functional``.
 """
 
-from . import functional
+from . import functional, init
 from .micrograd import MLP, Layer, Neuron, ValueModule
 from .modules import (
     CrossEntropyLoss,
@@ -21,6 +21,6 @@ from .modules import (
 )
 
 __all__ = [
-    "functional", "ValueModule", "Neuron", "Layer", "MLP", "Module", "Parameter", "Linear",
+    "functional", "init", "ValueModule", "Neuron", "Layer", "MLP", "Module", "Parameter", "Linear",
     "Sequential", "Tanh", "ReLU", "Sigmoid", "MSELoss", "CrossEntropyLoss",
 ]

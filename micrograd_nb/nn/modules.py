@@ -14,6 +14,7 @@ from micrograd_nb import autograd as mg
 from micrograd_nb.autograd import Tensor, errors
 
 from . import functional as F
+from . import init
 
 
 class Parameter(Tensor):
@@ -236,20 +237,29 @@ class Module:
 
 class Linear(Module):
     """``y = x @ weight.T + bias`` with ``weight`` of shape ``(out_features,
-    in_features)``, initialised as PyTorch does: U(-1/sqrt(in), 1/sqrt(in)) for both
-    weight and bias (``kaiming_uniform_(a=sqrt(5))`` works out to that bound).
+    in_features)``, initialised as PyTorch does (``reset_parameters``), so the same seed
+    gives the same weights.
     ``dtype`` is keyword-only: PyTorch's fourth positional argument is ``device``."""
 
     def __init__(self, in_features, out_features, bias=True, *, dtype=None):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        bound = 1 / math.sqrt(in_features) if in_features > 0 else 0
-        self.weight = Parameter(_uniform((out_features, in_features), bound, dtype))
+        self.weight = Parameter(mg.empty(out_features, in_features, dtype=dtype))
         if bias:
-            self.bias = Parameter(_uniform((out_features,), bound, dtype))
+            self.bias = Parameter(mg.empty(out_features, dtype=dtype))
         else:
             self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """U(-1/sqrt(in), 1/sqrt(in)) for both, drawn weight first: ``kaiming_uniform_``
+        with ``a=sqrt(5)`` works out to that bound."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
         return F.linear(input, self.weight, self.bias)
@@ -257,11 +267,6 @@ class Linear(Module):
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
-
-
-def _uniform(shape, bound, dtype):
-    """U(-bound, bound) from micrograd_nb's global generator (``manual_seed``)."""
-    return (mg.rand(*shape, dtype=dtype) * 2 - 1) * bound
 
 
 class Sequential(Module):

@@ -23,6 +23,8 @@ OWN_TEXTS = {
     # Features PyTorch has and this engine does not (vmap, calling a node by hand).
     ("autograd/api.py", "is_grads_batched=True is not supported"),
     ("autograd/function.py", "calling a grad_fn directly is not supported"),
+    # PyTorch names its missing CUDA library; this engine has a CPU generator only.
+    ("autograd/random.py", "micrograd_nb has a CPU generator only"),
     # einsum subscripts this engine does not decompose (PyTorch has them all).
     ("autograd/functions.py", "micrograd_nb.einsum: '...' and repeated subscripts"),
     # karpathy's micrograd message, on the scalar Value.
