@@ -28,7 +28,8 @@ def parse_args(argv=None):
                         help="timed samples per implementation (default 7; 3 with --quick)")
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: fewer samples, a 10,000-node chain")
-    parser.add_argument("--only", choices=("demo", "batched", "chain", "viz", "torch_record"), action="append",
+    parser.add_argument("--only", choices=("demo", "batched", "chain", "viz", "torch_record"),
+                        action="append",
                         help="run only these benchmarks (repeatable; default: all)")
     args = parser.parse_args(argv)
     if args.repeat is not None and args.repeat < 1:

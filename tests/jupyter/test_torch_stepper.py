@@ -11,8 +11,15 @@ from micrograd_nb.jupyter.stepper import NO_GRAD, PassStepper, picture_of
 from micrograd_nb.viz import draw, torch_names
 from micrograd_nb.viz.torch_adapter import as_array
 
-from .test_stepper import CROSS_CHECK, JS, NODE, _assert_shows, _svg_texts, needs_node, \
-    needs_renderer
+from .test_stepper import (
+    CROSS_CHECK,
+    JS,
+    NODE,
+    _assert_shows,
+    _svg_texts,
+    needs_node,
+    needs_renderer,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph")
 
