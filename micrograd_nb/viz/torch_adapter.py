@@ -20,7 +20,16 @@ from collections import Counter
 
 from ..autograd.torch_passes import MODULE_KEY, gradient_node, graph_nodes, saved_values
 from .collapse import collapse, replace_nodes
-from .model import WALK_LIMIT_FACTOR, Edge, Frame, Graph, Node, caption_name, replay, short
+from .model import (
+    WALK_LIMIT_FACTOR,
+    Frame,
+    Graph,
+    Node,
+    caption_name,
+    edges_between,
+    replay,
+    short,
+)
 
 
 def is_torch_tensor(obj):
@@ -140,17 +149,7 @@ def _value_text(value, show_values):
 
 
 def _edges(builder, engine_nodes, made_by=None):
-    """An edge from each input to the node that used it (once, where a node uses the
-    same input twice, as ``x * x`` does: its two gradients are summed on the edge)."""
-    edges, seen = [], set()
-    for node in engine_nodes:
-        for parent in _parents(node):
-            key = (parent, node)
-            if parent in builder.ids and key not in seen:
-                seen.add(key)
-                edges.append(Edge(builder.ids[parent], builder.ids[node],
-                                  made_by_pass=bool(made_by and made_by(node))))
-    return edges
+    return edges_between(builder.ids, engine_nodes, _parents, made_by)
 
 
 def _outputs_of(targets):

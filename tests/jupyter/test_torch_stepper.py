@@ -1,24 +1,20 @@
 """The stepper on PyTorch's passes: each frame shows what torch computed at that step, and
 the JS in node shows the same as the Python mirror (as test_stepper.py does for ours)."""
 
-import json
-import subprocess
-
 import pytest
 
 from micrograd_nb.autograd.record import record
-from micrograd_nb.jupyter.stepper import NO_GRAD, PassStepper, picture_of
+from micrograd_nb.jupyter.stepper import NO_GRAD, PassStepper
 from micrograd_nb.viz import draw, torch_names
 from micrograd_nb.viz.torch_adapter import as_array
 
+# test_stepper.py's cross-check of stepper.js against the Python mirror (node), collected
+# here again with this module's ``example`` fixture: the same check on torch's passes.
 from .test_stepper import (
-    CROSS_CHECK,
-    JS,
-    NODE,
     _assert_shows,
     _svg_texts,
-    needs_node,
     needs_renderer,
+    test_js_frame_state_matches_python,  # noqa: F401
 )
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph")
@@ -114,21 +110,3 @@ def test_a_failed_pass_ends_on_the_failing_node(torch):
     last = widget.frame_states()[-1]
     assert last["kind"] == "error" and "SigmoidBackward0 raised RuntimeError" in last["caption"]
     assert last["hotNodes"] == [last["active"]]
-
-
-@needs_node
-@needs_renderer
-def test_js_frame_state_matches_python(example, tmp_path):
-    _, graph, _ = example
-    widget = PassStepper(graph)
-    module = tmp_path / "stepper.mjs"
-    module.write_text(JS.read_text(encoding="utf-8"), encoding="utf-8")
-    data = tmp_path / "data.json"
-    data.write_text(json.dumps({"frames": widget.frames, "picture": picture_of(widget.svg)}),
-                    encoding="utf-8")
-    script = tmp_path / "check.mjs"
-    script.write_text(CROSS_CHECK, encoding="utf-8")
-    done = subprocess.run([NODE, str(script), module.as_uri(), str(data)], capture_output=True,
-                          text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["states"] == widget.frame_states()
