@@ -181,6 +181,16 @@ def test_autograd_grad_without_and_with_create_graph(torch):
     assert not passes[1].made_by_pass(y.grad_fn)
 
 
+def test_a_non_leaf_input_is_captured_not_run(torch):
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 3
+    with record() as passes:
+        (h * h).sum().backward(inputs=[h])
+    kinds = [(s.kind, s.node is h.grad_fn) for s in passes[0].steps]
+    assert kinds == [("visit", False), ("visit", False), ("accumulate", True)]
+    assert torch.equal(passes[0].steps[-1].grad_in, h.grad) and x.grad is None
+
+
 def test_seeds_implicit_and_explicit(torch):
     x = torch.tensor([1.0, 2.0], requires_grad=True)
     with record() as passes:
