@@ -276,3 +276,13 @@ def test_modules_that_made_each_node_are_noted_while_recording(torch):
     assert made_by["AccumulateGrad(3, 3)"] is model[0]
     plain = model(torch.randn(2, 3))  # outside a recording: nothing noted
     assert MODULE_KEY not in plain.grad_fn.metadata
+
+
+def test_nested_recordings_both_hear_the_pass(torch):
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    with record() as outer:
+        with record() as inner:
+            (x * x).sum().backward()
+    assert len(outer) == len(inner) == 1
+    assert [s.node for s in outer[0].steps] == [s.node for s in inner[0].steps]
+    assert torch.equal(x.grad, torch.tensor([2.0, 4.0]))
