@@ -50,16 +50,16 @@ def _watch_class(torch):
     """The mode class, defined once torch is there (its base class lives in torch)."""
 
     class TorchPassWatch(torch.overrides.TorchFunctionMode):
+        watched = {torch.Tensor.backward: ("backward", _signature(torch.Tensor.backward)),
+                   torch.autograd.backward: ("backward", _signature(torch.autograd.backward)),
+                   torch.autograd.grad: ("grad", _signature(torch.autograd.grad))}
+
         def __init__(self, listener, saved):
             super().__init__()
             self.listener = listener
             self.saved = saved
             self.module_handles = []
             self.module_inputs = {}  # id(module) -> stack of its calls' input nodes
-            self.watched = {torch.Tensor.backward: ("backward", _signature(torch.Tensor.backward)),
-                            torch.autograd.backward: ("backward",
-                                                      _signature(torch.autograd.backward)),
-                            torch.autograd.grad: ("grad", _signature(torch.autograd.grad))}
 
         def __torch_function__(self, func, types, args=(), kwargs=None):
             __tracebackhide__ = True
