@@ -19,6 +19,7 @@ import chain
 import demo_net
 import memory
 import peers
+import torch_record
 import viz
 
 
@@ -28,7 +29,8 @@ def parse_args(argv=None):
                         help="timed samples per implementation (default 7; 3 with --quick)")
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: fewer samples, a 10,000-node chain")
-    parser.add_argument("--only", choices=("demo", "batched", "chain", "viz", "memory"),
+    parser.add_argument("--only", choices=("demo", "batched", "chain", "viz", "memory",
+                                           "torch_record"),
                         action="append",
                         help="run only these benchmarks (repeatable; default: all)")
     args = parser.parse_args(argv)
@@ -65,6 +67,7 @@ def main(argv=None):
         "chain": lambda: chain.run(chain_n, chain_repeat),
         "viz": lambda: viz.run(repeat, target),
         "memory": lambda: memory.run(memory_n, 3),
+        "torch_record": lambda: torch_record.run(repeat, target),
     }
     for name, benchmark in benchmarks.items():
         if args.only and name not in args.only:

@@ -50,16 +50,16 @@ def _watch_class(torch):
     """The mode class, defined once torch is there (its base class lives in torch)."""
 
     class TorchPassWatch(torch.overrides.TorchFunctionMode):
+        watched = {torch.Tensor.backward: ("backward", _signature(torch.Tensor.backward)),
+                   torch.autograd.backward: ("backward", _signature(torch.autograd.backward)),
+                   torch.autograd.grad: ("grad", _signature(torch.autograd.grad))}
+
         def __init__(self, listener, saved):
             super().__init__()
             self.listener = listener
             self.saved = saved
             self.module_handles = []
             self.module_inputs = {}  # id(module) -> stack of its calls' input nodes
-            self.watched = {torch.Tensor.backward: ("backward", _signature(torch.Tensor.backward)),
-                            torch.autograd.backward: ("backward",
-                                                      _signature(torch.autograd.backward)),
-                            torch.autograd.grad: ("grad", _signature(torch.autograd.grad))}
 
         def __torch_function__(self, func, types, args=(), kwargs=None):
             __tracebackhide__ = True
@@ -263,6 +263,7 @@ class _TorchPass:
         self.listener = listener
         self.saved = saved
         self.running = None
+        self.capture_nodes = set()
 
     def _snapshot(self, grad):
         """A gradient as it was at this step: the engine may add into its buffers later.
@@ -285,7 +286,9 @@ class _TorchPass:
             for node in nodes:
                 handles.append(node.register_prehook(functools.partial(self._entering, node)))
                 handles.append(node.register_hook(functools.partial(self._ran, node)))
-            for tensor in self._captured_inputs():
+            captured = self._captured_inputs()
+            self.capture_nodes = {gradient_node(torch, t) for t in captured}
+            for tensor in captured:
                 handles.append(tensor.register_hook(
                     functools.partial(self._captured, gradient_node(torch, tensor))))
             self.listener.pass_started(info)
@@ -323,6 +326,8 @@ class _TorchPass:
 
     def _ran(self, node, grad_inputs, grad_outputs):
         self.running = None
+        if node in self.capture_nodes and all(g is None for g in grad_inputs):
+            return  # only captured there: torch calls its hooks but does not run it
         if type(node).__name__ == "AccumulateGrad":
             self.listener.leaf_accumulated(self.info, node, self._snapshot(grad_outputs[0]))
             return

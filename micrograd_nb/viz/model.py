@@ -177,16 +177,22 @@ class _Builder:
 
 
 def _edges(builder, engine_nodes, made_by=None):
+    return edges_between(builder.ids, sorted(engine_nodes, key=lambda n: n._seq),
+                         _engine_parents, made_by)
+
+
+def edges_between(ids, ordered_nodes, parents_of, made_by=None):
     """An edge from each input to the node that used it (once, where an op uses the same
     input twice, as ``x * x`` does); ``made_by(node)`` marks the edges of nodes a
-    create_graph pass built."""
+    create_graph pass built. ``ids`` maps an engine's nodes to picture ids; both
+    engines' pictures are joined up here."""
     edges, seen = [], set()
-    for node in sorted(engine_nodes, key=lambda n: n._seq):
-        for parent in _engine_parents(node):
+    for node in ordered_nodes:
+        for parent in parents_of(node):
             key = (parent, node)
-            if parent in builder.ids and key not in seen:
+            if parent in ids and key not in seen:
                 seen.add(key)
-                edges.append(Edge(builder.ids[parent], builder.ids[node],
+                edges.append(Edge(ids[parent], ids[node],
                                   made_by_pass=bool(made_by and made_by(node))))
     return edges
 

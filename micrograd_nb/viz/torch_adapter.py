@@ -20,7 +20,16 @@ from collections import Counter
 
 from ..autograd.torch_passes import MODULE_KEY, gradient_node, graph_nodes, saved_values
 from .collapse import collapse, replace_nodes
-from .model import WALK_LIMIT_FACTOR, Edge, Frame, Graph, Node, caption_name, replay, short
+from .model import (
+    WALK_LIMIT_FACTOR,
+    Frame,
+    Graph,
+    Node,
+    caption_name,
+    edges_between,
+    replay,
+    short,
+)
 
 
 def is_torch_tensor(obj):
@@ -87,6 +96,7 @@ class _Builder:
         self.show_values = show_values
         self.saved = saved  # node -> ((name, value), ...), or None for no saved values
         self.shapes = {}  # node -> the shape of its output, where something showed it
+        self.values = []  # (picture id, "data" or "grad", tensor) to format
 
     def learn_shapes(self, recorded):
         """A pass shows every visited node's output shape: its gradient has it."""
@@ -110,8 +120,8 @@ class _Builder:
             grad = leaf.grad
             return Node(node_id, "leaf", self.names.get(id(leaf)) or type_name,
                         shape=tuple(leaf.shape),
-                        data=short(as_array(leaf)) if values else None,
-                        grad=short(as_array(grad)) if values and grad is not None else None,
+                        data=self._later(node_id, "data", leaf if values else None),
+                        grad=self._later(node_id, "grad", grad if values else None),
                         saved=saved)
         output = outputs.get(engine_node)
         name = self.names.get(id(output)) if output is not None else None
@@ -119,8 +129,21 @@ class _Builder:
         shape = tuple(output.shape) if output is not None else self.shapes.get(engine_node)
         return Node(node_id, "output" if output is not None else "op",
                     f"{name} = {type_name}" if name else type_name, shape=shape,
-                    data=short(as_array(output)) if output is not None and values else None,
+                    data=self._later(node_id, "data", output if values else None),
                     saved=saved)
+
+    def _later(self, node_id, field, tensor):
+        """Values are formatted once the picture is collapsed, only for the nodes it
+        keeps (formatting is most of the time a big graph takes)."""
+        if tensor is not None:
+            self.values.append((node_id, field, tensor))
+        return None
+
+    def format_values(self, graph):
+        kept = {n.id: n for n in graph.nodes}
+        for node_id, field, tensor in self.values:
+            if node_id in kept:
+                setattr(kept[node_id], field, short(as_array(tensor)))
 
     def _saved_text(self, engine_node):
         if self.saved is None:
@@ -140,17 +163,7 @@ def _value_text(value, show_values):
 
 
 def _edges(builder, engine_nodes, made_by=None):
-    """An edge from each input to the node that used it (once, where a node uses the
-    same input twice, as ``x * x`` does: its two gradients are summed on the edge)."""
-    edges, seen = [], set()
-    for node in engine_nodes:
-        for parent in _parents(node):
-            key = (parent, node)
-            if parent in builder.ids and key not in seen:
-                seen.add(key)
-                edges.append(Edge(builder.ids[parent], builder.ids[node],
-                                  made_by_pass=bool(made_by and made_by(node))))
-    return edges
+    return edges_between(builder.ids, engine_nodes, _parents, made_by)
 
 
 def _outputs_of(targets):
@@ -274,7 +287,9 @@ def _module_paths(builder, engine_nodes):
 def _collapse(graph, builder, engine_nodes, max_nodes):
     if len(graph.nodes) > max_nodes:
         _collapse_modules(graph, _module_paths(builder, engine_nodes), max_nodes)
-    return collapse(graph, max_nodes)
+    graph = collapse(graph, max_nodes)
+    builder.format_values(graph)
+    return graph
 
 
 def _collapse_modules(graph, paths, max_nodes):

@@ -166,3 +166,27 @@ def test_names_of_a_namespace(torch):
     assert names[id(model.weight)] == "model.weight" and names[id(model)] == "model"
     assert names[id(x)] == "x" and names[id(y.grad_fn)] == "y"
     assert np.array_equal(as_array(torch.tensor([1.0, 2.0], dtype=torch.bfloat16)), [1.0, 2.0])
+
+
+def test_the_same_pass_on_both_engines_is_the_same_picture(torch):
+    import micrograd_nb as mg
+
+    def picture(lib):
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        w = lib.tensor([0.5, -1.0, 2.0], requires_grad=True)
+        loss = (x * w).tanh().sum()
+        with record() as passes:
+            loss.backward()
+        return draw(passes[0], names={id(x): "x", id(w): "w", id(loss): "loss"}).model
+
+    ours, theirs = picture(mg), picture(torch)
+
+    def content(graph):
+        by_id = {n.id: n.title for n in graph.nodes}
+        return (sorted((n.title, n.shape, n.data, n.grad, n.order) for n in graph.nodes),
+                sorted((by_id[e.src], by_id[e.dst], e.grad) for e in graph.edges),
+                sorted((f.kind, f.caption) for f in graph.frames), graph.seed)
+
+    assert content(ours) == content(theirs)
+    # the visits come in the same order; only the two leaves' accumulations swap
+    assert [f.caption for f in ours.frames[:4]] == [f.caption for f in theirs.frames[:4]]

@@ -181,6 +181,16 @@ def test_autograd_grad_without_and_with_create_graph(torch):
     assert not passes[1].made_by_pass(y.grad_fn)
 
 
+def test_a_non_leaf_input_is_captured_not_run(torch):
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 3
+    with record() as passes:
+        (h * h).sum().backward(inputs=[h])
+    kinds = [(s.kind, s.node is h.grad_fn) for s in passes[0].steps]
+    assert kinds == [("visit", False), ("visit", False), ("accumulate", True)]
+    assert torch.equal(passes[0].steps[-1].grad_in, h.grad) and x.grad is None
+
+
 def test_seeds_implicit_and_explicit(torch):
     x = torch.tensor([1.0, 2.0], requires_grad=True)
     with record() as passes:
@@ -231,7 +241,7 @@ def test_hooks_and_mode_are_gone_after_the_block(torch):
         with record() as failed:
             y2 = (x * 3).sum()
             y2.backward(retain_graph=True)
-            1 / 0
+            raise ZeroDivisionError
     y2.backward()
     assert len(failed) == 1 and len(failed[0].steps) == 3
     assert not torch._C._is_torch_function_mode_enabled()
@@ -246,7 +256,7 @@ def test_saved_tensors_are_kept_before_the_pass_frees_them(torch):
     saved = dict(passes[0].saved[y.grad_fn])
     assert torch.equal(saved["result"], x.detach().exp())
     with pytest.raises(RuntimeError):
-        y.grad_fn._saved_result  # freed by the pass (no retain_graph)
+        _ = y.grad_fn._saved_result  # freed by the pass (no retain_graph)
 
 
 def test_modules_that_made_each_node_are_noted_while_recording(torch):
@@ -266,3 +276,13 @@ def test_modules_that_made_each_node_are_noted_while_recording(torch):
     assert made_by["AccumulateGrad(3, 3)"] is model[0]
     plain = model(torch.randn(2, 3))  # outside a recording: nothing noted
     assert MODULE_KEY not in plain.grad_fn.metadata
+
+
+def test_nested_recordings_both_hear_the_pass(torch):
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    with record() as outer:
+        with record() as inner:
+            (x * x).sum().backward()
+    assert len(outer) == len(inner) == 1
+    assert [s.node for s in outer[0].steps] == [s.node for s in inner[0].steps]
+    assert torch.equal(x.grad, torch.tensor([2.0, 4.0]))
