@@ -4,9 +4,10 @@ subcommands (``register(subparsers)``, each setting ``run``); the work lives the
 import argparse
 import sys
 
+from .compat import commands as compat_commands
 from .grading import commands as grading_commands
 
-COMMAND_GROUPS = (grading_commands.register,)
+COMMAND_GROUPS = (grading_commands.register, compat_commands.register)
 
 
 def build_parser():
