@@ -131,7 +131,8 @@ def first_blocker(stderr):
 
 
 def normalise(text):
-    return text.replace("micrograd_nb", "torch")
+    """The library's name and object addresses are allowed to differ."""
+    return re.sub(r" at 0x[0-9a-f]+", " at 0x?", text.replace("micrograd_nb", "torch"))
 
 
 def numbers_agree(a, b):

@@ -27,7 +27,9 @@ def missing_attribute(owner, name):
 
 
 def missing_module(name, feature=None):
-    return MissingModuleError(missing_text(name, feature), name=name)
+    # Without ``name=``: importlib would take the error for "no such submodule" in
+    # ``from torch import jit`` and swallow it into a bare "cannot import name".
+    return MissingModuleError(missing_text(name, feature))
 
 
 def tensor_getattr(tensor, name):
