@@ -2,6 +2,8 @@
 (masks, reductions kept to shape, writes through a chain of views). Nothing here knows
 about tensors or graphs."""
 
+import math
+
 import numpy as np
 
 
@@ -156,3 +158,85 @@ def numel(shape):
     for d in shape:
         n *= d
     return n
+
+
+def sigmoid(x):
+    with np.errstate(over="ignore"):
+        return 1 / (1 + np.exp(-x))
+
+
+def erf(x):
+    """The error function, elementwise (numpy has none; math.erf is exact to the last bit)."""
+    return np.vectorize(math.erf, otypes=[x.dtype])(x) if x.size else x.copy()
+
+
+def cumsum(x, dim):
+    return np.cumsum(x, axis=dim, dtype=x.dtype)
+
+
+def reverse_cumsum(x, dim):
+    """Sums from the end along ``dim``: the gradient of a cumulative sum."""
+    return np.flip(np.cumsum(np.flip(x, dim), axis=dim), dim)
+
+
+def share_of_max(a, b):
+    """Where ``a`` wins ``maximum(a, b)``: 1, a tie 0.5 (PyTorch splits it), else 0."""
+    return (a > b) + 0.5 * (a == b)
+
+
+def share_of_min(a, b):
+    return (a < b) + 0.5 * (a == b)
+
+
+def strictly_within(x, low, high):
+    """Where hardtanh lets the gradient through: low < x < high, ends excluded."""
+    return (x > low) & (x < high)
+
+
+def extreme_mask(x, ans, dim, keepdim):
+    """amax/amin's gradient share: the elements equal to the extreme, split evenly."""
+    kept = ans if keepdim or dim is None else np.expand_dims(ans, dim)
+    mask = x == kept
+    return mask / mask.sum(axis=dim, keepdims=True)
+
+
+def prod_others(x, dim):
+    """The product of all elements but each one (along ``dim``, or all of x): the
+    gradient of prod, without dividing by a zero."""
+    if dim is None:
+        flat = x.reshape(-1)
+        return prod_others(flat, 0).reshape(x.shape)
+    moved = np.moveaxis(x, dim, -1)
+    ones = np.ones(moved.shape[:-1] + (1,), dtype=x.dtype)
+    before = np.cumprod(np.concatenate([ones, moved[..., :-1]], axis=-1), axis=-1)
+    after = np.flip(np.cumprod(np.concatenate(
+        [ones, np.flip(moved, -1)[..., :-1]], axis=-1), axis=-1), -1)
+    return np.moveaxis(before * after, -1, dim)
+
+
+def reduced_count(shape, dim):
+    return numel(shape) if dim is None else numel(tuple(shape[d] for d in dim))
+
+
+def logsumexp(x, dim, keepdim):
+    if x.size == 0:
+        return np.log(np.exp(x).sum(axis=dim, keepdims=keepdim))
+    top = np.max(x, axis=dim, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0)
+    out = np.log(np.exp(x - top).sum(axis=dim, keepdims=True)) + top
+    return out if keepdim else np.squeeze(out, axis=dim)
+
+
+def vector_norm(x, ord, dim, keepdim):
+    a = np.abs(x)
+    if ord == float("inf"):
+        return a.max(axis=dim, keepdims=keepdim, initial=0)
+    if ord == -float("inf"):
+        return a.min(axis=dim, keepdims=keepdim)
+    if ord == 0:
+        return (a != 0).sum(axis=dim, keepdims=keepdim).astype(x.dtype)
+    if ord == 1:
+        return a.sum(axis=dim, keepdims=keepdim)
+    if ord == 2:
+        return np.sqrt((a * a).sum(axis=dim, keepdims=keepdim))
+    return ((a ** ord).sum(axis=dim, keepdims=keepdim)) ** (1.0 / ord)

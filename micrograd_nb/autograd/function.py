@@ -370,6 +370,15 @@ def constant(array):
 class NUMPY_NS:
     """Rules on raw arrays: the fast path of every backward pass."""
 
+    sin, cos, sinh, cosh = (staticmethod(f) for f in (np.sin, np.cos, np.sinh, np.cosh))
+    sqrt, erf = staticmethod(np.sqrt), staticmethod(arrays.erf)
+    sigmoid = staticmethod(arrays.sigmoid)
+    cumsum, flip = staticmethod(arrays.cumsum), staticmethod(np.flip)
+    pow, abs, tanh = staticmethod(np.power), staticmethod(np.abs), staticmethod(np.tanh)
+
+    @staticmethod
+    def through(g, *inputs):
+        return g
     exp = staticmethod(np.exp)
     log = staticmethod(np.log)
     sign = staticmethod(np.sign)
@@ -416,8 +425,27 @@ class NUMPY_NS:
         return np.swapaxes(x, d0, d1)
 
 
+def _method(name):
+    """``F.name(x, ...)`` as ``x.name(...)``: the Tensor method records the op."""
+    return staticmethod(lambda x, *args: getattr(x, name)(*args))
+
+
 class TENSOR_NS:
     """The same functions on Tensors, recorded: for create_graph=True."""
+
+    sin, cos, sinh, cosh = _method("sin"), _method("cos"), _method("sinh"), _method("cosh")
+    sqrt, sigmoid, erf = _method("sqrt"), _method("sigmoid"), _method("erf")
+    cumsum, pow, abs, tanh = _method("cumsum"), _method("pow"), _method("abs"), _method("tanh")
+
+    @staticmethod
+    def through(g, *inputs):
+        """``g``, recorded as depending on ``inputs`` with a zero derivative: PyTorch's
+        backward kernels (hardtanh_backward...) take the input too, so the gradient they
+        give is part of the graph even where it does not depend on it."""
+        for x in inputs:
+            g = g + x * 0
+        return g
+    flip = staticmethod(lambda x, dims: x.flip(dims if isinstance(dims, tuple) else (dims,)))
 
     @staticmethod
     def view_of(x, chain):

@@ -15,23 +15,35 @@ A row is an ``Op`` (op.py); how it is recorded and run backward: function.py. Th
 helpers: arrays.py.
 """
 
+import math
+
 import numpy as np
 
 from .arrays import (
     argextreme_mask,
     contiguous,
     copy_into,
+    erf,
+    extreme_mask,
     log_softmax,
+    logsumexp,
     numel,
     outside,
     outside_view,
     power,
+    prod_others,
     reduce_mask,
+    reduced_count,
     scatter,
+    share_of_max,
+    share_of_min,
+    sigmoid,
     silently,
     softmax,
+    strictly_within,
     take_at,
     unsqueeze_reduced,
+    vector_norm,
     within,
     write_view,
 )
@@ -99,6 +111,205 @@ WHERE = defop("WhereBackward0", lambda a, b, condition: np.where(condition, a, b
               lambda F, g, ans, a, b, condition: F.where(condition, g * 0, g),
               saves_ctx=True)
 
+# Pointwise math. Forwards run silently where numpy would warn (log(0), asin(2)...):
+# PyTorch gives inf or nan without a word.
+SIN = defop("SinBackward0", np.sin, lambda F, g, ans, x: g * F.cos(x), saves=((0,),))
+COS = defop("CosBackward0", np.cos, lambda F, g, ans, x: -g * F.sin(x), saves=((0,),))
+TAN = defop("TanBackward0", np.tan, lambda F, g, ans, x: g * (1 + ans * ans), saves=((ANS,),))
+ASIN = defop("AsinBackward0", silently(np.arcsin),
+             lambda F, g, ans, x: g / F.sqrt(1 - x * x), saves=((0,),))
+ACOS = defop("AcosBackward0", silently(np.arccos),
+             lambda F, g, ans, x: -g / F.sqrt(1 - x * x), saves=((0,),))
+ATAN = defop("AtanBackward0", np.arctan, lambda F, g, ans, x: g / (1 + x * x), saves=((0,),))
+SINH = defop("SinhBackward0", silently(np.sinh), lambda F, g, ans, x: g * F.cosh(x),
+             saves=((0,),))
+COSH = defop("CoshBackward0", silently(np.cosh), lambda F, g, ans, x: g * F.sinh(x),
+             saves=((0,),))
+ASINH = defop("AsinhBackward0", np.arcsinh, lambda F, g, ans, x: g / F.sqrt(x * x + 1),
+              saves=((0,),))
+ACOSH = defop("AcoshBackward0", silently(np.arccosh),
+              lambda F, g, ans, x: g / F.sqrt(x * x - 1), saves=((0,),))
+ATANH = defop("AtanhBackward0", silently(np.arctanh), lambda F, g, ans, x: g / (1 - x * x),
+              saves=((0,),))
+LOG1P = defop("Log1PBackward0", silently(np.log1p), lambda F, g, ans, x: g / (x + 1),
+              saves=((0,),))
+EXPM1 = defop("Expm1Backward0", silently(np.expm1), lambda F, g, ans, x: g * (ans + 1),
+              saves=((ANS,),))
+LOG2 = defop("Log2Backward0", silently(np.log2),
+             lambda F, g, ans, x: g / (x * float(np.log(2.0))), saves=((0,),))
+LOG10 = defop("Log10Backward0", silently(np.log10),
+              lambda F, g, ans, x: g / (x * float(np.log(10.0))), saves=((0,),))
+EXP2 = defop("Exp2Backward0", silently(np.exp2),
+             lambda F, g, ans, x: g * ans * float(np.log(2.0)), saves=((ANS,),))
+RSQRT = defop("RsqrtBackward0", silently(lambda x: 1 / np.sqrt(x)),
+              lambda F, g, ans, x: -0.5 * g * ans * ans * ans, saves=((ANS,),))
+ERF = defop("ErfBackward0", erf,
+            lambda F, g, ans, x: g * (2 / float(np.sqrt(np.pi))) * F.exp(-x * x), saves=((0,),))
+# Steps: a zero gradient (frac's is the identity).
+FLOOR = defop("FloorBackward0", np.floor, lambda F, g, ans, x: F.zeros_like(g))
+CEIL = FLOOR.renamed("CeilBackward0", forward=np.ceil)
+ROUND = FLOOR.renamed("RoundBackward0", forward=np.round)
+TRUNC = FLOOR.renamed("TruncBackward0", forward=np.trunc)
+SIGN_STEP = FLOOR.renamed("SignBackward0", forward=np.sign)
+FRAC = defop("FracBackward0", lambda x: x - np.trunc(x), lambda F, g, ans, x: g)
+ATAN2 = defop("Atan2Backward0", np.arctan2,
+              lambda F, g, ans, a, b: g * b / (a * a + b * b),
+              lambda F, g, ans, a, b: -g * a / (a * a + b * b), saves=((0, 1), (0, 1)))
+HYPOT = defop("HypotBackward0", np.hypot,
+              lambda F, g, ans, a, b: g * a / ans,
+              lambda F, g, ans, a, b: g * b / ans, saves=((0, ANS), (1, ANS)))
+# A tie sends half the gradient each way, as in PyTorch.
+MAXIMUM = defop("MaximumBackward0", np.maximum,
+                lambda F, g, ans, a, b: g * share_of_max(F.array_of(a), F.array_of(b)),
+                lambda F, g, ans, a, b: g * share_of_max(F.array_of(b), F.array_of(a)),
+                saves=((0, 1), (0, 1)))
+MINIMUM = defop("MinimumBackward0", np.minimum,
+                lambda F, g, ans, a, b: g * share_of_min(F.array_of(a), F.array_of(b)),
+                lambda F, g, ans, a, b: g * share_of_min(F.array_of(b), F.array_of(a)),
+                saves=((0, 1), (0, 1)))
+# x % y, Python's sign convention (the result has y's sign), as PyTorch's remainder.
+REMAINDER = defop("RemainderBackward1", silently(np.remainder),
+                  lambda F, g, ans, a, b: g,
+                  lambda F, g, ans, a, b: F.through(
+                      -g * np.floor_divide(F.array_of(a), F.array_of(b)), a, b),
+                  saves=((), (0, 1)))
+REMAINDER_SCALAR = defop("RemainderBackward0", lambda a, other: silently(np.remainder)(a, other),
+                         lambda F, g, ans, a, other: g)
+FLOOR_DIVIDE = defop("NotImplemented", silently(np.floor_divide))  # no derivative in PyTorch
+# lerp(start, end, weight): weight a number (LerpBackward0) or a tensor (LerpBackward1).
+LERP = defop("LerpBackward0", lambda a, b, weight: a + weight * (b - a),
+             lambda F, g, ans, a, b, weight: g * (1 - weight),
+             lambda F, g, ans, a, b, weight: g * weight)
+LERP_TENSOR = defop("LerpBackward1", lambda a, b, w: a + w * (b - a),
+                    lambda F, g, ans, a, b, w: g * (1 - w),
+                    lambda F, g, ans, a, b, w: g * w,
+                    lambda F, g, ans, a, b, w: g * (b - a), saves=((2,), (2,), (0, 1)))
+# clamp(min=tensor, max=tensor): the gradient goes where x is within its bounds.
+CLAMP_TENSOR = defop("ClampBackward0", lambda x, low, high: np.minimum(np.maximum(x, low), high),
+                     lambda F, g, ans, x, low, high: g * (
+                         (F.array_of(x) >= F.array_of(low)) & (F.array_of(x) <= F.array_of(high))),
+                     lambda F, g, ans, x, low, high: g * (F.array_of(x) < F.array_of(low)),
+                     lambda F, g, ans, x, low, high: g * (F.array_of(x) > F.array_of(high)),
+                     saves=((0, 1, 2), (0, 1), (0, 2)))
+
+# Activations (torch.nn.functional).
+SOFTPLUS = defop("SoftplusBackward0",
+                 silently(lambda x, beta, threshold: np.where(
+                     x * beta > threshold, x, np.log1p(np.exp(x * beta)) / beta)),
+                 lambda F, g, ans, x, beta, threshold: F.where(
+                     F.array_of(x) * beta > threshold, g, g * F.sigmoid(x * beta)),
+                 saves=((0,),))
+GELU = defop("GeluBackward0", lambda x: 0.5 * x * (1 + erf(x * SQRT_HALF)),
+             lambda F, g, ans, x: g * (0.5 * (1 + F.erf(x * SQRT_HALF))
+                                       + x * F.exp(-0.5 * x * x) * INV_SQRT_2PI),
+             saves=((0,),))
+# gelu(approximate="tanh"): 0.5 x (1 + tanh(k (x + 0.044715 x^3))), k = sqrt(2 / pi).
+GELU_TANH = GELU.renamed(
+    "GeluBackward0", forward=lambda x: 0.5 * x * (1 + np.tanh(SQRT_2_OVER_PI * (
+        x + 0.044715 * x * x * x))))
+GELU_TANH.rules = (lambda F, g, ans, x: _gelu_tanh_rule(F, g, x),)
+SILU = defop("SiluBackward0", lambda x: x * sigmoid(x),
+             lambda F, g, ans, x: g * F.sigmoid(x) * (1 + x * (1 - F.sigmoid(x))),
+             saves=((0,),))
+LEAKY_RELU = defop("LeakyReluBackward0",
+                   lambda x, negative_slope: np.where(x > 0, x, x * negative_slope),
+                   lambda F, g, ans, x, negative_slope: F.through(g * np.where(
+                       F.array_of(x) > 0, 1, negative_slope).astype(F.array_of(x).dtype), x),
+                   saves=((0,),))
+ELU = defop("EluBackward0",
+            silently(lambda x, alpha: np.where(x > 0, x, alpha * np.expm1(x))),
+            lambda F, g, ans, x, alpha: F.where(F.array_of(x) > 0, g, g * alpha * F.exp(x)),
+            saves=((0,),))
+HARDTANH = defop("HardtanhBackward0", lambda x, min_val, max_val: np.clip(x, min_val, max_val),
+                 lambda F, g, ans, x, min_val, max_val: F.through(g * strictly_within(
+                     F.array_of(x), min_val, max_val), x), saves=((0,),))
+
+# Reductions over ``dim`` (a tuple of dims, all of them when the caller gave none); each
+# rule gives the reduced dims back to ``g`` (and ``ans``), then broadcasts against x.
+PROD = defop("ProdBackward0", lambda x: np.asarray(x.prod()),
+             lambda F, g, ans, x: (g if F.array_of(x).ndim == 0 else g * ans / x
+                                   if F.array_of(x).all()
+                                   else g * prod_others(F.array_of(x), None)),
+             saves=((0, ANS),))
+PROD_DIM = defop("ProdBackward1",
+                 lambda x, dim, keepdim: contiguous(x.prod(axis=dim, keepdims=keepdim)),
+                 lambda F, g, ans, x, dim, keepdim: (
+                     unsqueeze_reduced(g, x.shape, (dim,), keepdim)
+                     * (unsqueeze_reduced(ans, x.shape, (dim,), keepdim) / x
+                        if F.array_of(x).all() else prod_others(F.array_of(x), dim))),
+                 saves=((0, ANS),))
+VAR = defop("VarBackward0",
+            silently(lambda x, dim, correction, keepdim: contiguous(np.asarray(x.var(
+                axis=dim, ddof=correction, keepdims=keepdim)))),
+            lambda F, g, ans, x, dim, correction, keepdim: (
+                unsqueeze_reduced(g, x.shape, dim, keepdim) * 2
+                * (x - F.sum(x, dim, keepdim=True) / reduced_count(x.shape, dim))
+                / (reduced_count(x.shape, dim) - correction)),
+            saves=((0,),))
+STD = defop("StdBackward0",
+            silently(lambda x, dim, correction, keepdim: contiguous(np.asarray(x.std(
+                axis=dim, ddof=correction, keepdims=keepdim)))),
+            lambda F, g, ans, x, dim, correction, keepdim: (
+                unsqueeze_reduced(g, x.shape, dim, keepdim)
+                * (x - F.sum(x, dim, keepdim=True) / reduced_count(x.shape, dim))
+                / ((reduced_count(x.shape, dim) - correction)
+                   * unsqueeze_reduced(ans, x.shape, dim, keepdim))),
+            saves=((0, ANS),))
+VECTOR_NORM = defop("LinalgVectorNormBackward0",
+                    lambda x, ord, dim, keepdim: contiguous(np.asarray(
+                        vector_norm(x, ord, dim, keepdim))),
+                    lambda F, g, ans, x, ord, dim, keepdim: _norm_rule(
+                        F, unsqueeze_reduced(g, x.shape, dim, keepdim), x,
+                        unsqueeze_reduced(ans, x.shape, dim, keepdim), ord),
+                    saves=((0, ANS),))
+LOGSUMEXP = defop("LogsumexpBackward0",
+                  silently(lambda x, dim, keepdim: contiguous(np.asarray(
+                      logsumexp(x, dim, keepdim)))),
+                  lambda F, g, ans, x, dim, keepdim: unsqueeze_reduced(g, x.shape, dim, keepdim)
+                  * F.exp(x - unsqueeze_reduced(ans, x.shape, dim, keepdim)),
+                  saves=((0, ANS),))
+AMAX = defop("AmaxBackward0",
+             lambda x, dim, keepdim: contiguous(np.asarray(x.max(axis=dim, keepdims=keepdim))),
+             lambda F, g, ans, x, dim, keepdim: unsqueeze_reduced(g, x.shape, dim, keepdim)
+             * extreme_mask(F.array_of(x), F.array_of(ans), dim, keepdim),
+             saves=((0, ANS),))
+AMIN = AMAX.renamed("AminBackward0", forward=lambda x, dim, keepdim: contiguous(
+    np.asarray(x.min(axis=dim, keepdims=keepdim))))
+CUMSUM = defop("CumsumBackward0", lambda x, dim: np.cumsum(x, axis=dim),
+               lambda F, g, ans, x, dim: F.flip(F.cumsum(F.flip(g, dim), dim), dim))
+# (The rule divides by x: wrong where x has zeros, unlike PyTorch's.)
+CUMPROD = defop("CumprodBackward0", lambda x, dim: np.cumprod(x, axis=dim),
+                lambda F, g, ans, x, dim: F.flip(F.cumsum(F.flip(g * ans, dim), dim), dim) / x,
+                saves=((0, ANS),))
+FLIP = defop("FlipBackward0", lambda x, dims: np.flip(x, dims).copy(),
+             lambda F, g, ans, x, dims: F.flip(g, dims))
+
+
+SQRT_HALF, INV_SQRT_2PI = math.sqrt(0.5), 1 / math.sqrt(2 * math.pi)
+SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+
+
+def _gelu_tanh_rule(F, g, x):
+    t = F.tanh((x + 0.044715 * x * x * x) * SQRT_2_OVER_PI)
+    return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * SQRT_2_OVER_PI
+                * (1 + 3 * 0.044715 * x * x))
+
+
+def _norm_rule(F, g, x, norm, ord):
+    """The gradient of ``vector_norm(x, ord)``, zero where the norm is zero."""
+    xs, ns = F.array_of(x), F.array_of(norm)
+    if ord == 2:
+        return g * x / F.where(ns == 0, norm * 0 + 1, norm) * (ns != 0)
+    if ord == 1:
+        return g * F.sign(x)
+    if ord in (float("inf"), -float("inf")):
+        mask = np.abs(xs) == ns
+        return g * F.sign(x) * (mask / mask.sum(axis=tuple(
+            d for d in range(xs.ndim) if ns.shape[d] == 1), keepdims=True))
+    return (g * x * F.pow(F.abs(x), ord - 2) / F.where(ns == 0, norm * 0 + 1, norm ** (ord - 1))
+            * (ns != 0))
+
+
 MM = defop("MmBackward0", np.matmul,
            lambda F, g, ans, a, b: F.matmul(g, F.mT(b)),
            lambda F, g, ans, a, b: F.matmul(F.mT(a), g),
@@ -113,6 +324,12 @@ DOT = defop("DotBackward0", np.matmul,
             saves=((1,), (0,)))
 # Batched, broadcasting matmul of operands with at least 2 dimensions.
 BMM = MM.renamed("BmmBackward0")
+ADDMM = defop("AddmmBackward0",
+              lambda c, a, b, beta, alpha: beta * c + alpha * (a @ b),
+              lambda F, g, ans, c, a, b, beta, alpha: g * beta,
+              lambda F, g, ans, c, a, b, beta, alpha: F.matmul(g, F.mT(b)) * alpha,
+              lambda F, g, ans, c, a, b, beta, alpha: F.matmul(F.mT(a), g) * alpha,
+              saves=((), (2,), (1,)))
 
 SUM = defop("SumBackward0", lambda x, shape: x.sum(),
             lambda F, g, ans, x, shape: F.expand(unsqueeze_reduced(g, shape, None, False),
@@ -165,7 +382,10 @@ SQUEEZE = defop("SqueezeBackward0", lambda x, in_shape: x.squeeze(),
 SQUEEZE_DIM = defop("SqueezeBackward1", lambda x, dim, in_shape: x.reshape(
     in_shape[:dim] + in_shape[dim + 1:]) if in_shape[dim] == 1 else x,
                     lambda F, g, ans, x, dim, in_shape: F.reshape(g, in_shape))
-SQUEEZE_DIMS = SQUEEZE_DIM.renamed("SqueezeBackward4")  # squeeze(dims) with a tuple
+SQUEEZE_DIMS = SQUEEZE_DIM.renamed("SqueezeBackward4")  # the 1 a batched matmul adds
+SQUEEZE_TUPLE = defop("SqueezeBackward2", lambda x, dims, in_shape: x.reshape(
+    tuple(n for i, n in enumerate(in_shape) if i not in dims or n != 1)),
+                      lambda F, g, ans, x, dims, in_shape: F.reshape(g, in_shape))
 UNSQUEEZE = defop("UnsqueezeBackward0", lambda x, dim: np.expand_dims(x, dim),
                   lambda F, g, ans, x, dim: F.reshape(g, g.shape[:dim] + g.shape[dim + 1:]))
 TRANSPOSE = defop("TransposeBackward0", lambda x, dim0, dim1: np.swapaxes(x, dim0, dim1),

@@ -1,5 +1,7 @@
 """Dims and shapes checked as PyTorch checks them, with its messages."""
 
+import functools
+
 import numpy as np
 
 from . import errors
@@ -15,7 +17,10 @@ def check_dim(dim, ndim):
 
 
 def check_dims(dim, ndim):
+    """Dims in range, sorted, none twice; ``()`` is every dim, as PyTorch reads it."""
     dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+    if not dims:
+        return tuple(range(ndim))
     dims = [check_dim(d, ndim) for d in dims]
     for d in dims:
         if dims.count(d) > 1:
@@ -57,3 +62,29 @@ def arg_along(fn, data, dim, keepdim):
         return fn(data)
     out = fn(data, axis=dim)
     return np.expand_dims(out, dim) if keepdim else out
+
+
+def all_dims(dim, ndim):
+    """``check_dims``, with ``None`` as every dim too."""
+    return tuple(range(ndim)) if dim is None else check_dims(dim, ndim)
+
+
+def reduced_count(shape, dims):
+    n = 1
+    for d in dims:
+        n *= shape[d]
+    return n
+
+
+def numpy_names(method):
+    """Accept ``axis=`` for ``dim=`` and ``keepdims=`` for ``keepdim=``, as PyTorch does."""
+
+    @functools.wraps(method)
+    def wrapped(self, *args, **kwargs):
+        if "axis" in kwargs:
+            kwargs["dim"] = kwargs.pop("axis")
+        if "keepdims" in kwargs:
+            kwargs["keepdim"] = kwargs.pop("keepdims")
+        return method(self, *args, **kwargs)
+
+    return wrapped

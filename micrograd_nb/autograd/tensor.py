@@ -5,18 +5,29 @@ computes something is one op of ops.py, recorded by function.py's ``apply``; typ
 promotion is promotion.py, indexing indexing.py, in-place ops and views inplace.py.
 """
 
+import warnings
 import weakref
 from collections import namedtuple
 
 import numpy as np
 
-from . import dtypes, errors, function, functions, ops
+from . import devices, dtypes, errors, function, functions, graph, ops
 from .dtypes import Size
 from .function import apply, apply_view
 from .indexing import index, setitem
 from .inplace import inplace, refresh_view_history
 from .promotion import as_tensor, binary, scalar_of
-from .shapes import arg_along, check_dim, check_dims, infer_shape, shape_arg, viewable
+from .shapes import (
+    all_dims,
+    arg_along,
+    check_dim,
+    check_dims,
+    infer_shape,
+    numpy_names,
+    reduced_count,
+    shape_arg,
+    viewable,
+)
 
 
 class _Version:
@@ -39,6 +50,17 @@ class RemovableHandle:
 
 _max_result = namedtuple("max", ["values", "indices"])
 _min_result = namedtuple("min", ["values", "indices"])
+
+
+def _floating_unary(op):
+    """A method that applies ``op`` elementwise, in floating point."""
+    return lambda self: apply(op, (self._floating(),))
+
+
+def _step(op):
+    """A method for a step function (floor...): an integer tensor stays as it is."""
+    return lambda self: (apply(op, (self,)) if self.dtype.is_floating_point
+                         else Tensor._make(self._data.copy()))
 
 
 class Tensor:
@@ -217,12 +239,18 @@ class Tensor:
 
     @property
     def device(self):
-        return "cpu"
+        return devices.CPU
+
+    is_cuda = False
+    is_mps = False
 
     def is_floating_point(self):
         return self.dtype.is_floating_point
 
     def item(self):
+        return self._scalar_item()
+
+    def _scalar_item(self):
         if self._data.size != 1:
             raise RuntimeError(errors.ITEM_NOT_ONE_ELEMENT.format(numel=self._data.size))
         return self._data.reshape(()).item()
@@ -239,8 +267,46 @@ class Tensor:
         array = self.numpy()
         return array if dtype is None else array.astype(dtype)
 
-    def to(self, dtype):
+    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False, **options):
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)`` (its dtype
+        and device): the tensor itself when nothing changes, unless ``copy=True``."""
+        for arg in args:
+            if isinstance(arg, dtypes.dtype):
+                dtype = arg
+            elif isinstance(arg, Tensor):
+                dtype = arg.dtype
+            else:
+                device = arg
+        if device is not None:
+            devices.resolve(device)
+        out = self if dtype is None else self._cast(dtype)
+        return out.clone() if copy and out is self else out
+
+    def cpu(self):
+        return self
+
+    def cuda(self, device=None, non_blocking=False):
+        return self.to(devices.device("cuda"))
+
+    def type(self, dtype=None, non_blocking=False):
+        if dtype is None:
+            return f"torch.{self.dtype.tensor_type}"
         return self._cast(dtype)
+
+    def type_as(self, other):
+        return self._cast(other.dtype)
+
+    def half(self):
+        return self._cast(dtypes.float16)
+
+    def short(self):
+        return self._cast(dtypes.int16)
+
+    def char(self):
+        return self._cast(dtypes.int8)
+
+    def byte(self):
+        return self._cast(dtypes.uint8)
 
     def float(self):
         return self._cast(dtypes.float32)
@@ -284,10 +350,14 @@ class Tensor:
         return bool(self._data)
 
     def __float__(self):
-        return float(self.item())
+        if self._requires_grad:
+            warnings.warn(errors.SCALAR_OF_REQUIRES_GRAD_WARNING, UserWarning, stacklevel=2)
+        return float(self._scalar_item())
 
     def __int__(self):
-        return int(self.item())
+        if self._requires_grad:
+            warnings.warn(errors.SCALAR_OF_REQUIRES_GRAD_WARNING, UserWarning, stacklevel=2)
+        return int(self._scalar_item())
 
     def __index__(self):
         if self.dtype.is_floating_point or self._data.size != 1:
@@ -295,6 +365,41 @@ class Tensor:
         return int(self.item())
 
     __hash__ = object.__hash__
+
+    def __format__(self, spec):
+        """``f"{loss:.4f}"``: a 0-d tensor formats as its number, as in PyTorch; any other
+        tensor takes no format spec."""
+        if self._data.ndim == 0:
+            return self._data.item().__format__(spec)
+        if spec:
+            raise TypeError(errors.FORMAT_UNSUPPORTED)
+        return repr(self)
+
+    # --- making tensors like this one (dtype and device from self) ---------------------
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        if isinstance(data, Tensor):
+            warnings.warn(errors.COPY_CONSTRUCT_WARNING.format(call="tensor.new_tensor"),
+                          UserWarning, stacklevel=2)
+            data = data._data
+        return factories.tensor(data, dtype=dtype or self.dtype, device=device,
+                                requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        return factories.zeros(*size, dtype=dtype or self.dtype, device=device,
+                               requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        return factories.ones(*size, dtype=dtype or self.dtype, device=device,
+                              requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        return factories.empty(*size, dtype=dtype or self.dtype, device=device,
+                               requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        return factories.full(size, fill_value, dtype=dtype or self.dtype, device=device,
+                              requires_grad=requires_grad)
 
     def __repr__(self):
         from .formatting import format_tensor
@@ -352,7 +457,7 @@ class Tensor:
     def __neg__(self):
         return apply(ops.NEG, (self,))
 
-    neg = __neg__
+    neg = negative = __neg__
 
     def __pow__(self, exponent):
         if isinstance(exponent, Tensor):
@@ -376,6 +481,25 @@ class Tensor:
         return functions.matmul(as_tensor(other), self)
 
     matmul = __matmul__
+
+    def dot(self, other):
+        return functions.dot(self, other)
+
+    inner = dot
+
+    def mv(self, vec):
+        return functions.mv(self, vec)
+
+    def bmm(self, mat2):
+        return functions.bmm(self, mat2)
+
+    def outer(self, vec2):
+        return functions.outer(self, vec2)
+
+    ger = outer
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        return functions.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
 
     def mm(self, other):
         for name, t in (("self", self), ("mat2", other)):
@@ -477,9 +601,100 @@ class Tensor:
     def clamp(self, min=None, max=None):
         if min is None and max is None:
             raise RuntimeError(errors.CLAMP_NO_BOUNDS)
+        if isinstance(min, Tensor) or isinstance(max, Tensor):  # bounds per element
+            low = min if min is not None else Tensor._make(np.asarray(-np.inf, self._data.dtype))
+            high = max if max is not None else Tensor._make(np.asarray(np.inf, self._data.dtype))
+            return apply(ops.CLAMP_TENSOR, (self, as_tensor(low, self.dtype),
+                                            as_tensor(high, self.dtype)))
         return apply(ops.CLAMP, (self,), min=scalar_of(min), max=scalar_of(max))
 
     clip = clamp
+
+    # Pointwise math, in floating point (an integer tensor is read as the default float).
+    sin, cos, tan = _floating_unary(ops.SIN), _floating_unary(ops.COS), _floating_unary(ops.TAN)
+    asin, acos, atan = (_floating_unary(ops.ASIN), _floating_unary(ops.ACOS),
+                        _floating_unary(ops.ATAN))
+    arcsin, arccos, arctan = asin, acos, atan
+    sinh, cosh = _floating_unary(ops.SINH), _floating_unary(ops.COSH)
+    asinh, acosh, atanh = (_floating_unary(ops.ASINH), _floating_unary(ops.ACOSH),
+                           _floating_unary(ops.ATANH))
+    arcsinh, arccosh, arctanh = asinh, acosh, atanh
+    log1p, expm1 = _floating_unary(ops.LOG1P), _floating_unary(ops.EXPM1)
+    log2, log10, exp2 = (_floating_unary(ops.LOG2), _floating_unary(ops.LOG10),
+                         _floating_unary(ops.EXP2))
+    rsqrt, erf = _floating_unary(ops.RSQRT), _floating_unary(ops.ERF)
+    # Steps: an integer tensor is returned as it is, copied.
+    floor, ceil, trunc = _step(ops.FLOOR), _step(ops.CEIL), _step(ops.TRUNC)
+    fix = trunc
+    sign = _step(ops.SIGN_STEP)
+
+    def round(self, decimals=0):
+        if decimals:
+            return (self * 10 ** decimals).round() / 10 ** decimals
+        return _step(ops.ROUND)(self)
+
+    __round__ = round
+
+    def frac(self):
+        return apply(ops.FRAC, (self,))
+
+    def sgn(self):
+        return apply(ops.SIGN, (self,))
+
+    def square(self):
+        return self ** 2
+
+    def atan2(self, other):
+        return binary(ops.ATAN2, self, other, floating=True)
+
+    arctan2 = atan2
+
+    def hypot(self, other):
+        return binary(ops.HYPOT, self, other, floating=True)
+
+    def maximum(self, other):
+        return binary(ops.MAXIMUM, self, other)
+
+    def minimum(self, other):
+        return binary(ops.MINIMUM, self, other)
+
+    def remainder(self, other):
+        if isinstance(other, Tensor):
+            return binary(ops.REMAINDER, self, other)
+        floating = self.dtype.is_floating_point or not isinstance(other, float)
+        x = self if floating else self._floating()
+        return apply(ops.REMAINDER_SCALAR, (x,), other=other)
+
+    __mod__ = remainder
+
+    def __rmod__(self, other):
+        return binary(ops.REMAINDER, other, self)
+
+    def floor_divide(self, other):
+        # PyTorch records no derivative for it: the result is outside the graph here.
+        with graph.no_grad():
+            return binary(ops.FLOOR_DIVIDE, self, other)
+
+    __floordiv__ = floor_divide
+
+    def __rfloordiv__(self, other):
+        with graph.no_grad():
+            return binary(ops.FLOOR_DIVIDE, other, self)
+
+    def lerp(self, end, weight):
+        if isinstance(weight, Tensor):
+            dt = dtypes.promote(self.dtype, 2, weight.dtype, 2)
+            return apply(ops.LERP_TENSOR, (self, as_tensor(end, dt), weight._cast(dt)))
+        return binary(ops.LERP, self, end, weight=weight)
+
+    def isnan(self):
+        return Tensor._make(np.isnan(self._data))
+
+    def isinf(self):
+        return Tensor._make(np.isinf(self._data))
+
+    def isfinite(self):
+        return Tensor._make(np.isfinite(self._data))
 
     def softmax(self, dim):
         return apply(ops.SOFTMAX, (self._floating(),), dim=check_dim(dim, self.ndim))
@@ -487,37 +702,118 @@ class Tensor:
     def log_softmax(self, dim):
         return apply(ops.LOG_SOFTMAX, (self._floating(),), dim=check_dim(dim, self.ndim))
 
-    # --- reductions --------------------------------------------------------------------
+    # --- reductions: ``axis=``/``keepdims=`` are read as ``dim=``/``keepdim=``, as in
+    # PyTorch; ``dim=()`` (or ``[]``) means every dimension, as ``dim=None`` -----------
 
-    def sum(self, dim=None, keepdim=False):
-        x = self if self.dtype.is_floating_point else self._cast(dtypes.int64)
+    @numpy_names
+    def sum(self, dim=None, keepdim=False, *, dtype=None):
+        if dtype is not None:
+            x = self._cast(dtype)
+        else:
+            x = self if self.dtype.is_floating_point else self._cast(dtypes.int64)
         if dim is None:
             return apply(ops.SUM, (x,), shape=self._data.shape)
         return apply(ops.SUM_DIM, (x,), dim=check_dims(dim, self.ndim), keepdim=keepdim,
-                         shape=self._data.shape)
+                     shape=self._data.shape)
 
-    def mean(self, dim=None, keepdim=False):
-        if not self.dtype.is_floating_point:
+    @numpy_names
+    def mean(self, dim=None, keepdim=False, *, dtype=None):
+        x = self if dtype is None else self._cast(dtype)
+        if not x.dtype.is_floating_point:
             raise RuntimeError(errors.MEAN_DTYPE.format(
-                type_name=self.dtype.tensor_type[:-len('Tensor')]))
+                type_name=x.dtype.tensor_type[:-len('Tensor')]))
         if dim is None:
-            return apply(ops.MEAN, (self,), shape=self._data.shape)
-        return apply(ops.MEAN_DIM, (self,), dim=check_dims(dim, self.ndim), keepdim=keepdim,
-                         shape=self._data.shape)
+            return apply(ops.MEAN, (x,), shape=self._data.shape)
+        return apply(ops.MEAN_DIM, (x,), dim=check_dims(dim, self.ndim), keepdim=keepdim,
+                     shape=self._data.shape)
 
+    @numpy_names
     def max(self, dim=None, keepdim=False):
+        if isinstance(dim, Tensor):  # max(other): elementwise, as maximum()
+            return self.maximum(dim)
         return self._extreme(dim, keepdim, ops.MAX_ALL, ops.MAX_DIM, np.argmax, _max_result)
 
+    @numpy_names
     def min(self, dim=None, keepdim=False):
+        if isinstance(dim, Tensor):
+            return self.minimum(dim)
         return self._extreme(dim, keepdim, ops.MIN_ALL, ops.MIN_DIM, np.argmin, _min_result)
+
+    @numpy_names
+    def prod(self, dim=None, keepdim=False, *, dtype=None):
+        x = self._cast(dtype) if dtype is not None else (
+            self if self.dtype.is_floating_point else self._cast(dtypes.int64))
+        if dim is None:
+            return apply(ops.PROD, (x,))
+        return apply(ops.PROD_DIM, (x,), dim=check_dim(dim, self.ndim), keepdim=keepdim)
+
+    @numpy_names
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return self._spread(ops.VAR, "var", dim, unbiased, keepdim, correction)
+
+    @numpy_names
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return self._spread(ops.STD, "std", dim, unbiased, keepdim, correction)
+
+    def _spread(self, op, name, dim, unbiased, keepdim, correction):
+        if isinstance(dim, bool):  # var(unbiased)
+            dim, unbiased = None, dim
+        if not self.dtype.is_floating_point:
+            raise RuntimeError(errors.VAR_DTYPE)
+        if correction is None:
+            correction = 1 if unbiased is None or unbiased else 0
+        dims = all_dims(dim, self.ndim)
+        count = reduced_count(self._data.shape, dims)
+        if count - correction <= 0:
+            warnings.warn(errors.VAR_NO_DEGREES_OF_FREEDOM.format(name=name), UserWarning,
+                          stacklevel=3)
+        return apply(op, (self,), dim=dims, correction=correction, keepdim=keepdim)
+
+    @numpy_names
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        ord = 2 if p in ("fro", None) else p
+        return functions.vector_norm(self, ord, dim, keepdim, dtype=dtype)
+
+    @numpy_names
+    def logsumexp(self, dim, keepdim=False):
+        x = self._floating()
+        return apply(ops.LOGSUMEXP, (x,), dim=all_dims(dim, self.ndim), keepdim=keepdim)
+
+    @numpy_names
+    def amax(self, dim=(), keepdim=False):
+        return self._extreme_of_dims(ops.AMAX, "amax", dim, keepdim)
+
+    @numpy_names
+    def amin(self, dim=(), keepdim=False):
+        return self._extreme_of_dims(ops.AMIN, "amin", dim, keepdim)
+
+    def _extreme_of_dims(self, op, name, dim, keepdim):
+        dims = all_dims(dim, self.ndim)
+        if self._data.size == 0 and not dim:
+            raise RuntimeError(errors.AMAX_EMPTY.format(name=name))
+        return apply(op, (self,), dim=dims, keepdim=keepdim)
+
+    @numpy_names
+    def cumsum(self, dim, *, dtype=None):
+        x = self._cast(dtype) if dtype is not None else (
+            self if self.dtype.is_floating_point else self._cast(dtypes.int64))
+        return apply(ops.CUMSUM, (x,), dim=check_dim(dim, self.ndim))
+
+    @numpy_names
+    def cumprod(self, dim, *, dtype=None):
+        x = self._cast(dtype) if dtype is not None else (
+            self if self.dtype.is_floating_point else self._cast(dtypes.int64))
+        return apply(ops.CUMPROD, (x,), dim=check_dim(dim, self.ndim))
+
+    def flip(self, *dims):
+        dims = tuple(check_dim(d, self.ndim) for d in shape_arg(dims))
+        return apply(ops.FLIP, (self,), dims=dims)
 
     def _extreme(self, dim, keepdim, op_all, op_dim, arg, result):
         if dim is None:
             if self._data.size == 0:
                 raise RuntimeError(errors.REDUCE_EMPTY.format(op=result.__name__))
             return apply(op_all, (self,))
-        if isinstance(dim, Tensor):  # max(other): elementwise, not supported as such
-            raise TypeError("use micrograd_nb.where(a > b, a, b) for an elementwise maximum")
         dim = check_dim(dim, self.ndim)
         indices = arg(self._data, axis=dim) if self.ndim else np.zeros((), dtype=np.int64)
         values = apply(op_dim, (self,), dim=dim, keepdim=keepdim, indices=indices)
@@ -569,6 +865,8 @@ class Tensor:
 
     @property
     def T(self):
+        if self.ndim > 2:
+            warnings.warn(errors.T_NOT_2D_WARNING, UserWarning, stacklevel=2)
         return self.permute(*reversed(range(self.ndim)))
 
     @property
@@ -591,6 +889,9 @@ class Tensor:
     def squeeze(self, dim=None):
         if dim is None:
             return apply_view(ops.SQUEEZE, self, in_shape=self._data.shape)
+        if isinstance(dim, (tuple, list)):
+            return apply_view(ops.SQUEEZE_TUPLE, self, dims=check_dims(dim, self.ndim),
+                              in_shape=self._data.shape)
         return apply_view(ops.SQUEEZE_DIM, self, dim=check_dim(dim, self.ndim),
                               in_shape=self._data.shape)
 
@@ -647,3 +948,6 @@ class Tensor:
     __isub__ = sub_
     __imul__ = mul_
     __itruediv__ = div_
+
+
+from . import factories  # noqa: E402  (new_ones() and the like; it builds on Tensor)
