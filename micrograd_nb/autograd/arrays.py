@@ -3,6 +3,7 @@
 about tensors or graphs."""
 
 import math
+import warnings
 
 import numpy as np
 
@@ -113,6 +114,18 @@ def power(a, b):
         return np.power(a, b)
 
 
+def quietly(fn):
+    """numpy's own RuntimeWarnings too (var of one element: "Degrees of freedom <= 0"):
+    PyTorch has its own warning for that, given by the caller."""
+
+    def wrapped(*args, **ctx):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return silently(fn)(*args, **ctx)
+
+    return wrapped
+
+
 def silently(fn):
     """numpy warns on log(0), 1/0, sqrt(-1); PyTorch returns inf/nan silently."""
 
@@ -141,6 +154,13 @@ def view_of(array, chain):
     return array
 
 
+def unview(g, shape, chain):
+    """A gradient of a view, back in its base's shape: zeros outside the view."""
+    out = np.zeros(shape, dtype=g.dtype)
+    view_of(out, chain)[...] = g
+    return out
+
+
 def write_view(base, value, chain):
     out = base.copy()
     view_of(out, chain)[...] = value
@@ -158,6 +178,17 @@ def numel(shape):
     for d in shape:
         n *= d
     return n
+
+
+def int_power(base, exponent):
+    """Integer powers as PyTorch computes them: a negative exponent gives 0, except for
+    the bases 1 and -1 (numpy refuses negative integer powers)."""
+    base, exponent = np.broadcast_arrays(base, exponent)
+    negative = exponent < 0
+    out = np.power(base, np.where(negative, 0, exponent))
+    odd = (np.abs(exponent) % 2) == 1
+    at_negative = np.where(base == 1, 1, np.where(base == -1, np.where(odd, -1, 1), 0))
+    return np.where(negative, at_negative, out).astype(np.result_type(base, exponent))
 
 
 def sigmoid(x):

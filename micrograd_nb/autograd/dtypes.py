@@ -21,6 +21,11 @@ class dtype:
         return f"micrograd_nb.{self.name}"
 
     @property
+    def scalar_type(self):
+        """PyTorch's name for it in messages: Float, Long, Bool..."""
+        return self.tensor_type[:-len("Tensor")]
+
+    @property
     def itemsize(self):
         return self.numpy.itemsize
 
@@ -89,6 +94,12 @@ def scalar_dtype(value):
     if isinstance(value, (int, np.integer)):
         return int64
     return _default_float
+
+
+def can_cast(from_dtype, to_dtype):
+    """Can an in-place op write a result of ``from_dtype`` into ``to_dtype``? Not into a
+    lower category (a float into an integer tensor, an integer into a bool one)."""
+    return from_dtype._rank <= to_dtype._rank
 
 
 def promote(a_dtype, a_dim, b_dtype, b_dim):

@@ -99,6 +99,10 @@ GRAD_ASSIGN_SIZE = (
 
 ANOMALY_NAN = "Function '{name}' returned nan values in its {index}th output."
 
+REQUIRES_GRAD_NON_LEAF_SET = "you can only change requires_grad flags of leaf variables."
+
+NO_DERIVATIVE = "derivative for {name} is not implemented"
+
 NON_LEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
     "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
@@ -176,6 +180,10 @@ SCALAR_OF_REQUIRES_GRAD_WARNING = (
     "Consider using tensor.detach() first."
 )
 
+T_0D_WARNING = (
+    "Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases."
+)
+
 T_NOT_2D_WARNING = (
     "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
     "deprecated and it will throw an error in a future release. Consider `x.mT` to transpose "
@@ -194,6 +202,29 @@ BOOL_AMBIGUOUS = "Boolean value of Tensor with more than one value is ambiguous"
 INDEX_CONVERSION = "only integer tensors of a single element can be converted to an index"
 
 CLAMP_NO_BOUNDS = "torch.clamp: At least one of 'min' or 'max' must not be None"
+
+# --- integer and bool arithmetic PyTorch refuses -----------------------------------------
+
+INPLACE_RESULT_TYPE = "result type {result} can't be cast to the desired output type {out}"
+
+BOOL_SUBTRACTION = (
+    "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
+    "invert a mask, use the `~` or `logical_not()` operator instead."
+)
+
+BOOL_SUBTRACTION_BOTH = (
+    "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+    "`logical_xor()` operator instead."
+)
+
+BOOL_NEGATION = (
+    "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+    "invert a mask, use the `~` or `logical_not()` operator instead."
+)
+
+KERNEL_NOT_FOR_DTYPE = "\"{kernel}\" not implemented for '{dtype}'"
+
+INT_NEGATIVE_POWER = "Integers to negative integer powers are not allowed."
 
 # --- shapes and dims ----------------------------------------------------------------------
 
@@ -282,6 +313,11 @@ STACK_SIZES = (
 # --- indexing -----------------------------------------------------------------------------
 
 INDEX_OUT_OF_BOUNDS = "index {index} is out of bounds for dimension {dim} with size {size}"
+
+INDEX_0D = (
+    "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in "
+    "C++ to convert a 0-dim tensor to a number"
+)
 
 TOO_MANY_INDICES = "too many indices for tensor of dimension {ndim}"
 

@@ -388,7 +388,7 @@ class NUMPY_NS:
     where = staticmethod(np.where)
     sum_to = staticmethod(arrays.sum_to)
     scatter = staticmethod(arrays.scatter)
-    view_of = staticmethod(arrays.view_of)
+    view_of, unview = staticmethod(arrays.view_of), staticmethod(arrays.unview)
 
     @staticmethod
     def dtype_of(x):
@@ -452,6 +452,10 @@ class TENSOR_NS:
         for op, ctx in chain:
             x = apply(op, (x,), **ctx)
         return x
+
+    @staticmethod
+    def unview(g, shape, chain):
+        return apply(ops.UNVIEW, (g,), in_shape=shape, chain=chain)
 
     @staticmethod
     def exp(x):

@@ -21,6 +21,10 @@ def matmul(input, other):
         raise RuntimeError(_matmul_dtype_error(a, b))
     if a_shape[-1] != b_shape[-2 if len(b_shape) > 1 else 0]:
         raise RuntimeError(matmul_shape_error(a, b))
+    if len(a_shape) > 2 and len(b_shape) > 2:  # the batch dimensions broadcast
+        mismatch = broadcast_mismatch([a_shape[:-2], b_shape[:-2]])
+        if mismatch:
+            raise RuntimeError(mismatch)
     if a.ndim == 2 and b.ndim == 2:
         return apply(ops.MM, (a, b))
     if a.ndim == 1 and b.ndim == 1:
@@ -143,8 +147,9 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
 def matmul_shape_error(a, b):
     if a.ndim == 1 and b.ndim == 1:
         return errors.DOT_SIZES.format(a=a.shape[0], b=b.shape[0])
-    if a.ndim == 2 and b.ndim == 1:
-        return errors.MV_SHAPES.format(rows=a.shape[0], cols=a.shape[1], size=b.shape[0])
+    if a.ndim >= 2 and b.ndim == 1:  # a batch is folded into the rows
+        rows = int(np.prod(a.shape[:-1]))
+        return errors.MV_SHAPES.format(rows=rows, cols=a.shape[-1], size=b.shape[0])
     if a.ndim <= 2 and b.ndim == 2:
         rows = a.shape[0] if a.ndim == 2 else 1
         return errors.MATMUL_SHAPES.format(rows1=rows, cols1=a.shape[-1], rows2=b.shape[0],

@@ -51,9 +51,20 @@ def expand_bool(items, shape):
     return tuple(out)
 
 
+def _is_int(k):
+    return isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_))
+
+
 def index(x, key):
     items = key if isinstance(key, tuple) else (key,)
     if any(is_advanced(numpy_index_part(k)) for k in items):
+        if any(_is_int(k) for k in items):
+            # PyTorch selects at the integers first (views), then indexes what is left:
+            # x[0, :, [1, 2]] is x[0][:, [1, 2]], of shape (3, 2) where numpy gives (2, 3).
+            basic = tuple(slice(None) if is_advanced(numpy_index_part(k)) else k
+                          for k in items)
+            rest = tuple(slice(None) if k is None else k for k in items if not _is_int(k))
+            return index(index(x, basic), rest)
         np_key = numpy_key(key, x._data.shape)
         return apply(ops.INDEX, (x,), key=np_key, in_shape=x._data.shape)
     n_real = sum(1 for k in items if k is not None and k is not Ellipsis)
@@ -63,6 +74,8 @@ def index(x, key):
         fill = (slice(None),) * (x.ndim - n_real)
         items = items[:at] + fill + items[at + 1:]
         positions = positions[:at] + [at] * len(fill) + positions[at + 1:]
+    if x.ndim == 0 and n_real == 1 and _is_int(numpy_index_part(items[0]) if items else None):
+        raise IndexError(errors.INDEX_0D)
     if n_real > x.ndim:
         raise IndexError(errors.TOO_MANY_INDICES.format(ndim=x.ndim))
     # x[a:b] is a slice even when it takes all of x; within a tuple, PyTorch skips the
@@ -87,7 +100,8 @@ def index(x, key):
             if not -size <= k < size:
                 raise IndexError(errors.INDEX_OUT_OF_BOUNDS.format(index=k, dim=position,
                                                                    size=size))
-            full = (slice(None),) * dim + (k,)
+            # The Ellipsis keeps a 0-d result a view of x, not a copied number.
+            full = (slice(None),) * dim + (k, Ellipsis)
             out = apply_view(ops.SELECT, out, key=full, in_shape=out._data.shape)
     if out is x:  # x[:, :] and the like: PyTorch gives an alias
         out = apply_view(ops.ALIAS, x)

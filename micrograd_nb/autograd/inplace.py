@@ -7,7 +7,7 @@ import weakref
 
 import numpy as np
 
-from . import errors, function, graph, ops, tensor
+from . import dtypes, errors, function, graph, ops, tensor
 from .function import apply
 from .promotion import binary
 
@@ -63,6 +63,9 @@ def inplace(t, op, other=None, **ctx):
         result = apply(op, (old,), **ctx)
     else:
         result = binary(op, old, other, **ctx)
+        if not dtypes.can_cast(result.dtype, t.dtype):
+            raise RuntimeError(errors.INPLACE_RESULT_TYPE.format(
+                result=result.dtype.scalar_type, out=t.dtype.scalar_type))
     return commit_inplace(t, result)
 
 
@@ -70,10 +73,8 @@ def refresh_view_history(t):
     """The base was changed in place since this view was made: as in PyTorch, the
     view's history becomes the view ops applied to the base's new history."""
     base = t._base
-    with graph.enable_grad():
-        view = base
-        for op, ctx in t._view_chain:
-            view = apply(op, (view,), **ctx)
+    with graph.enable_grad():  # one node, named as PyTorch names it: AsStridedBackward0
+        view = apply(ops.AS_STRIDED, (base,), chain=t._view_chain, in_shape=base._data.shape)
     t._grad_fn = view._grad_fn
     t._requires_grad = t._requires_grad or view._requires_grad
     t._base_fn = base._grad_fn

@@ -19,12 +19,14 @@ import math
 
 import numpy as np
 
+from . import errors
 from .arrays import (
     argextreme_mask,
     contiguous,
     copy_into,
     erf,
     extreme_mask,
+    int_power,
     log_softmax,
     logsumexp,
     numel,
@@ -32,6 +34,7 @@ from .arrays import (
     outside_view,
     power,
     prod_others,
+    quietly,
     reduce_mask,
     reduced_count,
     scatter,
@@ -43,7 +46,9 @@ from .arrays import (
     strictly_within,
     take_at,
     unsqueeze_reduced,
+    unview,
     vector_norm,
+    view_of,
     within,
     write_view,
 )
@@ -79,7 +84,8 @@ POW = defop("PowBackward0", lambda x, exponent: power(x, exponent),
             saves=((0,),))
 # x ** y for tensors (PowBackward1); the y-rule is masked to 0 where x == 0 and y >= 0.
 POW_TENSOR = defop(
-    "PowBackward1", pow,
+    "PowBackward1", lambda x, y: (int_power(x, y) if x.dtype.kind in "iu" and y.dtype.kind in "iu"
+                                  else power(x, y)),
     lambda F, g, ans, x, y: F.where(F.array_of(y) == 0, g * 0, g * y * x ** (y - 1)),
     lambda F, g, ans, x, y: F.where((F.array_of(x) == 0) & (F.array_of(y) >= 0), g * 0,
                                     g * ans * F.log(x)),
@@ -175,7 +181,9 @@ REMAINDER = defop("RemainderBackward1", silently(np.remainder),
                   saves=((), (0, 1)))
 REMAINDER_SCALAR = defop("RemainderBackward0", lambda a, other: silently(np.remainder)(a, other),
                          lambda F, g, ans, a, other: g)
-FLOOR_DIVIDE = defop("NotImplemented", silently(np.floor_divide))  # no derivative in PyTorch
+# No derivative in PyTorch: its node is named NotImplemented and refuses to run.
+FLOOR_DIVIDE = defop("NotImplemented", silently(np.floor_divide),
+                     *[lambda F, g, ans, a, b: no_derivative("aten::floor_divide")] * 2)
 # lerp(start, end, weight): weight a number (LerpBackward0) or a tensor (LerpBackward1).
 LERP = defop("LerpBackward0", lambda a, b, weight: a + weight * (b - a),
              lambda F, g, ans, a, b, weight: g * (1 - weight),
@@ -239,7 +247,7 @@ PROD_DIM = defop("ProdBackward1",
                         if F.array_of(x).all() else prod_others(F.array_of(x), dim))),
                  saves=((0, ANS),))
 VAR = defop("VarBackward0",
-            silently(lambda x, dim, correction, keepdim: contiguous(np.asarray(x.var(
+            quietly(lambda x, dim, correction, keepdim: contiguous(np.asarray(x.var(
                 axis=dim, ddof=correction, keepdims=keepdim)))),
             lambda F, g, ans, x, dim, correction, keepdim: (
                 unsqueeze_reduced(g, x.shape, dim, keepdim) * 2
@@ -247,7 +255,7 @@ VAR = defop("VarBackward0",
                 / (reduced_count(x.shape, dim) - correction)),
             saves=((0,),))
 STD = defop("StdBackward0",
-            silently(lambda x, dim, correction, keepdim: contiguous(np.asarray(x.std(
+            quietly(lambda x, dim, correction, keepdim: contiguous(np.asarray(x.std(
                 axis=dim, ddof=correction, keepdims=keepdim)))),
             lambda F, g, ans, x, dim, correction, keepdim: (
                 unsqueeze_reduced(g, x.shape, dim, keepdim)
@@ -293,6 +301,10 @@ def _gelu_tanh_rule(F, g, x):
     t = F.tanh((x + 0.044715 * x * x * x) * SQRT_2_OVER_PI)
     return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * SQRT_2_OVER_PI
                 * (1 + 3 * 0.044715 * x * x))
+
+
+def no_derivative(name):
+    raise RuntimeError(errors.NO_DERIVATIVE.format(name=name))
 
 
 def _norm_rule(F, g, x, norm, ord):
@@ -430,6 +442,13 @@ COPY_VIEW = defop("torch::autograd::CopySlices",
                   lambda F, g, ans, base, value, chain: g * outside_view(
                       F.array_of(g).shape, chain),
                   lambda F, g, ans, base, value, chain: F.view_of(g, chain))
+# A view rebuilt on its base's new history after an in-place op (PyTorch replays it as
+# as_strided): the gradient goes back to the places of the base the view sees.
+AS_STRIDED = defop("AsStridedBackward0", lambda base, chain, in_shape: view_of(base, chain),
+                   lambda F, g, ans, base, chain, in_shape: F.unview(g, in_shape, chain))
+UNVIEW = defop("AsStridedScatterBackward0",
+               lambda g, in_shape, chain: unview(g, in_shape, chain),
+               lambda F, g, ans, x, in_shape, chain: F.view_of(g, chain))
 ZERO = defop("ZeroBackward0", np.zeros_like, lambda F, g, ans, x: g * 0)
 FILL = defop("FillBackward2", lambda x, value: np.full_like(x, value),
              lambda F, g, ans, x, value: g * 0)

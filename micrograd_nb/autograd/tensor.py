@@ -11,7 +11,8 @@ from collections import namedtuple
 
 import numpy as np
 
-from . import devices, dtypes, errors, function, functions, graph, ops
+from . import devices, dtypes, errors, function, functions, ops
+from .arrays import int_power
 from .dtypes import Size
 from .function import apply, apply_view
 from .indexing import index, setitem
@@ -32,12 +33,27 @@ from .shapes import (
 
 class _Version:
     """The version counter PyTorch keeps per storage: views and ``detach()`` share it,
-    in-place ops bump it, saved tensors compare against it."""
+    in-place ops bump it, saved tensors compare against it. ``t._version`` reads as the
+    int PyTorch shows (``t._version == 1``, ``print(t._version)``)."""
 
     __slots__ = ("value",)
 
     def __init__(self):
         self.value = 0
+
+    def __int__(self):
+        return self.value
+
+    __index__ = __int__
+
+    def __eq__(self, other):
+        return self.value == (other.value if isinstance(other, _Version) else other)
+
+    def __hash__(self):
+        return hash(self.value)
+
+    def __repr__(self):
+        return repr(self.value)
 
 
 class RemovableHandle:
@@ -104,7 +120,10 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value):
-        if value and self.grad_fn is None and not self.dtype.is_floating_point:
+        if self.grad_fn is not None:  # PyTorch's setter refuses either way on a non-leaf
+            raise RuntimeError(errors.REQUIRES_GRAD_NON_LEAF_SET if value
+                               else errors.REQUIRES_GRAD_NON_LEAF)
+        if value and not self.dtype.is_floating_point:
             raise RuntimeError(errors.ASSIGN_INT_REQUIRING_GRAD)
         self.requires_grad_(value)
 
@@ -355,8 +374,6 @@ class Tensor:
         return float(self._scalar_item())
 
     def __int__(self):
-        if self._requires_grad:
-            warnings.warn(errors.SCALAR_OF_REQUIRES_GRAD_WARNING, UserWarning, stacklevel=2)
         return int(self._scalar_item())
 
     def __index__(self):
@@ -420,9 +437,16 @@ class Tensor:
         return binary(ops.ADD, self, other, alpha=alpha)
 
     def __sub__(self, other):
+        if self._data.dtype == np.bool_ or isinstance(other, bool) or (
+                isinstance(other, Tensor) and other._data.dtype == np.bool_):
+            both = self._data.dtype == np.bool_ and isinstance(other, Tensor) and (
+                other._data.dtype == np.bool_)
+            raise RuntimeError(errors.BOOL_SUBTRACTION_BOTH if both else errors.BOOL_SUBTRACTION)
         return binary(ops.SUB, self, other)
 
     def __rsub__(self, other):
+        if self._data.dtype == np.bool_ or isinstance(other, bool):
+            raise RuntimeError(errors.BOOL_SUBTRACTION)
         if isinstance(other, Tensor):
             return binary(ops.SUB, other, self)
         return binary(ops.RSUB, self, other)
@@ -455,6 +479,8 @@ class Tensor:
         return apply(ops.RECIPROCAL, (self._floating(),))
 
     def __neg__(self):
+        if self._data.dtype == np.bool_:
+            raise RuntimeError(errors.BOOL_NEGATION)
         return apply(ops.NEG, (self,))
 
     neg = negative = __neg__
@@ -467,11 +493,15 @@ class Tensor:
         base = self
         if not self.dtype.is_floating_point and isinstance(exponent, float):
             base = self._cast(dtypes.get_default_dtype())
+        elif not self.dtype.is_floating_point and exponent < 0:
+            raise RuntimeError(errors.INT_NEGATIVE_POWER)
         return apply(ops.POW, (base,), exponent=exponent)
 
     pow = __pow__
 
     def __rpow__(self, base):
+        if not self.dtype.is_floating_point and isinstance(base, int):
+            return Tensor._make(int_power(np.asarray(base, dtype=self._data.dtype), self._data))
         return apply(ops.RPOW, (self._floating(),), base=base)
 
     def __matmul__(self, other):
@@ -585,6 +615,9 @@ class Tensor:
         return apply(ops.SQRT, (self._floating(),))
 
     def abs(self):
+        if self._data.dtype == np.bool_:
+            raise NotImplementedError(errors.KERNEL_NOT_FOR_DTYPE.format(
+                kernel="abs_cpu", dtype="Bool"))
         return apply(ops.ABS, (self,))
 
     __abs__ = abs
@@ -671,15 +704,12 @@ class Tensor:
         return binary(ops.REMAINDER, other, self)
 
     def floor_divide(self, other):
-        # PyTorch records no derivative for it: the result is outside the graph here.
-        with graph.no_grad():
-            return binary(ops.FLOOR_DIVIDE, self, other)
+        return binary(ops.FLOOR_DIVIDE, self, other)
 
     __floordiv__ = floor_divide
 
     def __rfloordiv__(self, other):
-        with graph.no_grad():
-            return binary(ops.FLOOR_DIVIDE, other, self)
+        return binary(ops.FLOOR_DIVIDE, other, self)
 
     def lerp(self, end, weight):
         if isinstance(weight, Tensor):
@@ -865,8 +895,9 @@ class Tensor:
 
     @property
     def T(self):
-        if self.ndim > 2:
-            warnings.warn(errors.T_NOT_2D_WARNING, UserWarning, stacklevel=2)
+        if self.ndim != 2:  # PyTorch warns once per process; Python's filters decide here
+            warnings.warn(errors.T_0D_WARNING if self.ndim == 0 else errors.T_NOT_2D_WARNING,
+                          UserWarning, stacklevel=2)
         return self.permute(*reversed(range(self.ndim)))
 
     @property
@@ -928,7 +959,7 @@ class Tensor:
         return inplace(self, ops.MUL, other)
 
     def div_(self, other):
-        return inplace(self, ops.DIV, other)
+        return inplace(self, ops.DIV, other, floating=True)
 
     def zero_(self):
         return inplace(self, ops.ZERO)
