@@ -5,9 +5,10 @@ import argparse
 import sys
 from importlib.metadata import PackageNotFoundError, version
 
+from .compat import commands as compat_commands
 from .grading import commands as grading_commands
 
-COMMAND_GROUPS = (grading_commands.register,)
+COMMAND_GROUPS = (grading_commands.register, compat_commands.register)
 
 
 def build_parser():

@@ -62,15 +62,9 @@ class BackwardCFunction(FunctionCtx, function.Function):
     _forward_cls = None  # the user's Function class, set on each subclass
 
     def __init__(self):
-        # Only what a node needs before forward runs; apply() fills the rest.
-        self._prev = ()
-        self._seq = None
-        self._pre_hooks = ()
-        self._tensor_hooks = None
-        self._retains = None
-        self._metadata = None
-        self._shape = None
-        self._op = None
+        # Only what a node needs before forward runs; apply() fills the rest, and gives
+        # it its place in the creation order once its parents exist.
+        _init_node(self, (), None, seq=None)
         self._saved = ()
         self._to_save = ()
         self._dirty = ()
@@ -154,11 +148,23 @@ class BackwardCFunction(FunctionCtx, function.Function):
             self._saved = _FREED
 
 
+def _init_node(node, prev, shape, seq=True):
+    """The fields of function.Function that the graph core, hooks and pictures read (the
+    nodes here run no op of the table, so they skip its constructor)."""
+    node._prev = prev
+    node._seq = graph.next_seq() if seq else None
+    node._pre_hooks = ()
+    node._tensor_hooks = None
+    node._retains = None
+    node._metadata = None
+    node._shape = shape
+    node._op = None
+
+
 def _sum_to_input(g, shape, name, index):
     """A gradient of a broadcast shape is summed back, as PyTorch's engine does; any other
     shape is the user's mistake."""
     try:
-        np.broadcast_shapes(shape, g._data.shape)
         fits = np.broadcast_shapes(shape, g._data.shape) == g._data.shape
     except ValueError:
         fits = False
@@ -179,14 +185,7 @@ class _OutputNode(function.Function):
     def __init__(self, main, index):
         self._main = main
         self._index = index
-        self._prev = (main,)
-        self._seq = graph.next_seq()
-        self._pre_hooks = ()
-        self._tensor_hooks = None
-        self._retains = None
-        self._metadata = None
-        self._shape = main._outputs_meta[index][0]
-        self._op = None
+        _init_node(self, (main,), main._outputs_meta[index][0])
 
     def name(self):
         return self._main.name()
@@ -338,14 +337,7 @@ class _DelayedError(function.Function):
     __slots__ = ()
 
     def __init__(self, prev, shape):
-        self._prev = prev
-        self._seq = graph.next_seq()
-        self._pre_hooks = ()
-        self._tensor_hooks = None
-        self._retains = None
-        self._metadata = None
-        self._shape = shape
-        self._op = None
+        _init_node(self, prev, shape)
 
     def name(self):
         return "torch::autograd::Error"
