@@ -22,6 +22,7 @@ def cli(*args, cwd=ROOT, env=None):
 
 
 def _sources(folder):
+    folder.mkdir(parents=True, exist_ok=True)
     for name in ("01_scalar_outputs", "02_gradient_argument"):
         shutil.copy(source_path(name), folder / f"{name}.ipynb")
     return [folder / "01_scalar_outputs.ipynb", folder / "02_gradient_argument.ipynb"]

@@ -115,16 +115,28 @@ def sandbox():
 
 
 def test_memfd_files_cannot_hold_3_gib(sandbox):
-    """The attack that RLIMIT_AS alone let through. With cgroup v2 the kernel's
-    memory.max stops it; with rlimits, RLIMIT_FSIZE bounds each memfd file, so this
-    exact attack fails too, though open files x file size is the remaining bound."""
-    run, group = _memfd_outcome(sandbox)
-    assert run.status in ("error", "died"), run
-    if sandbox.groups:
-        assert group is not None
-    else:
-        assert "File too large" in (run.error or "") or run.status == "died", run.error
-        assert Limits().open_files * Limits().file_size_mb >= 3 * 1024  # the bound left
+    """The attack that RLIMIT_AS alone let through (unmapped shared pages are not
+    counted). memfd files and System V segments are denied by the seccomp filter at
+    every level; with cgroup v2, memory.max would stop it as well."""
+    run, _ = _memfd_outcome(sandbox)
+    assert run.status == "error" and "Operation not permitted" in run.error, run
+
+
+@pytest.mark.parametrize("code", [
+    "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+    "assert libc.shmget(0, 1 << 30, 0o1600) == -1, 'a System V segment'",
+    "import os\ntry:\n    os.memfd_create('m', os.MFD_CLOEXEC)\n    raise SystemError('memfd')\n"
+    "except PermissionError:\n    pass",
+    "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+    "assert libc.syscall(0x40000000 | 319, b'm', 0) == -1, 'x32 memfd_create'",
+])
+def test_each_way_to_shared_memory_is_denied(sandbox, code):
+    kernel = Kernel(sandbox, 0, cpu_seconds=60).start()
+    try:
+        run = kernel.run(code, time.monotonic() + 60)
+        assert (run.status, run.error) == ("ok", None)  # each call was refused
+    finally:
+        kernel.close()
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="cgroups are written by root")
