@@ -1,9 +1,10 @@
 """Gradescope's autograder zip for one source notebook.
 
-Gradescope builds an image from the zip (``setup.sh``, run once as root on its Ubuntu
-image) and runs ``run_autograder`` for each submission, with the upload in
+Gradescope unpacks the zip into ``/autograder/source``, builds an image with it
+(``setup.sh``, run once as root on its Ubuntu image), copies ``run_autograder`` to
+``/autograder/run_autograder`` and runs it for each submission, with the upload in
 ``/autograder/submission`` and the results expected in
-``/autograder/results/results.json``. Here ``setup.sh`` installs this very version of
+``/autograder/results/results.json`` (gradescope-autograders.readthedocs.io, "specs"). Here ``setup.sh`` installs this very version of
 micrograd_nb with the grading extra (from PyPI, or a wheel put into the zip), and
 ``run_autograder`` grades the one notebook uploaded, whatever its name. If the grader
 itself could not write results, ``run_autograder`` writes a results.json that tells
@@ -66,7 +67,7 @@ def build_autograder(source, out, timeout=30.0, wheel=None):
     """Write the zip to ``out`` and return its path. The source is checked first."""
     assignment = Assignment.load(source)
     if wheel:
-        requirement = f'"$root/{Path(wheel).name}[grading]"'
+        requirement = f'"$root/source/{Path(wheel).name}[grading]"'
     else:
         requirement = shlex.quote(f"micrograd_nb[grading]=={version('micrograd_nb')}")
     fallback = json.dumps({"output": STUDENT_GRADING_FAILED, "tests": [],
@@ -75,7 +76,7 @@ def build_autograder(source, out, timeout=30.0, wheel=None):
         "setup.sh": SETUP.format(requirement=requirement),
         "run_autograder": RUN.format(source=shlex.quote(assignment.path.name),
                                      timeout=f"{timeout:g}", fallback=fallback),
-        f"source/{assignment.path.name}": assignment.text,
+        assignment.path.name: assignment.text,
     }
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
