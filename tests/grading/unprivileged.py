@@ -39,3 +39,14 @@ def as_nobody(args, cwd=ROOT, timeout=600, env=None):
                            "--clear-groups", sys.executable, *map(str, args)],
                           cwd=cwd, env=environment, capture_output=True, text=True,
                           timeout=timeout)
+
+
+def nobody_can_start_kernels():
+    """Whether nobody may start this interpreter again (a kernel): not where it lies
+    under a folder only root may enter (a pyenv under /root)."""
+    if not can_drop_privileges():
+        return False
+    probe = as_nobody(["-c", "import subprocess, sys\n"
+                             "subprocess.run([sys.executable, '-c', ''], check=True)"],
+                      timeout=60)
+    return probe.returncode == 0
