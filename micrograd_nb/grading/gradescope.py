@@ -4,8 +4,9 @@ Gradescope unpacks the zip into ``/autograder/source``, builds an image with it
 (``setup.sh``, run once as root on its Ubuntu image), copies ``run_autograder`` to
 ``/autograder/run_autograder`` and runs it for each submission, with the upload in
 ``/autograder/submission`` and the results expected in
-``/autograder/results/results.json`` (gradescope-autograders.readthedocs.io, "specs"). Here ``setup.sh`` installs this very version of
-micrograd_nb with the grading extra (from PyPI, or a wheel put into the zip), and
+``/autograder/results/results.json`` (gradescope-autograders.readthedocs.io, "specs").
+Here ``setup.sh`` installs this very version of micrograd_nb with the grading extra
+(from PyPI, or a wheel put into the zip), and
 ``run_autograder`` grades the one notebook uploaded, whatever its name. If the grader
 itself could not write results, ``run_autograder`` writes a results.json that tells
 the student grading failed and the instructor has been told, never a 0.
