@@ -103,20 +103,24 @@ def _run_measured(command, cwd=ROOT, env=None):
     return seconds, out, usage.ru_maxrss / 1024  # KiB on Linux
 
 
-def question_count_rows(folder, counts=(3, 6, 12)):
+def question_count_rows(folder, counts=(3, 6, 12), work=3_000_000, python_path=None):
     """Grading time of one submission whose even-numbered answers kill the kernel, so
-    each of those questions needs a fresh kernel and a replay."""
+    each of those questions needs a fresh kernel and a replay; each hidden test does
+    ``work`` steps (a test cell that costs something, as real ones do). ``python_path``
+    grades with another checkout of the package (an older grader, for comparison)."""
     sys.path.insert(0, str(ROOT / "tests" / "grading"))
     from generated import write_assignment, write_submission
 
+    Path(folder).mkdir(parents=True, exist_ok=True)
     rows, times = [], {}
     for n in counts:
-        source = write_assignment(folder, n)
+        source = write_assignment(folder, n, work=work)
         submission = write_submission(source, Path(folder) / f"s{n}.ipynb",
                                       dying=set(range(2, n + 1, 2)))
         command = [sys.executable, "-m", "micrograd_nb.cli", "grade", str(submission),
                    "--assignment", str(source), "--timeout", "60"]
-        seconds, _, _ = _run_measured(command)
+        env = {**os.environ, "PYTHONPATH": python_path} if python_path else None
+        seconds, _, _ = _run_measured(command, env=env)
         times[n] = seconds
         rows.append([str(n), str(n // 2), fmt_time(seconds), fmt_time(seconds / n),
                      f"{seconds / times[counts[0]]:.2f}", f"{n / counts[0]:.2f}"])

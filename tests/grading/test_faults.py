@@ -58,6 +58,7 @@ def test_file_names_of_any_bytes_become_text():
     text = path_text(b"/tmp/\xff\xfe\x1b[31m.ipynb")
     text.encode("utf-8")
     assert "\x1b" not in text and "\\xff" in text
+    path_text("/tmp/\ud800.ipynb").encode("utf-8")  # not from a file system, still text
 
 
 @pytest.mark.parametrize("start", list("=+-@\t\r\n") + ["\uff1d", "\uff0b"])
