@@ -1,18 +1,24 @@
-"""Grading speed: seconds per submission of a four-question notebook, alone and in a
-batch of 20 with ``--jobs 2``, and what one sandboxed kernel costs.
+"""Grading speed and memory: seconds per submission of a four-question notebook, for 1
+submission and for 50 with ``--jobs 2``, against ``nbgrader autograde`` on the same
+notebooks in the same run; the grader's peak memory; and grading time against the
+question count when questions kill their kernel (it must stay linear).
 
-    .venv/bin/python benchmarks/grading.py [--repeat 5]
+    .venv/bin/python benchmarks/grading.py [--repeat 3] [--batch 50]
 
 Each submission is the reference solution of exercises/source/01_scalar_outputs.ipynb
-put into its release notebook, so every check runs and passes. "CLI" times the whole
+put into its release notebook, so every check runs and passes. Our rows time the whole
 ``micrograd-nb grade`` command (interpreter start, imports, the solution's run, which
-overlaps the submission's); "in process" calls ``grade_batch`` from a warm process.
-For comparison, on this kind of machine nbgrader took about 4.1 s and otter-grader about
-5 s per submission (measured once, not in this run). Goal: under 2 s per submission.
+overlaps the submissions'); nbgrader's time ``nbgrader autograde`` on a course holding
+the same notebooks (it runs one submission at a time; it has no --jobs). nbgrader
+gives these notebooks 0 (check() fails loudly outside micrograd-nb grade), which costs
+it no time. Peak memory is the grader process's own maximum resident set (its kernels
+are separate processes), from wait4.
 """
 
 import argparse
 import json
+import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -23,16 +29,16 @@ from pathlib import Path
 from timing import fmt_time, markdown_table
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 NAME = "01_scalar_outputs"
 SOURCE = ROOT / "exercises" / "source" / f"{NAME}.ipynb"
 RELEASE = ROOT / "exercises" / "release" / f"{NAME}.ipynb"
-BATCH = 20
-GOAL_SECONDS = 2.0
+NBGRADER = Path(sys.executable).with_name("nbgrader")
 
 
-def write_submissions(folder, count):
-    """``count`` copies of the release notebook holding the reference answers."""
-    sys.path.insert(0, str(ROOT))
+def write_course(folder, count):
+    """An nbgrader course with ``count`` students who each submitted the reference
+    answers; the submissions' paths."""
     from micrograd_nb.grading.notebooks import Assignment, nbgrader_metadata
 
     answers = Assignment.load(SOURCE).solutions()
@@ -41,86 +47,128 @@ def write_submissions(folder, count):
         grade_id = nbgrader_metadata(cell).get("grade_id")
         if grade_id in answers:
             cell["source"] = answers[grade_id]
+    course = Path(folder)
+    (course / "source" / "ps1").mkdir(parents=True)
+    shutil.copy(SOURCE, course / "source" / "ps1" / SOURCE.name)
+    (course / "nbgrader_config.py").write_text(
+        f"c = get_config()\nc.CourseDirectory.root = {str(course)!r}\n"
+        f"c.CourseDirectory.db_url = 'sqlite:///{course}/gradebook.db'\n")
     paths = []
     for i in range(count):
-        path = Path(folder) / f"student{i:02d}.ipynb"
+        path = course / "submitted" / f"student{i:02d}" / "ps1" / SOURCE.name
+        path.parent.mkdir(parents=True)
         path.write_text(json.dumps(notebook))
         paths.append(path)
-    return paths
+    return course, paths
 
 
-def grade_command(paths, jobs):
+def grade_command(paths, jobs, expected_score="8 / 8"):
     command = [sys.executable, "-m", "micrograd_nb.cli", "grade", *map(str, paths),
                "--assignment", str(SOURCE), "--jobs", str(jobs)]
 
     def run():
-        done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
-        expected = "8 / 8"
-        if done.returncode != 0 or done.stdout.count(expected) != len(paths):
-            raise RuntimeError(f"grading failed:\n{done.stdout}\n{done.stderr}")
+        seconds, out, peak = _run_measured(command)
+        if out.decode().count(expected_score) != len(paths):
+            raise RuntimeError(f"grading failed:\n{out.decode()[-2000:]}")
+        return seconds, peak
     return run
 
 
-def grade_in_process(paths):
-    from micrograd_nb.grading.batch import grade_batch
+def nbgrader_command(course, students):
+    """``nbgrader autograde ps1`` for ``students`` (fresh autograded/ each time)."""
+    env = {**os.environ, "PATH": f"{NBGRADER.parent}:{os.environ.get('PATH', '')}"}
+    subprocess.run([str(NBGRADER), "generate_assignment", "ps1", "--force", "--create"],
+                   cwd=course, env=env, capture_output=True, check=True)
+    command = [str(NBGRADER), "autograde", "ps1", "--create", "--force"]
+    if students:
+        command += [f"--student={','.join(students)}"]
 
     def run():
-        results = grade_batch(paths, SOURCE, jobs=1, warn=lambda line: None)
-        if any(r.score != 8 for r in results):
-            raise RuntimeError("grading failed")
+        shutil.rmtree(Path(course) / "autograded", ignore_errors=True)
+        seconds, _, peak = _run_measured(command, cwd=course, env=env)
+        return seconds, peak
     return run
 
 
-def kernel_start_and_stop():
-    from micrograd_nb.grading.kernel import Kernel
-    from micrograd_nb.grading.sandbox import Sandbox
+def _run_measured(command, cwd=ROOT, env=None):
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL)
+    out = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        raise RuntimeError(f"{' '.join(command[:4])} failed:\n{out.decode()[-2000:]}")
+    return seconds, out, usage.ru_maxrss / 1024  # KiB on Linux
 
-    sandbox = Sandbox(slots=1)
 
-    def run():
-        Kernel(sandbox, 0, cpu_seconds=60).start().close()
-    return run, sandbox
+def question_count_rows(folder, counts=(3, 6, 12), work=3_000_000, python_path=None):
+    """Grading time of one submission whose even-numbered answers kill the kernel, so
+    each of those questions needs a fresh kernel and a replay; each hidden test does
+    ``work`` steps (a test cell that costs something, as real ones do). ``python_path``
+    grades with another checkout of the package (an older grader, for comparison)."""
+    sys.path.insert(0, str(ROOT / "tests" / "grading"))
+    from generated import write_assignment, write_submission
 
-
-def seconds(fn, repeat):
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return samples
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    rows, times = [], {}
+    for n in counts:
+        source = write_assignment(folder, n, work=work)
+        submission = write_submission(source, Path(folder) / f"s{n}.ipynb",
+                                      dying=set(range(2, n + 1, 2)))
+        command = [sys.executable, "-m", "micrograd_nb.cli", "grade", str(submission),
+                   "--assignment", str(source), "--timeout", "60"]
+        env = {**os.environ, "PYTHONPATH": python_path} if python_path else None
+        seconds, _, _ = _run_measured(command, env=env)
+        times[n] = seconds
+        rows.append([str(n), str(n // 2), fmt_time(seconds), fmt_time(seconds / n),
+                     f"{seconds / times[counts[0]]:.2f}", f"{n / counts[0]:.2f}"])
+    return rows
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=5, help="samples per case")
+    parser.add_argument("--repeat", type=int, default=3, help="samples per case")
+    parser.add_argument("--batch", type=int, default=50, help="submissions in the batch")
+    parser.add_argument("--batch-repeat", type=int, default=1,
+                        help="samples per batch case (after the 1-submission cases warmed "
+                             "the caches)")
+    parser.add_argument("--no-nbgrader", action="store_true")
     args = parser.parse_args(argv)
+    with_nbgrader = NBGRADER.exists() and not args.no_nbgrader
     with tempfile.TemporaryDirectory() as folder:
-        paths = write_submissions(folder, BATCH)
-        start_stop, sandbox = kernel_start_and_stop()
-        try:
-            cases = [
-                ("one submission, CLI", 1, grade_command(paths[:1], jobs=1)),
-                ("one submission, in process", 1, grade_in_process(paths[:1])),
-                (f"batch of {BATCH}, CLI --jobs 2", BATCH, grade_command(paths, jobs=2)),
-                ("one sandboxed kernel: start and stop", 1, start_stop),
-            ]
-            rows, per_submission = [], {}
-            for label, count, fn in cases:
+        course, paths = write_course(Path(folder) / "course", args.batch)
+        cases = [("micrograd-nb grade, 1 submission", 1, grade_command(paths[:1], 1)),
+                 (f"micrograd-nb grade, {args.batch} submissions, --jobs 2", args.batch,
+                  grade_command(paths, 2))]
+        if with_nbgrader:
+            cases += [("nbgrader autograde, 1 submission", 1,
+                       nbgrader_command(course, ["student00"])),
+                      (f"nbgrader autograde, {args.batch} submissions", args.batch,
+                       nbgrader_command(course, []))]
+        rows, per = [], {}
+        for label, count, fn in cases:
+            if count == 1:
                 fn()  # warm the file cache and the import caches
-                samples = seconds(fn, args.repeat)
-                median = statistics.median(samples)
-                per_submission[label] = median / count
-                rows.append([label, fmt_time(median), fmt_time(median / count),
-                             fmt_time(min(samples)), fmt_time(max(samples)), str(len(samples))])
-        finally:
-            sandbox.close()
-    print(f"## Grading ({NAME}, 4 questions, sandbox level: {sandbox.level})\n")
-    print(markdown_table(["case", "median", "per submission", "min", "max", "runs"], rows))
-    for label in ("one submission, CLI", f"batch of {BATCH}, CLI --jobs 2"):
-        verdict = "met" if per_submission[label] < GOAL_SECONDS else "not met"
-        print(f"- {label}: {per_submission[label]:.2f} s per submission "
-              f"(goal < {GOAL_SECONDS:g} s: {verdict}; nbgrader ~4.1 s, otter ~5 s)")
+            samples = [fn() for _ in range(args.repeat if count == 1 else args.batch_repeat)]
+            median = statistics.median(s for s, _ in samples)
+            per[label] = median / count
+            peak = max(p for _, p in samples)
+            rows.append([label, fmt_time(median), fmt_time(median / count),
+                         f"{peak:.0f} MiB", str(len(samples))])
+        print(f"## Grading ({NAME}, 4 questions)\n")
+        print(markdown_table(["case", "median", "per submission", "peak memory (grader)",
+                              "runs"], rows))
+        if with_nbgrader:
+            print()
+            for ours, theirs in ((cases[0][0], cases[2][0]), (cases[1][0], cases[3][0])):
+                print(f"- {theirs} / {ours}: {per[theirs] / per[ours]:.2f}x per submission")
+        print("\n## Grading time against the question count (every other answer kills "
+              "its kernel)\n")
+        print(markdown_table(["questions", "kernels killed", "time", "per question",
+                              "time ratio", "count ratio"],
+                             question_count_rows(Path(folder) / "generated")))
 
 
 if __name__ == "__main__":

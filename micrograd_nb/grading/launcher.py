@@ -101,9 +101,49 @@ def become_student(plan):
     os.setuid(plan["uid"])
 
 
+# Shared memory that no rlimit counts once it is unmapped: memfd files (each under
+# RLIMIT_FSIZE, but as many as RLIMIT_NOFILE) and System V segments. Denied by a
+# seccomp filter, with the syscalls of any other ABI (32-bit, x32), which the kernel
+# never makes. {machine: (AUDIT_ARCH, (memfd_create, memfd_secret, shmget))}
+SECCOMP_DENIED = {"x86_64": (0xC000003E, (319, 447, 29)),
+                  "aarch64": (0xC00000B7, (279, 447, 194))}
+PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 38, 22, 2
+X32_BIT = 0x40000000
+
+
+class _SockFilter(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte), ("jf", ctypes.c_ubyte),
+                ("k", ctypes.c_uint)]
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_SockFilter))]
+
+
+def deny_shared_memory():
+    """Install the seccomp filter; False where this machine's ABI is not known."""
+    machine = os.uname().machine
+    if machine not in SECCOMP_DENIED:
+        return False
+    arch, numbers = SECCOMP_DENIED[machine]
+    load, jump_eq, jump_ge, ret = 0x20, 0x15, 0x35, 0x06
+    allow, deny = 0x7FFF0000, 0x00050000 | 1  # SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO|EPERM
+    program = [(load, 0, 0, 4), (jump_eq, 1, 0, arch), (ret, 0, 0, deny),
+               (load, 0, 0, 0), (jump_ge, len(numbers) + 1, 0, X32_BIT)]
+    program += [(jump_eq, len(numbers) - i, 0, n) for i, n in enumerate(numbers)]
+    program += [(ret, 0, 0, allow), (ret, 0, 0, deny)]
+    filters = (_SockFilter * len(program))(*[_SockFilter(*f) for f in program])
+    fprog = _SockFprog(len(program), filters)
+    _call(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl no_new_privs")
+    _call(_libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0),
+          "seccomp")
+    return True
+
+
 def apply_limits(plan):
     for name, value in plan["limits"].items():
         resource.setrlimit(getattr(resource, name), (value, value))
+    deny_shared_memory()
     # Children are reaped at once: a killed fork bomb leaves no zombies that would
     # keep counting against RLIMIT_NPROC (an ignored SIGCHLD survives exec).
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)

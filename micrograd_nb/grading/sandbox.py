@@ -106,8 +106,9 @@ class Sandbox:
                     f"{limits.memory_mb} MiB, pids.max {limits.processes})")
         else:
             how = "rlimits"
-            note = (f"memory bounded per process by RLIMIT_AS ({limits.memory_mb} MiB), tasks "
-                    f"per user by RLIMIT_NPROC ({limits.processes}); no cgroup v2 limits: "
+            note = (f"memory bounded per process by RLIMIT_AS ({limits.memory_mb} MiB, "
+                    f"memfd and System V shared memory denied), tasks per user by "
+                    f"RLIMIT_NPROC ({limits.processes}); no cgroup v2 limits: "
                     f"{self.no_groups_reason}")
         return {"level": self.level, "limits": how, "note": f"sandbox: {self.level}; {note}"}
 

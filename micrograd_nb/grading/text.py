@@ -38,7 +38,10 @@ def clean(text, keep_newlines=False):
 
 def path_text(path):
     """A file name as text, whatever its bytes: undecodable bytes as \\xNN escapes."""
-    raw = os.fsencode(path)
+    try:
+        raw = os.fsencode(path)
+    except UnicodeEncodeError:  # a str holding a lone surrogate no file name can have
+        return clean(path)
     return clean(raw.decode("utf-8", errors="backslashreplace"))
 
 

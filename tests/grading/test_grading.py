@@ -2,6 +2,7 @@
 release gets 0, partly right and wrong answers get what they earned, and the rebuilt
 notebook ignores everything but the answer cells."""
 
+import shutil
 import time
 
 import pytest
@@ -121,7 +122,11 @@ def graded(tmp_path_factory):
     results = {}
     for name in NAMES:
         cases = {case: spec for case, spec in CASES.items() if spec[0] == name}
-        paths = [source_path(name)]
+        # A copy: the source file itself is refused as a submission (a link to it would
+        # be full marks for nothing).
+        reference = folder / f"{name}-reference.ipynb"
+        shutil.copy(source_path(name), reference)
+        paths = [reference]
         for i, (answers, edit) in enumerate((s[1], s[2]) for s in cases.values()):
             paths.append(fill(name, answers, folder / f"{name}-{i}.ipynb", edit))
         batch = grade_batch(paths, source_path(name), jobs=2, timeout=TIMEOUT,
@@ -175,14 +180,41 @@ def sandbox():
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_a_source_notebook_runs_top_to_bottom_outside_grading(sandbox, name):
-    """As nbgrader or Jupyter would run it: check() reports nothing, grading_rng() is
-    seeded with 0, and every cell passes."""
+def test_a_source_notebook_runs_top_to_bottom_when_its_author_skips_checks(sandbox, name):
+    """As its author runs it in Jupyter with MICROGRAD_NB_CHECK=skip: check() reports
+    nothing, grading_rng() is seeded with 0, and every cell passes."""
     kernel = Kernel(sandbox, 0, cpu_seconds=60).start()
     try:
+        run = kernel.run("import os\nos.environ['MICROGRAD_NB_CHECK'] = 'skip'",
+                         time.monotonic() + 30)
+        assert run.status == "ok"
         for cell in Assignment.load(source_path(name)).cells:
             if cell["cell_type"] == "code":
                 run = kernel.run(cell["source"], time.monotonic() + 30, nonce="any")
                 assert (run.status, run.error, run.reports) == ("ok", None, [])
+    finally:
+        kernel.close()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_hidden_tests_fail_loudly_outside_the_grader(sandbox, name):
+    """As nbgrader autograde or a plain Jupyter run would run the source: every test
+    cell fails, naming micrograd-nb grade; none passes without being compared."""
+    kernel = Kernel(sandbox, 0, cpu_seconds=60).start()
+    try:
+        assignment = Assignment.load(source_path(name))
+        tests = {q.grade_id for q in assignment.questions}
+        failed = set()
+        for cell in assignment.cells:
+            if cell["cell_type"] == "code":
+                run = kernel.run(cell["source"], time.monotonic() + 30)
+                grade_id = nbgrader_metadata(cell).get("grade_id")
+                if grade_id in tests:
+                    assert run.error.startswith("NotGradedHere"), run.error
+                    assert "micrograd-nb grade" in run.error
+                    failed.add(grade_id)
+                else:
+                    assert run.error is None, run.error
+        assert failed == tests
     finally:
         kernel.close()
