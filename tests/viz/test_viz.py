@@ -26,13 +26,13 @@ def test_a_pass_shows_values_gradients_seed_and_order():
     recorded, names = small_pass()
     model = draw(recorded, names=names).model
     by_title = {n.title: n for n in model.nodes}
-    assert by_title["x"].kind == "leaf" and by_title["x"].grad == "[0.5, 1. , 2. ]"
+    assert by_title["x"].kind == "leaf" and by_title["x"].grad == "[0.5000, 1.0000, 2.0000]"
     assert by_title["y = SumBackward0"].kind == "output"
     assert by_title["y = SumBackward0"].order == 1 and by_title["MulBackward0"].order == 2
     assert model.seed == "1.0" and model.seed_implicit
     edge_grads = {(e.src, e.dst): e.grad for e in model.edges}
     x_id, mul_id = by_title["x"].id, by_title["MulBackward0"].id
-    assert edge_grads[(x_id, mul_id)] == "[0.5, 1. , 2. ]"
+    assert edge_grads[(x_id, mul_id)] == "[0.5000, 1.0000, 2.0000]"
     # seed, then visit Sum, visit Mul, accumulate x and w
     assert [f.kind for f in model.frames] == ["seed", "visit", "visit", "accumulate",
                                               "accumulate"]
