@@ -822,3 +822,43 @@ def test_stepper_keys_in_notebook_7(browser, lab, tmp_path):
         assert not [e for e in page.errors if "mgnb" in e or "stepper" in e], page.errors
     finally:
         context.close()
+
+
+def _opens_unmodified(browser, lab, paths):
+    from playwright.sync_api import expect
+
+    folder = lab.root / "as_shipped"
+    folder.mkdir(exist_ok=True)
+    context, page = _narrow_page(browser)
+    try:
+        for path in paths:
+            target = folder / path.name
+            target.write_bytes(path.read_bytes())  # as shipped: metadata untouched
+            panel = open_notebook(page, lab, f"as_shipped/{path.name}")
+            expect(panel.locator(".jp-Cell").first).to_be_visible()
+            page.wait_for_timeout(1500)  # JupyterLab applies the kernel's info by now
+            tab = page.locator(".lm-TabBar-tab.jp-mod-current")
+            assert "jp-mod-dirty" not in (tab.get_attribute("class") or ""), \
+                f"{path.name} is marked modified as soon as it opens"
+    finally:
+        context.close()
+
+
+def test_lessons_open_unmodified(browser, lab):
+    """Opening a lesson and letting its kernel start changes nothing: the tab is not
+    marked modified (on a machine whose Python is the one the lessons were saved with)."""
+    paths = sorted((REPO / "notebooks").glob("00_*.ipynb"))
+    if not paths:
+        pytest.skip("no lesson yet")
+    _opens_unmodified(browser, lab, paths)
+
+
+@pytest.mark.xfail(strict=True, reason="the release notebooks carry kernelspec "
+                   "display_name 'Python 3' and language_info {'name': 'python'} only; the "
+                   "kernel's fuller info marks them modified: exercises/source (or assign) "
+                   "must write the kernel's metadata")
+def test_release_exercises_open_unmodified(browser, lab):
+    paths = sorted((REPO / "exercises" / "release").glob("*.ipynb"))[:1]
+    if not paths:
+        pytest.skip("no release exercise yet")
+    _opens_unmodified(browser, lab, paths)
