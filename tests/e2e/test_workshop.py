@@ -25,6 +25,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -175,9 +176,10 @@ def lab(tmp_path_factory):
     # load); participants on a slow machine may see that dialog too.
     (settings / "notebook-extension" / "tracker.jupyterlab-settings").write_text(
         json.dumps({"windowingMode": "none", "autoStartDefaultKernel": True}))
-    (settings / "apputils-extension").mkdir(parents=True)
-    (settings / "apputils-extension" / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    # the workshop's own defaults (no news popup...), as scripts/workshop.sh installs them
+    app_settings = base / "app-settings"
+    app_settings.mkdir()
+    shutil.copyfile(REPO / "binder" / "overrides.json", app_settings / "overrides.json")
     env = dict(os.environ,
                JUPYTER_CONFIG_DIR=str(base / "config"),
                JUPYTER_RUNTIME_DIR=str(base / "runtime"),
@@ -192,6 +194,7 @@ def lab(tmp_path_factory):
     cmd = [str(jupyter_lab), "--no-browser", "--ip=127.0.0.1", f"--port={port}",
            "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
            f"--ServerApp.root_dir={root}", "--LabApp.news_url=None",
+           f"--LabApp.app_settings_dir={app_settings}",
            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
            "--LabApp.extension_manager=readonly"]
     if os.geteuid() == 0:
@@ -222,9 +225,11 @@ def lab(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError:
         unavailable("Playwright is not installed: pip install -e '.[e2e]' (scripts/test.sh does)")
+    # expect()'s own bound (5 s by default) is too short for a loaded machine
+    expect.set_options(timeout=KERNEL_S * 1000)
     chromium = find_chromium()
     if chromium is None:
         unavailable("no Chromium: bash scripts/install_browser.sh (apt-get install chromium), "
@@ -862,3 +867,20 @@ def test_release_exercises_open_unmodified(browser, lab):
     if not paths:
         pytest.skip("no release exercise yet")
     _opens_unmodified(browser, lab, paths)
+
+
+def test_workshop_settings_turn_the_news_off(page, lab):
+    """binder/overrides.json (the workshop's and Binder's JupyterLab defaults) is what
+    JupyterLab uses: no news popup over the first lesson, widget state saved."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{lab.port}/lab/api/settings/@jupyterlab/apputils-extension:"
+        "notification", headers={"Authorization": f"token {lab.token}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        answer = json.load(response)
+    # the overrides become the schema's defaults
+    defaults = answer["schema"]["properties"]
+    assert defaults["fetchNews"]["default"] == "false", answer
+    assert defaults["checkForUpdates"]["default"] is False, answer
+    open_notebook(page, lab, "notebooks/e2e_stepper.ipynb")
+    page.wait_for_timeout(1500)  # the question would have shown by now
+    assert page.get_by_text("official Jupyter news").count() == 0
