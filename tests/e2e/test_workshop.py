@@ -16,6 +16,16 @@ of what a participant opens:
   run in order; its setup must work and each public self-check must run and fail as a
   blank notebook's should. Skipped while the notebook does not exist.
 
+- ``lessons/``: lessons 00-04 run here (nbclient) and trusted, for the tests of saved
+  outputs: every picture measured at 1280x800 with the file browser open (no wider than
+  its output area, text at least 9 px; table in test-artifacts/e2e/picture_sizes.txt);
+  an untrusted copy shows each stepper's still picture; nbconvert's HTML, opened with
+  the network refused, steps.
+
+Also: a stepper run, saved (default settings: no widget state), its kernel shut down,
+reopened and stepped; ← → Home End in Notebook 7 (served by the same server); lessons
+open unmodified; the workshop's JupyterLab defaults (binder/overrides.json) apply.
+
 Cells are run as a participant runs them: click the cell's prompt, press Shift+Enter,
 wait for its prompt to show an execution number. Screenshots of the stepper land in the
 test's folder and in test-artifacts/e2e/.
