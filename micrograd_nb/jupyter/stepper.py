@@ -25,7 +25,6 @@ the kernel, so nothing is lost.
 stepper.js's ``frameState``), so the stepper can be checked without a browser.
 """
 
-import base64
 import hashlib
 import html
 import json
@@ -34,7 +33,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import asdict
 
 from ..autograd.record import RecordedPass
-from ..viz.graph import AutogradGraph, draw
+from ..viz.graph import AutogradGraph, draw, still_html
 from ..viz.render import RendererUnavailable
 
 HERE = pathlib.Path(__file__).parent
@@ -120,10 +119,7 @@ def stepper_html(svg, frames, title, step=0):
     key = hashlib.sha256((svg + data).encode("utf-8")).hexdigest()[:16]
     parts = [f'<div class="mgnb-output" data-mgnb-stepper="{key}">']
     if svg:
-        src = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode()
-        alt = html.escape(f"{title}: the picture after the backward pass", quote=True)
-        parts.append(f'<img class="mgnb-still" alt="{alt}" src="{src}" '
-                     'style="max-width:100%;height:auto">')
+        parts.append(still_html(svg, f"{title}: the picture after the backward pass"))
     else:
         parts.append(f"<pre>{html.escape(title)}: no Graphviz renderer was available</pre>")
     parts.append(f'<script type="application/json" class="mgnb-data">{_script_text(data)}'

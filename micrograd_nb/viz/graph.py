@@ -1,5 +1,7 @@
 """``draw()`` and the object it returns."""
 
+import base64
+import html
 import re
 from pathlib import Path
 
@@ -8,13 +10,13 @@ from . import render, torch_adapter
 from .dot import to_dot
 from .model import graph_of, graph_of_pass
 
-
 # Pictures scale down to the width they are shown in (the SVG's viewBox, max-width: 100%).
-# The smallest text is 9 pt (edge labels), 12 px at full size; in an 848 px column (a
-# notebook at 1280 px with the file browser open) it stays at least 9 px for a picture up
-# to 1130 px, 848 pt, wide. A wider left-to-right picture is laid out top to bottom
-# instead when that is narrower.
-MAX_WIDTH_PT = 848
+# The smallest text is 9 pt (edge labels), 12 px at full size. A notebook at 1280 px with
+# the file browser open has an 848 px output column, about 810 px inside a stepper's
+# frame: there the text stays at least 9 px for a picture up to 1080 px, 810 pt, wide
+# (800 leaves a margin). A wider left-to-right picture is laid out top to bottom instead
+# when that is narrower.
+MAX_WIDTH_PT = 800
 _SIZE = re.compile(r'<svg\b[^>]*?\bwidth="([\d.]+)pt"')
 
 
@@ -28,6 +30,16 @@ def fit_width(svg):
     """Let the picture scale down to its container: max-width 100%, height from the
     viewBox (used where the SVG sits inline in HTML; an <img> needs the same CSS)."""
     return re.sub(r"<svg\b", '<svg style="max-width:100%;height:auto"', svg, count=1)
+
+
+def still_html(svg, alt):
+    """The picture as HTML that fits its column: an <img> holding the SVG as a data URL
+    (notebook frontends draw image/svg+xml at its full width, cut off in a narrow
+    column; HTML sanitizers keep an <img>)."""
+    src = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode()
+    alt = html.escape(alt, quote=True)
+    return (f'<img class="mgnb-still" alt="{alt}" src="{src}" '
+            'style="max-width:100%;height:auto">')
 
 
 class AutogradGraph:
@@ -81,7 +93,9 @@ class AutogradGraph:
     def _repr_mimebundle_(self, include=None, exclude=None):
         text = self.__repr__()
         try:
-            return {"image/svg+xml": self.svg(), "text/plain": text}
+            svg = self.svg()
+            return {"text/html": still_html(svg, text), "image/svg+xml": svg,
+                    "text/plain": text}
         except render.RendererUnavailable as missing:
             return {"text/plain": f"{missing}\n\n{self.dot()}"}
 

@@ -10,11 +10,13 @@ Node ids follow creation order (``n0, n1, ...`` by the engine's ``_seq``), never
 ``id()``, so the same cell gives the same picture byte for byte.
 """
 
+import re
 from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..autograd.formatting import format_array
 from ..autograd.function import AccumulateGrad
 from ..autograd.tensor import Tensor
 from ..autograd.value import Value
@@ -77,7 +79,7 @@ class Graph:
 # ---------------------------------------------------------------------------------------
 # Text of values: short, for a box in a picture.
 
-def short(value, width=28):
+def short(value, width=40):
     """A compact text for a number, an array, a Tensor or a Value."""
     if value is None:
         return None
@@ -91,10 +93,20 @@ def short(value, width=28):
         text = f"{float(value):.4g}"
         return text + ".0" if text.lstrip("-").isdigit() else text  # 1.0, not 1
     array = np.asarray(value)
-    text = np.array2string(array.astype(np.float64) if array.dtype.kind in "fiu" else array,
-                           precision=3, separator=", ", threshold=6, edgeitems=2,
-                           max_line_width=10_000, suppress_small=True)
-    text = " ".join(text.split())
+    if array.dtype.kind in "fiu" and array.ndim == 1 and array.size > 6:
+        # a long vector: its first and last two, in PyTorch's format, as torch summarises
+        ends = format_array(np.concatenate([array[:2], array[-2:]]).astype(np.float64), 0)
+        items = ends.strip("[]").split(",")
+        text = f"[{','.join(items[:2])}, ...,{','.join(items[2:])}]"
+    elif array.dtype.kind in "fiu" and array.size <= 6:
+        # PyTorch's format (tensor([ 0.2000,  4.0000, 60.0000])), as the rest of the kit
+        # prints tensors, rows joined onto one line
+        text = re.sub(r"\n\s*", " ", format_array(array.astype(np.float64), 0))
+    else:
+        text = np.array2string(array.astype(np.float64) if array.dtype.kind in "fiu"
+                               else array, precision=3, separator=", ", threshold=6,
+                               edgeitems=2, max_line_width=10_000, suppress_small=True)
+        text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
 
 

@@ -16,6 +16,16 @@ of what a participant opens:
   run in order; its setup must work and each public self-check must run and fail as a
   blank notebook's should. Skipped while the notebook does not exist.
 
+- ``lessons/``: lessons 00-04 run here (nbclient) and trusted, for the tests of saved
+  outputs: every picture measured at 1280x800 with the file browser open (no wider than
+  its output area, text at least 9 px; table in test-artifacts/e2e/picture_sizes.txt);
+  an untrusted copy shows each stepper's still picture; nbconvert's HTML, opened with
+  the network refused, steps.
+
+Also: a stepper run, saved (default settings: no widget state), its kernel shut down,
+reopened and stepped; ← → Home End in Notebook 7 (served by the same server); lessons
+open unmodified; the workshop's JupyterLab defaults (binder/overrides.json) apply.
+
 Cells are run as a participant runs them: click the cell's prompt, press Shift+Enter,
 wait for its prompt to show an execution number. Screenshots of the stepper land in the
 test's folder and in test-artifacts/e2e/.
@@ -25,6 +35,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -43,7 +54,7 @@ LESSON = REPO / "notebooks" / "00_start_here.ipynb"
 EXERCISE = REPO / "exercises" / "release" / "01_scalar_outputs.ipynb"
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 SERVER_START_S = 60
-KERNEL_S = 60  # a kernel's start, or one cell
+KERNEL_S = 120  # a bound on a kernel's start, or one cell (a loaded machine)
 FORWARD = "step forward (→)"
 FIRST = "first step (Home)"
 
@@ -175,15 +186,17 @@ def lab(tmp_path_factory):
     # load); participants on a slow machine may see that dialog too.
     (settings / "notebook-extension" / "tracker.jupyterlab-settings").write_text(
         json.dumps({"windowingMode": "none", "autoStartDefaultKernel": True}))
-    (settings / "apputils-extension").mkdir(parents=True)
-    (settings / "apputils-extension" / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    # the workshop's own defaults (no news popup...), as scripts/workshop.sh installs them
+    app_settings = base / "app-settings"
+    app_settings.mkdir()
+    shutil.copyfile(REPO / "binder" / "overrides.json", app_settings / "overrides.json")
     env = dict(os.environ,
                JUPYTER_CONFIG_DIR=str(base / "config"),
                JUPYTER_RUNTIME_DIR=str(base / "runtime"),
                JUPYTERLAB_SETTINGS_DIR=str(base / "settings"),
                JUPYTERLAB_WORKSPACES_DIR=str(base / "workspaces"),
                IPYTHONDIR=str(base / "ipython"),
+               JUPYTER_DATA_DIR=str(base / "data"),
                JUPYTER_PLATFORM_DIRS="1",
                PYDEVD_DISABLE_FILE_VALIDATION="1")
     port, token = _free_port(), secrets.token_hex(16)
@@ -191,6 +204,7 @@ def lab(tmp_path_factory):
     cmd = [str(jupyter_lab), "--no-browser", "--ip=127.0.0.1", f"--port={port}",
            "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
            f"--ServerApp.root_dir={root}", "--LabApp.news_url=None",
+           f"--LabApp.app_settings_dir={app_settings}",
            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
            "--LabApp.extension_manager=readonly"]
     if os.geteuid() == 0:
@@ -199,6 +213,7 @@ def lab(tmp_path_factory):
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env,
                                 cwd=root, start_new_session=True)
     server = Lab(port, token, root, proc, log)
+    server.env = env
     try:
         _wait_for_server(server)
         yield server
@@ -220,9 +235,11 @@ def lab(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError:
         unavailable("Playwright is not installed: pip install -e '.[e2e]' (scripts/test.sh does)")
+    # expect()'s own bound (5 s by default) is too short for a loaded machine
+    expect.set_options(timeout=KERNEL_S * 1000)
     chromium = find_chromium()
     if chromium is None:
         unavailable("no Chromium: bash scripts/install_browser.sh (apt-get install chromium), "
@@ -366,7 +383,7 @@ def run_stepper_cell(page, panel, cells, step_index):
                 assert not error_text(cell), f"cell {i} failed:\n{error_text(cell)}"
     cell = run_cell(page, panel, step_index)
     assert not error_text(cell), error_text(cell)
-    # anywidget's prebuilt JupyterLab extension renders the widget: the SVG is inline
+    # the output's own script turns the still picture into the stepper: the SVG is inline
     stepper = cell.locator(".jp-OutputArea-output .mgnb-stepper")
     expect(stepper).to_have_count(1, timeout=KERNEL_S * 1000)
     expect(stepper.locator("svg g.node").first).to_be_visible()
@@ -488,3 +505,392 @@ def test_release_exercise_self_check(page, lab):
             assert names & allowed, f"{where} failed otherwise than a blank one should:\n{shown}"
     assert len(failures) == len(checks), failures
     assert not page.errors, page.errors
+
+
+# ---------------------------------------------------------------------------------------
+# Saved steppers, every frontend (issue: a stepper never turns into an error), and
+# pictures that fit their column.
+
+NARROW = {"width": 1280, "height": 800}  # a laptop: JupyterLab's default layout leaves
+COLUMN_PX = 848                          # an 848 px output area beside the file browser
+MIN_TEXT_PX = 9
+PICTURE_LESSONS = ("00", "01", "02", "03", "04")  # 05 draws what 01-03 drew, with torch
+
+# Every picture in the outputs: its box, its container's width, whether an <img> loaded,
+# and its SVG text (an <img>'s data URL decoded, or the inline <svg>).
+READ_PICTURES = """(panel) => {
+  const svgOf = (el) => {
+    if (el.localName === "svg") return el.outerHTML;
+    const src = el.getAttribute("src") || "";
+    if (!src.startsWith("data:image/svg+xml")) return null;
+    const comma = src.indexOf(",");
+    const body = src.slice(comma + 1);
+    if (src.slice(0, comma).endsWith(";base64")) {
+      const bytes = Uint8Array.from(atob(body), (c) => c.charCodeAt(0));
+      return new TextDecoder().decode(bytes);
+    }
+    return decodeURIComponent(body);
+  };
+  const out = [];
+  const shown = (el) => el.getClientRects().length > 0 && !el.closest("[hidden]");
+  const pictures = panel.querySelectorAll(
+    ".jp-OutputArea-output img, .jp-OutputArea-output .mgnb-figure > svg");
+  for (const el of pictures) {
+    if (!shown(el)) continue;
+    const area = el.closest(".jp-OutputArea-output");
+    const cell = el.closest(".jp-Cell");
+    out.push({
+      cell: [...cell.parentElement.children].indexOf(cell),
+      tag: el.localName,
+      width: el.getBoundingClientRect().width,
+      area: area.clientWidth,
+      loaded: el.localName !== "img" || (el.complete && el.naturalWidth > 0),
+      svg: svgOf(el),
+    });
+  }
+  return out;
+}"""
+
+
+def smallest_text_px(svg, shown_width):
+    """The smallest font of an SVG drawn ``shown_width`` px wide: Graphviz gives font
+    sizes in the units of its viewBox."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(svg[svg.find("<svg"):])
+    view_width = float(root.get("viewBox").split()[2])
+    sizes = [float(t.get("font-size")) for t in root.iter("{http://www.w3.org/2000/svg}text")
+             if t.get("font-size")]
+    return min(sizes) * shown_width / view_width if sizes else None
+
+
+@pytest.fixture(scope="module")
+def lessons(lab):
+    """Lessons 00-04 run here now (nbclient, as tests/notebooks/run_lessons.py does) and
+    trusted, as a participant's saved copies are: their outputs are those of this code,
+    whatever the committed lessons hold."""
+    from nbclient import NotebookClient
+
+    folder = lab.root / "lessons"
+    folder.mkdir(exist_ok=True)
+    written = []
+    for path in sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        if not path.name.startswith(PICTURE_LESSONS):
+            continue
+        nb = nbformat.read(str(path), as_version=4)
+        nb.metadata["kernelspec"] = dict(KERNELSPEC)
+        NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=False,
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        nbformat.write(nb, str(folder / path.name))
+        written.append(folder / path.name)
+    if not written:
+        pytest.skip("no lessons 00-04 yet")
+    subprocess.run([str(Path(sys.executable).parent / "jupyter"), "trust", *map(str, written)],
+                   env=lab.env, check=True, capture_output=True, timeout=120)
+    return written
+
+
+def _narrow_page(browser):
+    context = browser.new_context(viewport=NARROW)
+    page = context.new_page()
+    page.set_default_timeout(KERNEL_S * 1000)
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    return context, page
+
+
+def _settled_outputs(page, panel, expected_steppers):
+    """Wait until the saved outputs are drawn: every stepper output mounted."""
+    from playwright.sync_api import expect
+
+    expect(panel.locator(".mgnb-stepper")).to_have_count(expected_steppers)
+    page.wait_for_function(
+        "(p) => [...p.querySelectorAll('.jp-OutputArea-output img')]"
+        ".every((i) => i.complete)", arg=panel.element_handle())
+
+
+def _steppers_in(path):
+    nb = nbformat.read(str(path), as_version=4)
+    return sum("data-mgnb-stepper" in o.get("data", {}).get("text/html", "")
+               for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+
+
+def _pictures_in(path):
+    """Outputs with a picture as HTML: the steppers and the still pictures."""
+    nb = nbformat.read(str(path), as_version=4)
+    return sum('class="mgnb-still"' in o.get("data", {}).get("text/html", "")
+               for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+
+
+def test_every_lesson_picture_fits_its_column(browser, lab, lessons):
+    """At 1280x800 with the file browser open, every picture of lessons 00-04 (still
+    pictures and steppers) is no wider than its output area, and its smallest text is
+    at least 9 px. A table of the measurements goes to test-artifacts/e2e/."""
+    context, page = _narrow_page(browser)
+    rows, problems = [], []
+    try:
+        for path in lessons:
+            panel = open_notebook(page, lab, f"lessons/{path.name}")
+            expect_browser = page.locator(".jp-FileBrowser:visible")
+            assert expect_browser.count() == 1, "the file browser is not open"
+            _settled_outputs(page, panel, _steppers_in(path))
+            for p in panel.evaluate(READ_PICTURES):
+                text = smallest_text_px(p["svg"], p["width"]) if p["svg"] else None
+                rows.append((path.stem[:2], p["cell"], p["tag"], round(p["width"]),
+                             p["area"], None if text is None else round(text, 1)))
+                where = f"{path.name} cell {p['cell']} ({p['tag']})"
+                if not p["loaded"]:
+                    problems.append(f"{where}: the picture did not load (a broken image)")
+                if p["width"] > p["area"] + 0.5:
+                    problems.append(f"{where}: {p['width']:.0f} px in {p['area']} px")
+                if text is not None and text < MIN_TEXT_PX:
+                    problems.append(f"{where}: text {text:.1f} px")
+            page.screenshot(path=str(save_dir() / f"lesson_{path.stem}_1280.png"),
+                            full_page=False)
+    finally:
+        context.close()
+    table = ["lesson cell tag width_px area_px smallest_text_px"]
+    table += [" ".join(str(v) for v in row) for row in rows]
+    (save_dir() / "picture_sizes.txt").write_text("\n".join(table) + "\n")
+    assert len([r for r in rows if r[5] is not None]) >= 13, table
+    assert all(r[4] <= COLUMN_PX + 40 for r in rows), table  # the layout measured is that
+    assert not problems, "\n".join(problems + table)
+
+
+def save_dir():
+    from .support import ARTIFACTS
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+def _save(page, path, cell):
+    """Ctrl+S, then wait until the file on disk holds cell ``cell``'s outputs."""
+    page.keyboard.press("Control+s")
+    deadline = time.monotonic() + KERNEL_S
+    while time.monotonic() < deadline:
+        try:
+            saved = nbformat.read(str(path), as_version=4)
+            outputs = [o for o in saved.cells[cell].outputs if "data" in o]
+            if outputs:
+                return saved, outputs
+        except Exception:  # written as we read: read again
+            pass
+        time.sleep(0.25)
+    pytest.fail(f"{path.name} was not saved with its outputs")
+
+
+def _shut_down_kernels(lab):
+    request = urllib.request.Request(f"http://127.0.0.1:{lab.port}/api/kernels",
+                                     headers={"Authorization": f"token {lab.token}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        kernels = json.load(response)
+    for kernel in kernels:
+        urllib.request.urlopen(urllib.request.Request(
+            f"http://127.0.0.1:{lab.port}/api/kernels/{kernel['id']}", method="DELETE",
+            headers={"Authorization": f"token {lab.token}"}), timeout=30)
+
+
+def _no_widget_errors(panel):
+    text = panel.inner_text()
+    assert "Error displaying widget" not in text and "model not found" not in text
+    assert "Cannot display an untrusted SVG" not in text
+
+
+def test_saved_stepper_steps_after_reopening(browser, lab, tmp_path):
+    """Run all, save (JupyterLab's default settings: no widget state), shut the kernel
+    down, reopen: the stepper is there and steps, frame by frame as computed here. The
+    saved file holds the HTML stepper and no widget view."""
+    context, page = _narrow_page(browser)
+    relpath = "notebooks/e2e_saved.ipynb"
+    _write_notebook(lab.root / relpath, [nbformat.v4.new_code_cell(SETUP_CELL),
+                                         nbformat.v4.new_code_cell(STEP_CELL)])
+    try:
+        panel = open_notebook(page, lab, relpath)
+        run_stepper_cell(page, panel, [nbformat.v4.new_code_cell(SETUP_CELL)], 1)
+        _, outputs = _save(page, lab.root / relpath, 1)
+        (bundle,) = [o["data"] for o in outputs]
+        assert "application/vnd.jupyter.widget-view+json" not in bundle
+        assert "data-mgnb-stepper" in bundle["text/html"] and "image/svg+xml" in bundle
+        _shut_down_kernels(lab)
+        page.goto("about:blank")
+
+        panel = open_notebook(page, lab, relpath)
+        _settled_outputs(page, panel, 1)
+        _no_widget_errors(panel)
+        stepper = panel.locator(".mgnb-stepper")
+        states = step_through(stepper)
+        expected = expected_states()
+        assert [s["active"] for s in states] == [e["hotNodes"] for e in expected]
+        assert [s["grads"] for s in states] == [e["grads"] for e in expected]
+        # the keys step it too, and the notebook keeps its active cell
+        active = panel.locator(".jp-Cell.jp-mod-active")
+        before = active.evaluate("(c) => [...c.parentElement.children].indexOf(c)")
+        stepper.focus()
+        page.keyboard.press("Home")
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        assert stepper.evaluate(READ_STEPPER)["counter"] == f"step 2 / {len(states) - 1}"
+        assert active.evaluate("(c) => [...c.parentElement.children].indexOf(c)") == before
+        screenshots(page, stepper, tmp_path, "reopened")
+        assert not page.errors, page.errors
+    finally:
+        context.close()
+
+
+def test_untrusted_notebook_shows_the_still_picture(browser, lab, lessons):
+    """A lesson whose signature no longer matches (edited outside JupyterLab, as a fresh
+    download is): no script runs, no stepper, but each stepper output shows its picture
+    (the sanitized HTML keeps the <img>), and no error or empty box."""
+    source = lessons[0]
+    nb = nbformat.read(str(source), as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell("An edited copy."))
+    target = lab.root / "lessons" / f"untrusted_{source.name}"
+    nbformat.write(nb, str(target))
+    steppers = _steppers_in(target)
+    assert steppers, f"{source.name} has no stepper output"
+    context, page = _narrow_page(browser)
+    try:
+        panel = open_notebook(page, lab, f"lessons/{target.name}")
+        expect_stills = panel.locator(".jp-OutputArea-output img.mgnb-still")
+        from playwright.sync_api import expect
+
+        expect(expect_stills).to_have_count(_pictures_in(target))
+        page.wait_for_function(
+            "(p) => [...p.querySelectorAll('.jp-OutputArea-output img')]"
+            ".every((i) => i.complete && i.naturalWidth > 0)", arg=panel.element_handle())
+        assert panel.locator(".mgnb-stepper").count() == 0  # no script ran
+        _no_widget_errors(panel)
+        for p in panel.evaluate(READ_PICTURES):
+            assert p["loaded"] and 0 < p["width"] <= p["area"] + 0.5, p
+        page.screenshot(path=str(save_dir() / "untrusted_lesson.png"))
+    finally:
+        context.close()
+
+
+def test_nbconvert_html_steps_offline(browser, lab, lessons, tmp_path):
+    """``jupyter nbconvert --to html`` of a lesson, opened from disk with every network
+    request refused: each stepper mounts from its own output and steps; every picture
+    shows."""
+    source = lessons[0]
+    done = subprocess.run([str(Path(sys.executable).parent / "jupyter"), "nbconvert",
+                           "--to", "html", "--output-dir", str(tmp_path), str(source)],
+                          env=lab.env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    html_file = tmp_path / f"{source.stem}.html"
+    context = browser.new_context(viewport=NARROW)
+    context.route(re.compile(r"^https?://"), lambda route: route.abort())
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto(html_file.as_uri())
+        steppers = page.locator(".mgnb-stepper")
+        from playwright.sync_api import expect
+
+        expect(steppers).to_have_count(_steppers_in(source))
+        states = step_through(steppers.first)
+        check_steps(states)
+        broken = page.evaluate("[...document.images].filter((i) => i.closest('.mgnb-output')"
+                               " === null && !(i.complete && i.naturalWidth > 0)).length")
+        assert broken == 0
+        for box in steppers.evaluate_all("(els) => els.map((e) => [e.getBoundingClientRect()"
+                                         ".width, e.querySelector('svg')"
+                                         ".getBoundingClientRect().width])"):
+            assert box[0] > 100 and box[1] > 100, box  # no 0 px box
+        page.screenshot(path=str(save_dir() / "nbconvert_offline.png"))
+        assert not [e for e in errors if "mgnb" in e or "mount" in e], errors
+    finally:
+        context.close()
+
+
+def test_stepper_keys_in_notebook_7(browser, lab, tmp_path):
+    """Notebook 7 (served by the same server): the buttons and ← → Home step."""
+    from playwright.sync_api import expect
+
+    if not (Path(sys.executable).parent / "jupyter-notebook").exists():
+        unavailable("Notebook 7 is not installed: pip install -e '.[e2e]'")
+    relpath = "notebooks/e2e_notebook7.ipynb"
+    _write_notebook(lab.root / relpath, [nbformat.v4.new_code_cell(SETUP_CELL),
+                                         nbformat.v4.new_code_cell(STEP_CELL)])
+    context, page = _narrow_page(browser)
+    try:
+        page.goto(lab.url(f"notebooks/{relpath}"))
+        panel = page.locator(".jp-NotebookPanel:visible")
+        expect(panel).to_have_count(1)
+        expect(panel.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]')
+               ).to_have_count(1, timeout=KERNEL_S * 1000)
+        stepper = run_stepper_cell(page, panel, [nbformat.v4.new_code_cell(SETUP_CELL)], 1)
+        total = int(stepper.evaluate(READ_STEPPER)["counter"].split("/")[1])
+        stepper.get_by_role("button", name=FORWARD, exact=True).click()
+        expect(stepper.locator(".mgnb-counter")).to_have_text(f"step 1 / {total}")
+        page.keyboard.press("ArrowRight")  # focus stays on the stepper after a click
+        expect(stepper.locator(".mgnb-counter")).to_have_text(f"step 2 / {total}")
+        page.keyboard.press("ArrowLeft")
+        expect(stepper.locator(".mgnb-counter")).to_have_text(f"step 1 / {total}")
+        page.keyboard.press("End")
+        expect(stepper.locator(".mgnb-counter")).to_have_text(f"step {total} / {total}")
+        page.keyboard.press("Home")
+        expect(stepper.locator(".mgnb-counter")).to_have_text(f"step 0 / {total}")
+        screenshots(page, stepper, tmp_path, "notebook7")
+        # (Notebook 7 itself reports a few errors of its own: only the stepper's count)
+        assert not [e for e in page.errors if "mgnb" in e or "stepper" in e], page.errors
+    finally:
+        context.close()
+
+
+def _opens_unmodified(browser, lab, paths):
+    from playwright.sync_api import expect
+
+    folder = lab.root / "as_shipped"
+    folder.mkdir(exist_ok=True)
+    context, page = _narrow_page(browser)
+    try:
+        for path in paths:
+            target = folder / path.name
+            target.write_bytes(path.read_bytes())  # as shipped: metadata untouched
+            panel = open_notebook(page, lab, f"as_shipped/{path.name}")
+            expect(panel.locator(".jp-Cell").first).to_be_visible()
+            page.wait_for_timeout(1500)  # JupyterLab applies the kernel's info by now
+            tab = page.locator(".lm-TabBar-tab.jp-mod-current")
+            assert "jp-mod-dirty" not in (tab.get_attribute("class") or ""), \
+                f"{path.name} is marked modified as soon as it opens"
+    finally:
+        context.close()
+
+
+def test_lessons_open_unmodified(browser, lab):
+    """Opening a lesson and letting its kernel start changes nothing: the tab is not
+    marked modified (on a machine whose Python is the one the lessons were saved with)."""
+    paths = sorted((REPO / "notebooks").glob("00_*.ipynb"))
+    if not paths:
+        pytest.skip("no lesson yet")
+    _opens_unmodified(browser, lab, paths)
+
+
+@pytest.mark.xfail(strict=True, reason="the release notebooks carry kernelspec "
+                   "display_name 'Python 3' and language_info {'name': 'python'} only; the "
+                   "kernel's fuller info marks them modified: exercises/source (or assign) "
+                   "must write the kernel's metadata")
+def test_release_exercises_open_unmodified(browser, lab):
+    paths = sorted((REPO / "exercises" / "release").glob("*.ipynb"))[:1]
+    if not paths:
+        pytest.skip("no release exercise yet")
+    _opens_unmodified(browser, lab, paths)
+
+
+def test_workshop_settings_turn_the_news_off(page, lab):
+    """binder/overrides.json (the workshop's and Binder's JupyterLab defaults) is what
+    JupyterLab uses: no news popup over the first lesson, widget state saved."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{lab.port}/lab/api/settings/@jupyterlab/apputils-extension:"
+        "notification", headers={"Authorization": f"token {lab.token}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        answer = json.load(response)
+    # the overrides become the schema's defaults
+    defaults = answer["schema"]["properties"]
+    assert defaults["fetchNews"]["default"] == "false", answer
+    assert defaults["checkForUpdates"]["default"] is False, answer
+    open_notebook(page, lab, "notebooks/e2e_stepper.ipynb")
+    page.wait_for_timeout(1500)  # the question would have shown by now
+    assert page.get_by_text("official Jupyter news").count() == 0

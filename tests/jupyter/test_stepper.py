@@ -182,7 +182,8 @@ def _svg_texts(svg):
     out = {"nodes": {}, "edges": {}}
     for g in ET.fromstring(svg).iter(f"{ns}g"):
         title = g.findtext(f"{ns}title")
-        texts = ["".join(t.itertext()) for t in g.iter(f"{ns}text")]
+        # (Graphviz writes a run of spaces as no-break spaces: PyTorch pads its numbers)
+        texts = ["".join(t.itertext()).replace("\xa0", " ") for t in g.iter(f"{ns}text")]
         if g.get("class") == "node":
             out["nodes"][title] = texts
         elif g.get("class") == "edge":

@@ -10,6 +10,7 @@ from micrograd_nb import Value
 from micrograd_nb.autograd import grad, record
 from micrograd_nb.viz import draw
 from micrograd_nb.viz import render as render_module
+from micrograd_nb.viz.render import available_renderers
 
 
 def small_pass():
@@ -25,13 +26,13 @@ def test_a_pass_shows_values_gradients_seed_and_order():
     recorded, names = small_pass()
     model = draw(recorded, names=names).model
     by_title = {n.title: n for n in model.nodes}
-    assert by_title["x"].kind == "leaf" and by_title["x"].grad == "[0.5, 1. , 2. ]"
+    assert by_title["x"].kind == "leaf" and by_title["x"].grad == "[0.5000, 1.0000, 2.0000]"
     assert by_title["y = SumBackward0"].kind == "output"
     assert by_title["y = SumBackward0"].order == 1 and by_title["MulBackward0"].order == 2
     assert model.seed == "1.0" and model.seed_implicit
     edge_grads = {(e.src, e.dst): e.grad for e in model.edges}
     x_id, mul_id = by_title["x"].id, by_title["MulBackward0"].id
-    assert edge_grads[(x_id, mul_id)] == "[0.5, 1. , 2. ]"
+    assert edge_grads[(x_id, mul_id)] == "[0.5000, 1.0000, 2.0000]"
     # seed, then visit Sum, visit Mul, accumulate x and w
     assert [f.kind for f in model.frames] == ["seed", "visit", "visit", "accumulate",
                                               "accumulate"]
@@ -90,7 +91,10 @@ def test_without_any_renderer_the_dot_source_is_shown(monkeypatch):
 def test_mimebundle_and_save(tmp_path):
     picture = draw(small_pass()[0])
     bundle = picture._repr_mimebundle_()
-    assert set(bundle) == {"image/svg+xml", "text/plain"}
+    assert set(bundle) == {"text/html", "image/svg+xml", "text/plain"}
+    # the HTML is the same picture, scaled down to its column
+    assert 'style="max-width:100%;height:auto"' in bundle["text/html"]
+    assert '<svg style="max-width:100%;height:auto"' in bundle["image/svg+xml"]
     assert picture.save(tmp_path / "g.svg").read_text().startswith("<?xml")
     assert "digraph" in picture.save(tmp_path / "g.dot").read_text()
     if render_module.shutil.which("dot"):
@@ -143,3 +147,26 @@ def test_wide_graphs_keep_the_nodes_nearest_the_output():
     picture = draw(total, max_nodes=60)
     assert len(picture.model.nodes) <= 60
     assert any("more nodes" in n.title for n in picture.model.nodes)
+
+
+@pytest.mark.skipif(not available_renderers(), reason="no Graphviz renderer")
+def test_long_chains_are_laid_out_top_to_bottom():
+    """A picture wider than MAX_WIDTH_PT left to right (its text would shrink below 9 px
+    in a notebook column) is drawn top to bottom; a small one stays left to right."""
+    from micrograd_nb.viz.graph import MAX_WIDTH_PT, svg_width_pt
+
+    x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x
+    for _ in range(12):
+        y = (y * 1.5).tanh()
+    with record() as passes:
+        y.sum().backward()
+    long = draw(passes[0])
+    wide = svg_width_pt(render_module.render(long.dot(), "svg")[0].decode())
+    assert wide > MAX_WIDTH_PT  # left to right it would be too wide
+    svg = long.svg()
+    assert long.rankdir == "TB" and "rankdir=TB" in long.dot()
+    assert svg_width_pt(svg) < wide
+    small = draw(small_pass()[0])
+    small.svg()
+    assert small.rankdir == "LR" and svg_width_pt(small.svg()) <= MAX_WIDTH_PT
