@@ -18,6 +18,7 @@ import batched_net
 import chain
 import demo_net
 import peers
+import torch_record
 import viz
 
 
@@ -27,7 +28,8 @@ def parse_args(argv=None):
                         help="timed samples per implementation (default 7; 3 with --quick)")
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: fewer samples, a 10,000-node chain")
-    parser.add_argument("--only", choices=("demo", "batched", "chain", "viz"), action="append",
+    parser.add_argument("--only", choices=("demo", "batched", "chain", "viz", "torch_record"),
+                        action="append",
                         help="run only these benchmarks (repeatable; default: all)")
     args = parser.parse_args(argv)
     if args.repeat is not None and args.repeat < 1:
@@ -60,6 +62,7 @@ def main(argv=None):
         "batched": lambda: batched_net.run(repeat, target),
         "chain": lambda: chain.run(chain_n, chain_repeat),
         "viz": lambda: viz.run(repeat, target),
+        "torch_record": lambda: torch_record.run(repeat, target),
     }
     for name, benchmark in benchmarks.items():
         if args.only and name not in args.only:

@@ -13,9 +13,8 @@ int rather than a one-element tensor.
 import warnings
 from collections import defaultdict
 
-import micrograd_nb as mg
-from micrograd_nb.autograd import errors
-from micrograd_nb.autograd.tensor import Tensor
+from micrograd_nb import autograd as mg
+from micrograd_nb.autograd import Tensor, errors
 from micrograd_nb.nn.modules import typename, zero_grads
 
 

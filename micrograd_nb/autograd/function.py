@@ -1,15 +1,20 @@
-"""The backward nodes of tensors: what ``tensor.grad_fn`` is.
+"""The tensor graph: how an op of ops.py is recorded, and how its node runs backward.
 
-``Function`` is one recorded op (``MulBackward0``...): its parents, what it saved and
-the op's rule. ``AccumulateGrad`` ends every path at a leaf that requires grad and adds
-the arriving gradient into ``leaf.grad``. Both implement the node protocol of graph.py.
+``apply(op, inputs)`` (below) runs an op's forward and, when an input requires grad,
+makes its node: a ``Function`` (``MulBackward0``...) holding its parents, what it saved
+and the op's rules. ``Function._apply`` runs the rules in the backward pass, written
+against one of two namespaces: ``NUMPY_NS`` (arrays, the fast path) or ``TENSOR_NS``
+(recorded tensors, for ``create_graph=True``). ``AccumulateGrad`` ends every path at a
+leaf that requires grad and adds the arriving gradient into ``leaf.grad``. Nodes follow
+the protocol of graph.py, which drives the pass.
 """
 
 import re
 
 import numpy as np
 
-from . import dtypes, errors, graph, ops, tensor
+from . import arrays, dtypes, errors, graph, ops, tensor
+from .op import ANS
 
 _FREED = object()  # a node's saved values after a pass without retain_graph
 
@@ -142,11 +147,11 @@ class Function:
             raise RuntimeError(errors.BACKWARD_TWICE)
         op = self._op
         if create_graph:
-            F = ops.TENSOR_NS
+            F = TENSOR_NS
             if not isinstance(grad, tensor.Tensor):
-                grad = ops.constant(grad)
+                grad = constant(grad)
         else:
-            F = ops.NUMPY_NS
+            F = NUMPY_NS
         args = [None] * len(self._prev)
         ans = None
         for key, item in saved.items():
@@ -221,7 +226,7 @@ def accumulate_into(target, grad):
     current = target._grad
     if isinstance(grad, Tensor):  # create_graph=True
         if current is None:
-            target._grad = ops.apply(ops.COPY_GRAD, (grad,))
+            target._grad = apply(ops.COPY_GRAD, (grad,))
         else:
             target._grad = current + grad
         return
@@ -266,3 +271,265 @@ class RetainGrad:
         if target is not None:
             accumulate_into(target, grad)
         return grad
+
+
+# ---------------------------------------------------------------------------------------
+# Recording an op: its forward, then its node.
+
+def apply(op, inputs, compute_dtype=None, **ctx):
+    """Run ``op`` forward on the inputs' arrays and, in grad mode, record its node."""
+    Tensor = tensor.Tensor
+    try:
+        if compute_dtype is None:
+            data = op.forward(*[t._data for t in inputs], **ctx)
+        else:
+            data = op.forward(*[t._data if t._data.dtype == compute_dtype
+                                else t._data.astype(compute_dtype) for t in inputs], **ctx)
+    except (ValueError, IndexError) as error:
+        raise pytorch_error(error, [t._data.shape for t in inputs]) from None
+    if data.__class__ is not np.ndarray:
+        data = np.asarray(data)  # numpy returns scalars for 0-d results
+    if graph._GradMode.enabled:
+        for t in inputs:
+            if t._requires_grad:
+                break
+        else:
+            return Tensor._make(data)
+    else:
+        return Tensor._make(data)
+    prev = tuple(t._grad_node() if t._requires_grad else None for t in inputs)
+    out = Tensor._make(data, True)
+    saved = {}
+    if op.saves:
+        for i, parent in enumerate(prev):
+            if parent is not None:
+                for key in op.saves[i]:
+                    if key not in saved:
+                        is_output = key == ANS
+                        kept = out if is_output else inputs[key]
+                        saved[key] = SavedTensor(kept, is_output)
+    out._grad_fn = op.node_type(op, inputs, prev, ctx, saved, data.shape)
+    return out
+
+
+def broadcast_mismatch(shapes):
+    """PyTorch's message for shapes that do not broadcast together, or None: shapes are
+    folded left to right, and dimensions compared from the last one."""
+    folded = tuple(shapes[0])
+    for shape in shapes[1:]:
+        ndim = max(len(folded), len(shape))
+        a = (1,) * (ndim - len(folded)) + folded
+        b = (1,) * (ndim - len(shape)) + tuple(shape)
+        for dim in reversed(range(ndim)):
+            if a[dim] != b[dim] and a[dim] != 1 and b[dim] != 1:
+                return errors.BROADCAST_MISMATCH.format(a=a[dim], b=b[dim], dim=dim)
+        folded = tuple(max(x, y) for x, y in zip(a, b))
+    return None
+
+
+_NUMPY_OUT_OF_BOUNDS = re.compile(r"index (-?\d+) is out of bounds for axis (\d+) with size (\d+)")
+
+
+def pytorch_error(error, shapes):
+    """numpy's shape and index errors in PyTorch's words (the same exception class PyTorch
+    raises); any other error unchanged."""
+    text = str(error)
+    if isinstance(error, ValueError) and "broadcast" in text:
+        message = broadcast_mismatch(shapes)
+        if message:
+            return RuntimeError(message)
+    if isinstance(error, IndexError):
+        found = _NUMPY_OUT_OF_BOUNDS.search(text)
+        if found:
+            index, dim, size = found.groups()
+            return IndexError(errors.INDEX_OUT_OF_BOUNDS.format(index=index, dim=dim, size=size))
+    return error
+
+
+def apply_view(op, x, **ctx):
+    """Like ``apply`` for ops whose result shares memory with ``x`` (views): the result
+    also shares ``x``'s version counter, so in-place changes through it are seen."""
+    out = apply(op, (x,), **ctx)
+    if np.may_share_memory(out._data, x._data):
+        out._version = x._version
+        out._view_of_leaf = x._view_of_leaf or (x.is_leaf and x.requires_grad)
+        out._base = x if x._base is None else x._base
+        out._view_chain = x._view_chain + ((op, ctx),)
+        out._base_fn = out._base._grad_fn
+    return out
+
+
+def constant(array):
+    """A tensor outside any graph: a gradient array lifted for create_graph rules."""
+    return tensor.Tensor._make(np.asarray(array))
+
+
+# ---------------------------------------------------------------------------------------
+# The two namespaces rules are written against.
+
+class NUMPY_NS:
+    """Rules on raw arrays: the fast path of every backward pass."""
+
+    sin, cos, sinh, cosh = (staticmethod(f) for f in (np.sin, np.cos, np.sinh, np.cosh))
+    sqrt, erf = staticmethod(np.sqrt), staticmethod(arrays.erf)
+    sigmoid = staticmethod(arrays.sigmoid)
+    cumsum, flip = staticmethod(arrays.cumsum), staticmethod(np.flip)
+    pow, abs, tanh = staticmethod(np.power), staticmethod(np.abs), staticmethod(np.tanh)
+
+    @staticmethod
+    def through(g, *inputs):
+        return g
+    exp = staticmethod(np.exp)
+    log = staticmethod(np.log)
+    sign = staticmethod(np.sign)
+    zeros_like = staticmethod(np.zeros_like)
+    matmul = staticmethod(np.matmul)
+    outer = staticmethod(np.multiply.outer)
+    where = staticmethod(np.where)
+    sum_to = staticmethod(arrays.sum_to)
+    scatter = staticmethod(arrays.scatter)
+    view_of = staticmethod(arrays.view_of)
+
+    @staticmethod
+    def dtype_of(x):
+        return x.dtype
+
+    @staticmethod
+    def cast(x, dt):
+        return x.astype(dt)
+
+    @staticmethod
+    def array_of(x):
+        return x
+
+    @staticmethod
+    def mT(x):
+        return np.swapaxes(x, -1, -2)
+
+    @staticmethod
+    def sum(x, dim, keepdim=False):
+        return x.sum(axis=dim, keepdims=keepdim)
+
+    @staticmethod
+    def reshape(x, shape):
+        return x.reshape(shape)
+
+    expand = staticmethod(arrays.expand)
+
+    @staticmethod
+    def permute(x, dims):
+        return x.transpose(dims)
+
+    @staticmethod
+    def transpose(x, d0, d1):
+        return np.swapaxes(x, d0, d1)
+
+
+def _method(name):
+    """``F.name(x, ...)`` as ``x.name(...)``: the Tensor method records the op."""
+    return staticmethod(lambda x, *args: getattr(x, name)(*args))
+
+
+class TENSOR_NS:
+    """The same functions on Tensors, recorded: for create_graph=True."""
+
+    sin, cos, sinh, cosh = _method("sin"), _method("cos"), _method("sinh"), _method("cosh")
+    sqrt, sigmoid, erf = _method("sqrt"), _method("sigmoid"), _method("erf")
+    cumsum, pow, abs, tanh = _method("cumsum"), _method("pow"), _method("abs"), _method("tanh")
+
+    @staticmethod
+    def through(g, *inputs):
+        """``g``, recorded as depending on ``inputs`` with a zero derivative: PyTorch's
+        backward kernels (hardtanh_backward...) take the input too, so the gradient they
+        give is part of the graph even where it does not depend on it."""
+        for x in inputs:
+            g = g + x * 0
+        return g
+    flip = staticmethod(lambda x, dims: x.flip(dims if isinstance(dims, tuple) else (dims,)))
+
+    @staticmethod
+    def view_of(x, chain):
+        for op, ctx in chain:
+            x = apply(op, (x,), **ctx)
+        return x
+
+    @staticmethod
+    def exp(x):
+        return x.exp()
+
+    @staticmethod
+    def log(x):
+        return x.log()
+
+    @staticmethod
+    def sign(x):
+        # Recorded, as PyTorch's sgn(): its gradient is zero, but a gradient that used
+        # it is part of the graph (abs' second derivative is 0, not None).
+        return apply(ops.SIGN, (x,))
+
+    @staticmethod
+    def zeros_like(x):
+        return constant(np.zeros_like(x._data))
+
+    @staticmethod
+    def matmul(a, b):
+        return a @ b
+
+    @staticmethod
+    def outer(a, b):
+        return a.unsqueeze(-1) * b
+
+    @staticmethod
+    def where(cond, a, b):
+        from .functions import where  # it records through apply, defined here
+
+        return where(cond, a, b)
+
+    @staticmethod
+    def sum_to(g, shape):
+        if tuple(g.shape) == tuple(shape):
+            return g
+        dims = arrays.broadcast_dims(tuple(g.shape), shape)
+        if dims:
+            g = g.sum(dim=dims, keepdim=True)
+        return g.reshape(shape)
+
+    @staticmethod
+    def scatter(g, shape, key):
+        return apply(ops.SCATTER, (g,), shape=shape, key=key)
+
+    @staticmethod
+    def dtype_of(x):
+        return x._data.dtype
+
+    @staticmethod
+    def cast(x, dt):
+        return apply(ops.TO_COPY, (x,), dtype=dt)
+
+    @staticmethod
+    def array_of(x):
+        return x._data
+
+    @staticmethod
+    def mT(x):
+        return x.transpose(-1, -2)
+
+    @staticmethod
+    def sum(x, dim, keepdim=False):
+        return x.sum(dim=dim, keepdim=keepdim)
+
+    @staticmethod
+    def reshape(x, shape):
+        return x.reshape(shape)
+
+    @staticmethod
+    def expand(x, shape):
+        return x.expand(shape)
+
+    @staticmethod
+    def permute(x, dims):
+        return x.permute(dims)
+
+    @staticmethod
+    def transpose(x, d0, d1):
+        return x.transpose(d0, d1)

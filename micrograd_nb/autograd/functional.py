@@ -18,8 +18,9 @@ from contextlib import nullcontext
 from . import errors
 from .api import grad
 from .factories import zeros_like
+from .functions import stack
 from .graph import enable_grad
-from .tensor import Tensor, stack
+from .tensor import Tensor
 
 __all__ = ["vjp", "jvp", "jacobian", "hessian", "hvp", "vhp"]
 

@@ -6,6 +6,10 @@
 
 The engine announces each pass to its listeners (graph.py); this module turns the
 announcements into ``RecordedPass`` objects. The visualisation is built on it.
+
+Passes PyTorch runs are recorded too, once the user has imported torch: torch_passes.py
+tells the same four announcements about torch's engine, so a pass reads the same
+whichever engine ran it (``RecordedPass.engine`` says which).
 """
 
 from contextlib import contextmanager
@@ -13,6 +17,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from . import graph
+from .torch_passes import watching_torch
 
 
 def _snapshot(grad):
@@ -43,20 +48,31 @@ class RecordedPass:
     """One backward pass: what started it, each step, and how it ended."""
 
     def __init__(self, info):
+        self.engine = getattr(info, "engine", "micrograd_nb")  # or "torch"
         self.kind = info.kind  # "backward" or "grad"
         self.outputs = info.outputs
+        self.inputs = getattr(info, "inputs", None)
         self.seeds = [_snapshot(s) for s in info.seeds]
         self.implicit = info.implicit
         self.create_graph = info.create_graph
         self.retain_graph = info.retain_graph
         self.steps = []
         self.error = None
+        self.failed_at = None  # torch passes: the node that raised
         self.finished = False
         self._info = info
+
+    @property
+    def saved(self):
+        """torch passes recorded with ``saved=True``: node -> its saved values, read
+        before the node ran (a pass without retain_graph frees them)."""
+        return getattr(self._info, "saved", {})
 
     def made_by_pass(self, node):
         """Was ``node`` created while this pass ran (the graph of the gradient, with
         create_graph=True)?"""
+        if self.engine == "torch":
+            return self._info.made_by_pass(node)
         first, last = self._info.first_seq, self._info.last_seq
         return first is not None and first < node._seq and (last is None or node._seq < last)
 
@@ -88,17 +104,21 @@ class Recorder(list):
     def pass_ended(self, info, error):
         recorded = self._running.pop(id(info))
         recorded.error = error
+        recorded.failed_at = getattr(info, "failed_at", None)
         recorded.finished = error is None
 
 
 @contextmanager
-def record(listener=None):
+def record(listener=None, *, saved=False):
     """Record every backward pass (``backward()``, ``autograd.grad``, create_graph
-    passes) run inside the block. Yields the list of ``RecordedPass``; a custom
-    ``listener`` with the same four methods as ``Recorder`` may be given instead."""
+    passes) run inside the block, micrograd_nb's and (if imported) PyTorch's. Yields the
+    list of ``RecordedPass``; a custom ``listener`` with the same four methods as
+    ``Recorder`` may be given instead. ``saved=True`` keeps what each torch node saved
+    for its backward (``RecordedPass.saved``)."""
     listener = Recorder() if listener is None else listener
     graph.add_listener(listener)
     try:
-        yield listener
+        with watching_torch(listener, saved=saved):
+            yield listener
     finally:
         graph.remove_listener(listener)

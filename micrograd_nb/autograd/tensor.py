@@ -1,17 +1,33 @@
 """``Tensor``: a numpy array with PyTorch's autograd.
 
-Every method that computes something calls one op of ops.py; this module is the
-PyTorch-shaped surface (names, defaults, type promotion, errors), the ops module is the
-math.
+The PyTorch-shaped surface: names, defaults, checks and errors. Every method that
+computes something is one op of ops.py, recorded by function.py's ``apply``; type
+promotion is promotion.py, indexing indexing.py, in-place ops and views inplace.py.
 """
 
+import warnings
 import weakref
 from collections import namedtuple
 
 import numpy as np
 
-from . import dtypes, errors, function, graph, ops
+from . import devices, dtypes, errors, function, functions, ops
 from .dtypes import Size
+from .function import apply, apply_view
+from .indexing import index, setitem
+from .inplace import inplace, refresh_view_history
+from .promotion import as_tensor, binary, scalar_of
+from .shapes import (
+    all_dims,
+    arg_along,
+    check_dim,
+    check_dims,
+    infer_shape,
+    numpy_names,
+    reduced_count,
+    shape_arg,
+    viewable,
+)
 
 
 class _Version:
@@ -34,6 +50,17 @@ class RemovableHandle:
 
 _max_result = namedtuple("max", ["values", "indices"])
 _min_result = namedtuple("min", ["values", "indices"])
+
+
+def _floating_unary(op):
+    """A method that applies ``op`` elementwise, in floating point."""
+    return lambda self: apply(op, (self._floating(),))
+
+
+def _step(op):
+    """A method for a step function (floor...): an integer tensor stays as it is."""
+    return lambda self: (apply(op, (self,)) if self.dtype.is_floating_point
+                         else Tensor._make(self._data.copy()))
 
 
 class Tensor:
@@ -95,20 +122,8 @@ class Tensor:
     def grad_fn(self):
         base = self._base
         if base is not None and base._grad_fn is not self._base_fn:
-            self._refresh_view_history()
+            refresh_view_history(self)
         return self._grad_fn
-
-    def _refresh_view_history(self):
-        """The base was changed in place since this view was made: as in PyTorch, the
-        view's history becomes the view ops applied to the base's new history."""
-        base = self._base
-        with graph.enable_grad():
-            view = base
-            for op, ctx in self._view_chain:
-                view = ops.apply(op, (view,), **ctx)
-        self._grad_fn = view._grad_fn
-        self._requires_grad = self._requires_grad or view._requires_grad
-        self._base_fn = base._grad_fn
 
     @property
     def is_leaf(self):
@@ -224,12 +239,18 @@ class Tensor:
 
     @property
     def device(self):
-        return "cpu"
+        return devices.CPU
+
+    is_cuda = False
+    is_mps = False
 
     def is_floating_point(self):
         return self.dtype.is_floating_point
 
     def item(self):
+        return self._scalar_item()
+
+    def _scalar_item(self):
         if self._data.size != 1:
             raise RuntimeError(errors.ITEM_NOT_ONE_ELEMENT.format(numel=self._data.size))
         return self._data.reshape(()).item()
@@ -246,8 +267,46 @@ class Tensor:
         array = self.numpy()
         return array if dtype is None else array.astype(dtype)
 
-    def to(self, dtype):
+    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False, **options):
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)`` (its dtype
+        and device): the tensor itself when nothing changes, unless ``copy=True``."""
+        for arg in args:
+            if isinstance(arg, dtypes.dtype):
+                dtype = arg
+            elif isinstance(arg, Tensor):
+                dtype = arg.dtype
+            else:
+                device = arg
+        if device is not None:
+            devices.resolve(device)
+        out = self if dtype is None else self._cast(dtype)
+        return out.clone() if copy and out is self else out
+
+    def cpu(self):
+        return self
+
+    def cuda(self, device=None, non_blocking=False):
+        return self.to(devices.device("cuda"))
+
+    def type(self, dtype=None, non_blocking=False):
+        if dtype is None:
+            return f"torch.{self.dtype.tensor_type}"
         return self._cast(dtype)
+
+    def type_as(self, other):
+        return self._cast(other.dtype)
+
+    def half(self):
+        return self._cast(dtypes.float16)
+
+    def short(self):
+        return self._cast(dtypes.int16)
+
+    def char(self):
+        return self._cast(dtypes.int8)
+
+    def byte(self):
+        return self._cast(dtypes.uint8)
 
     def float(self):
         return self._cast(dtypes.float32)
@@ -267,13 +326,13 @@ class Tensor:
     def _cast(self, dt):
         if dt is self.dtype:
             return self
-        out = ops.apply(ops.TO_COPY, (self,), dtype=dt.numpy)
+        out = apply(ops.TO_COPY, (self,), dtype=dt.numpy)
         if not dt.is_floating_point:
             out._grad_fn, out._requires_grad = None, False
         return out
 
     def clone(self):
-        return ops.apply(ops.CLONE, (self,))
+        return apply(ops.CLONE, (self,))
 
     def __len__(self):
         if self._data.ndim == 0:
@@ -291,10 +350,12 @@ class Tensor:
         return bool(self._data)
 
     def __float__(self):
-        return float(self.item())
+        if self._requires_grad:
+            warnings.warn(errors.SCALAR_OF_REQUIRES_GRAD_WARNING, UserWarning, stacklevel=2)
+        return float(self._scalar_item())
 
     def __int__(self):
-        return int(self.item())
+        return int(self._scalar_item())
 
     def __index__(self):
         if self.dtype.is_floating_point or self._data.size != 1:
@@ -302,6 +363,41 @@ class Tensor:
         return int(self.item())
 
     __hash__ = object.__hash__
+
+    def __format__(self, spec):
+        """``f"{loss:.4f}"``: a 0-d tensor formats as its number, as in PyTorch; any other
+        tensor takes no format spec."""
+        if self._data.ndim == 0:
+            return self._data.item().__format__(spec)
+        if spec:
+            raise TypeError(errors.FORMAT_UNSUPPORTED)
+        return repr(self)
+
+    # --- making tensors like this one (dtype and device from self) ---------------------
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        if isinstance(data, Tensor):
+            warnings.warn(errors.COPY_CONSTRUCT_WARNING.format(call="tensor.new_tensor"),
+                          UserWarning, stacklevel=2)
+            data = data._data
+        return factories.tensor(data, dtype=dtype or self.dtype, device=device,
+                                requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        return factories.zeros(*size, dtype=dtype or self.dtype, device=device,
+                               requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        return factories.ones(*size, dtype=dtype or self.dtype, device=device,
+                              requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        return factories.empty(*size, dtype=dtype or self.dtype, device=device,
+                               requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        return factories.full(size, fill_value, dtype=dtype or self.dtype, device=device,
+                              requires_grad=requires_grad)
 
     def __repr__(self):
         from .formatting import format_tensor
@@ -311,86 +407,105 @@ class Tensor:
     # --- arithmetic --------------------------------------------------------------------
 
     def __add__(self, other):
-        return _binary(ops.ADD, self, other)
+        return binary(ops.ADD, self, other)
 
     def __radd__(self, other):
-        return _binary(ops.ADD, other, self)
+        return binary(ops.ADD, other, self)
 
     def add(self, other, *, alpha=1):
         if alpha == 1:
-            return _binary(ops.ADD, self, other)
-        return _binary(ops.ADD, self, other, alpha=alpha)
+            return binary(ops.ADD, self, other)
+        return binary(ops.ADD, self, other, alpha=alpha)
 
     def __sub__(self, other):
-        return _binary(ops.SUB, self, other)
+        return binary(ops.SUB, self, other)
 
     def __rsub__(self, other):
         if isinstance(other, Tensor):
-            return _binary(ops.SUB, other, self)
-        return _binary(ops.RSUB, self, other)
+            return binary(ops.SUB, other, self)
+        return binary(ops.RSUB, self, other)
 
     def sub(self, other, *, alpha=1):
         if alpha == 1:
-            return _binary(ops.SUB, self, other)
-        return _binary(ops.SUB, self, other, alpha=alpha)
+            return binary(ops.SUB, self, other)
+        return binary(ops.SUB, self, other, alpha=alpha)
 
     def __mul__(self, other):
-        return _binary(ops.MUL, self, other)
+        return binary(ops.MUL, self, other)
 
     __rmul__ = __mul__
 
     def mul(self, other):
-        return _binary(ops.MUL, self, other)
+        return binary(ops.MUL, self, other)
 
     def __truediv__(self, other):
-        return _binary(ops.DIV, self, other, floating=True)
+        return binary(ops.DIV, self, other, floating=True)
 
     def __rtruediv__(self, other):
         if isinstance(other, Tensor):
-            return _binary(ops.DIV, other, self, floating=True)
+            return binary(ops.DIV, other, self, floating=True)
         return self._floating().reciprocal() * other  # as PyTorch: MulBackward0 of 1/x
 
     def div(self, other):
         return self / other
 
     def reciprocal(self):
-        return ops.apply(ops.RECIPROCAL, (self._floating(),))
+        return apply(ops.RECIPROCAL, (self._floating(),))
 
     def __neg__(self):
-        return ops.apply(ops.NEG, (self,))
+        return apply(ops.NEG, (self,))
 
-    neg = __neg__
+    neg = negative = __neg__
 
     def __pow__(self, exponent):
         if isinstance(exponent, Tensor):
-            return _binary(ops.POW_TENSOR, self, exponent)
+            return binary(ops.POW_TENSOR, self, exponent)
         if isinstance(exponent, np.ndarray):
-            return _binary(ops.POW_TENSOR, self, Tensor._make(exponent))
+            return binary(ops.POW_TENSOR, self, Tensor._make(exponent))
         base = self
         if not self.dtype.is_floating_point and isinstance(exponent, float):
             base = self._cast(dtypes.get_default_dtype())
-        return ops.apply(ops.POW, (base,), exponent=exponent)
+        return apply(ops.POW, (base,), exponent=exponent)
 
     pow = __pow__
 
     def __rpow__(self, base):
-        return ops.apply(ops.RPOW, (self._floating(),), base=base)
+        return apply(ops.RPOW, (self._floating(),), base=base)
 
     def __matmul__(self, other):
-        return matmul(self, other)
+        return functions.matmul(self, other)
 
     def __rmatmul__(self, other):
-        return matmul(_as_tensor(other), self)
+        return functions.matmul(as_tensor(other), self)
 
     matmul = __matmul__
+
+    def dot(self, other):
+        return functions.dot(self, other)
+
+    inner = dot
+
+    def mv(self, vec):
+        return functions.mv(self, vec)
+
+    def bmm(self, mat2):
+        return functions.bmm(self, mat2)
+
+    def outer(self, vec2):
+        return functions.outer(self, vec2)
+
+    ger = outer
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        return functions.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
 
     def mm(self, other):
         for name, t in (("self", self), ("mat2", other)):
             if t.ndim != 2:
                 raise RuntimeError(errors.MM_NOT_MATRIX.format(name=name))
         if self.shape[1] != other.shape[0]:
-            raise RuntimeError(_matmul_shape_error(self, other))
-        return ops.apply(ops.MM, (self, other))
+            raise RuntimeError(functions.matmul_shape_error(self, other))
+        return apply(ops.MM, (self, other))
 
     def _floating(self):
         return self if self.dtype.is_floating_point else self._cast(dtypes.get_default_dtype())
@@ -441,93 +556,262 @@ class Tensor:
         return self._data.shape == other._data.shape and bool(np.all(self._data == other._data))
 
     def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-        return bool(np.allclose(self._data, _as_tensor(other)._data, rtol=rtol, atol=atol,
+        return bool(np.allclose(self._data, as_tensor(other)._data, rtol=rtol, atol=atol,
                                 equal_nan=equal_nan))
 
     def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-        return Tensor._make(np.isclose(self._data, _as_tensor(other)._data, rtol=rtol,
+        return Tensor._make(np.isclose(self._data, as_tensor(other)._data, rtol=rtol,
                                        atol=atol, equal_nan=equal_nan))
 
     def argmax(self, dim=None, keepdim=False):
-        dim = None if dim is None else _dim(dim, self.ndim)
-        return Tensor._make(np.asarray(_arg(np.argmax, self._data, dim, keepdim)))
+        dim = None if dim is None else check_dim(dim, self.ndim)
+        return Tensor._make(np.asarray(arg_along(np.argmax, self._data, dim, keepdim)))
 
     def argmin(self, dim=None, keepdim=False):
-        dim = None if dim is None else _dim(dim, self.ndim)
-        return Tensor._make(np.asarray(_arg(np.argmin, self._data, dim, keepdim)))
+        dim = None if dim is None else check_dim(dim, self.ndim)
+        return Tensor._make(np.asarray(arg_along(np.argmin, self._data, dim, keepdim)))
 
     # --- elementwise functions ---------------------------------------------------------
 
     def exp(self):
-        return ops.apply(ops.EXP, (self._floating(),))
+        return apply(ops.EXP, (self._floating(),))
 
     def log(self):
-        return ops.apply(ops.LOG, (self._floating(),))
+        return apply(ops.LOG, (self._floating(),))
 
     def sqrt(self):
-        return ops.apply(ops.SQRT, (self._floating(),))
+        return apply(ops.SQRT, (self._floating(),))
 
     def abs(self):
-        return ops.apply(ops.ABS, (self,))
+        return apply(ops.ABS, (self,))
 
     __abs__ = abs
 
     def tanh(self):
-        return ops.apply(ops.TANH, (self._floating(),))
+        return apply(ops.TANH, (self._floating(),))
 
     def sigmoid(self):
-        return ops.apply(ops.SIGMOID, (self._floating(),))
+        return apply(ops.SIGMOID, (self._floating(),))
 
     def relu(self):
-        return ops.apply(ops.RELU, (self,))
+        return apply(ops.RELU, (self,))
 
     def clamp(self, min=None, max=None):
         if min is None and max is None:
             raise RuntimeError(errors.CLAMP_NO_BOUNDS)
-        return ops.apply(ops.CLAMP, (self,), min=_scalar(min), max=_scalar(max))
+        if isinstance(min, Tensor) or isinstance(max, Tensor):  # bounds per element
+            low = min if min is not None else Tensor._make(np.asarray(-np.inf, self._data.dtype))
+            high = max if max is not None else Tensor._make(np.asarray(np.inf, self._data.dtype))
+            return apply(ops.CLAMP_TENSOR, (self, as_tensor(low, self.dtype),
+                                            as_tensor(high, self.dtype)))
+        return apply(ops.CLAMP, (self,), min=scalar_of(min), max=scalar_of(max))
 
     clip = clamp
 
+    # Pointwise math, in floating point (an integer tensor is read as the default float).
+    sin, cos, tan = _floating_unary(ops.SIN), _floating_unary(ops.COS), _floating_unary(ops.TAN)
+    asin, acos, atan = (_floating_unary(ops.ASIN), _floating_unary(ops.ACOS),
+                        _floating_unary(ops.ATAN))
+    arcsin, arccos, arctan = asin, acos, atan
+    sinh, cosh = _floating_unary(ops.SINH), _floating_unary(ops.COSH)
+    asinh, acosh, atanh = (_floating_unary(ops.ASINH), _floating_unary(ops.ACOSH),
+                           _floating_unary(ops.ATANH))
+    arcsinh, arccosh, arctanh = asinh, acosh, atanh
+    log1p, expm1 = _floating_unary(ops.LOG1P), _floating_unary(ops.EXPM1)
+    log2, log10, exp2 = (_floating_unary(ops.LOG2), _floating_unary(ops.LOG10),
+                         _floating_unary(ops.EXP2))
+    rsqrt, erf = _floating_unary(ops.RSQRT), _floating_unary(ops.ERF)
+    # Steps: an integer tensor is returned as it is, copied.
+    floor, ceil, trunc = _step(ops.FLOOR), _step(ops.CEIL), _step(ops.TRUNC)
+    fix = trunc
+    sign = _step(ops.SIGN_STEP)
+
+    def round(self, decimals=0):
+        if decimals:
+            return (self * 10 ** decimals).round() / 10 ** decimals
+        return _step(ops.ROUND)(self)
+
+    __round__ = round
+
+    def frac(self):
+        return apply(ops.FRAC, (self,))
+
+    def sgn(self):
+        return apply(ops.SIGN, (self,))
+
+    def square(self):
+        return self ** 2
+
+    def atan2(self, other):
+        return binary(ops.ATAN2, self, other, floating=True)
+
+    arctan2 = atan2
+
+    def hypot(self, other):
+        return binary(ops.HYPOT, self, other, floating=True)
+
+    def maximum(self, other):
+        return binary(ops.MAXIMUM, self, other)
+
+    def minimum(self, other):
+        return binary(ops.MINIMUM, self, other)
+
+    def remainder(self, other):
+        if isinstance(other, Tensor):
+            return binary(ops.REMAINDER, self, other)
+        floating = self.dtype.is_floating_point or not isinstance(other, float)
+        x = self if floating else self._floating()
+        return apply(ops.REMAINDER_SCALAR, (x,), other=other)
+
+    __mod__ = remainder
+
+    def __rmod__(self, other):
+        return binary(ops.REMAINDER, other, self)
+
+    def floor_divide(self, other):
+        return binary(ops.FLOOR_DIVIDE, self, other)
+
+    __floordiv__ = floor_divide
+
+    def __rfloordiv__(self, other):
+        return binary(ops.FLOOR_DIVIDE, other, self)
+
+    def lerp(self, end, weight):
+        if isinstance(weight, Tensor):
+            dt = dtypes.promote(self.dtype, 2, weight.dtype, 2)
+            return apply(ops.LERP_TENSOR, (self, as_tensor(end, dt), weight._cast(dt)))
+        return binary(ops.LERP, self, end, weight=weight)
+
+    def isnan(self):
+        return Tensor._make(np.isnan(self._data))
+
+    def isinf(self):
+        return Tensor._make(np.isinf(self._data))
+
+    def isfinite(self):
+        return Tensor._make(np.isfinite(self._data))
+
     def softmax(self, dim):
-        return ops.apply(ops.SOFTMAX, (self._floating(),), dim=_dim(dim, self.ndim))
+        return apply(ops.SOFTMAX, (self._floating(),), dim=check_dim(dim, self.ndim))
 
     def log_softmax(self, dim):
-        return ops.apply(ops.LOG_SOFTMAX, (self._floating(),), dim=_dim(dim, self.ndim))
+        return apply(ops.LOG_SOFTMAX, (self._floating(),), dim=check_dim(dim, self.ndim))
 
-    # --- reductions --------------------------------------------------------------------
+    # --- reductions: ``axis=``/``keepdims=`` are read as ``dim=``/``keepdim=``, as in
+    # PyTorch; ``dim=()`` (or ``[]``) means every dimension, as ``dim=None`` -----------
 
-    def sum(self, dim=None, keepdim=False):
-        x = self if self.dtype.is_floating_point else self._cast(dtypes.int64)
+    @numpy_names
+    def sum(self, dim=None, keepdim=False, *, dtype=None):
+        if dtype is not None:
+            x = self._cast(dtype)
+        else:
+            x = self if self.dtype.is_floating_point else self._cast(dtypes.int64)
         if dim is None:
-            return ops.apply(ops.SUM, (x,), shape=self._data.shape)
-        return ops.apply(ops.SUM_DIM, (x,), dim=_dims(dim, self.ndim), keepdim=keepdim,
-                         shape=self._data.shape)
+            return apply(ops.SUM, (x,), shape=self._data.shape)
+        return apply(ops.SUM_DIM, (x,), dim=check_dims(dim, self.ndim), keepdim=keepdim,
+                     shape=self._data.shape)
 
-    def mean(self, dim=None, keepdim=False):
-        if not self.dtype.is_floating_point:
+    @numpy_names
+    def mean(self, dim=None, keepdim=False, *, dtype=None):
+        x = self if dtype is None else self._cast(dtype)
+        if not x.dtype.is_floating_point:
             raise RuntimeError(errors.MEAN_DTYPE.format(
-                type_name=self.dtype.tensor_type[:-len('Tensor')]))
+                type_name=x.dtype.tensor_type[:-len('Tensor')]))
         if dim is None:
-            return ops.apply(ops.MEAN, (self,), shape=self._data.shape)
-        return ops.apply(ops.MEAN_DIM, (self,), dim=_dims(dim, self.ndim), keepdim=keepdim,
-                         shape=self._data.shape)
+            return apply(ops.MEAN, (x,), shape=self._data.shape)
+        return apply(ops.MEAN_DIM, (x,), dim=check_dims(dim, self.ndim), keepdim=keepdim,
+                     shape=self._data.shape)
 
+    @numpy_names
     def max(self, dim=None, keepdim=False):
+        if isinstance(dim, Tensor):  # max(other): elementwise, as maximum()
+            return self.maximum(dim)
         return self._extreme(dim, keepdim, ops.MAX_ALL, ops.MAX_DIM, np.argmax, _max_result)
 
+    @numpy_names
     def min(self, dim=None, keepdim=False):
+        if isinstance(dim, Tensor):
+            return self.minimum(dim)
         return self._extreme(dim, keepdim, ops.MIN_ALL, ops.MIN_DIM, np.argmin, _min_result)
+
+    @numpy_names
+    def prod(self, dim=None, keepdim=False, *, dtype=None):
+        x = self._cast(dtype) if dtype is not None else (
+            self if self.dtype.is_floating_point else self._cast(dtypes.int64))
+        if dim is None:
+            return apply(ops.PROD, (x,))
+        return apply(ops.PROD_DIM, (x,), dim=check_dim(dim, self.ndim), keepdim=keepdim)
+
+    @numpy_names
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return self._spread(ops.VAR, "var", dim, unbiased, keepdim, correction)
+
+    @numpy_names
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return self._spread(ops.STD, "std", dim, unbiased, keepdim, correction)
+
+    def _spread(self, op, name, dim, unbiased, keepdim, correction):
+        if isinstance(dim, bool):  # var(unbiased)
+            dim, unbiased = None, dim
+        if not self.dtype.is_floating_point:
+            raise RuntimeError(errors.VAR_DTYPE)
+        if correction is None:
+            correction = 1 if unbiased is None or unbiased else 0
+        dims = all_dims(dim, self.ndim)
+        count = reduced_count(self._data.shape, dims)
+        if count - correction <= 0:
+            warnings.warn(errors.VAR_NO_DEGREES_OF_FREEDOM.format(name=name), UserWarning,
+                          stacklevel=3)
+        return apply(op, (self,), dim=dims, correction=correction, keepdim=keepdim)
+
+    @numpy_names
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        ord = 2 if p in ("fro", None) else p
+        return functions.vector_norm(self, ord, dim, keepdim, dtype=dtype)
+
+    @numpy_names
+    def logsumexp(self, dim, keepdim=False):
+        x = self._floating()
+        return apply(ops.LOGSUMEXP, (x,), dim=all_dims(dim, self.ndim), keepdim=keepdim)
+
+    @numpy_names
+    def amax(self, dim=(), keepdim=False):
+        return self._extreme_of_dims(ops.AMAX, "amax", dim, keepdim)
+
+    @numpy_names
+    def amin(self, dim=(), keepdim=False):
+        return self._extreme_of_dims(ops.AMIN, "amin", dim, keepdim)
+
+    def _extreme_of_dims(self, op, name, dim, keepdim):
+        dims = all_dims(dim, self.ndim)
+        if self._data.size == 0 and not dim:
+            raise RuntimeError(errors.AMAX_EMPTY.format(name=name))
+        return apply(op, (self,), dim=dims, keepdim=keepdim)
+
+    @numpy_names
+    def cumsum(self, dim, *, dtype=None):
+        x = self._cast(dtype) if dtype is not None else (
+            self if self.dtype.is_floating_point else self._cast(dtypes.int64))
+        return apply(ops.CUMSUM, (x,), dim=check_dim(dim, self.ndim))
+
+    @numpy_names
+    def cumprod(self, dim, *, dtype=None):
+        x = self._cast(dtype) if dtype is not None else (
+            self if self.dtype.is_floating_point else self._cast(dtypes.int64))
+        return apply(ops.CUMPROD, (x,), dim=check_dim(dim, self.ndim))
+
+    def flip(self, *dims):
+        dims = tuple(check_dim(d, self.ndim) for d in shape_arg(dims))
+        return apply(ops.FLIP, (self,), dims=dims)
 
     def _extreme(self, dim, keepdim, op_all, op_dim, arg, result):
         if dim is None:
             if self._data.size == 0:
                 raise RuntimeError(errors.REDUCE_EMPTY.format(op=result.__name__))
-            return ops.apply(op_all, (self,))
-        if isinstance(dim, Tensor):  # max(other): elementwise, not supported as such
-            raise TypeError("use micrograd_nb.where(a > b, a, b) for an elementwise maximum")
-        dim = _dim(dim, self.ndim)
+            return apply(op_all, (self,))
+        dim = check_dim(dim, self.ndim)
         indices = arg(self._data, axis=dim) if self.ndim else np.zeros((), dtype=np.int64)
-        values = ops.apply(op_dim, (self,), dim=dim, keepdim=keepdim, indices=indices)
+        values = apply(op_dim, (self,), dim=dim, keepdim=keepdim, indices=indices)
         if keepdim and self.ndim:
             indices = np.expand_dims(indices, dim)
         return result(values, Tensor._make(np.asarray(indices, dtype=np.int64)))
@@ -535,18 +819,18 @@ class Tensor:
     # --- shape -------------------------------------------------------------------------
 
     def reshape(self, *shape):
-        out_shape = _infer_shape(_shape_arg(shape), self._data.size)
-        if not _viewable(self._data, out_shape):  # PyTorch copies, then views the copy
-            return ops.apply(ops.UNSAFE_VIEW, (self.clone(),), shape=out_shape,
+        out_shape = infer_shape(shape_arg(shape), self._data.size)
+        if not viewable(self._data, out_shape):  # PyTorch copies, then views the copy
+            return apply(ops.UNSAFE_VIEW, (self.clone(),), shape=out_shape,
                              in_shape=self._data.shape)
         op = ops.VIEW if self._data.flags.c_contiguous else ops.RESHAPE_ALIAS
-        return ops.apply_view(op, self, shape=out_shape, in_shape=self._data.shape)
+        return apply_view(op, self, shape=out_shape, in_shape=self._data.shape)
 
     def view(self, *shape):
-        out_shape = _infer_shape(_shape_arg(shape), self._data.size)
-        if not _viewable(self._data, out_shape):
+        out_shape = infer_shape(shape_arg(shape), self._data.size)
+        if not viewable(self._data, out_shape):
             raise RuntimeError(errors.VIEW_STRIDES)
-        return ops.apply_view(ops.VIEW, self, shape=out_shape, in_shape=self._data.shape)
+        return apply_view(ops.VIEW, self, shape=out_shape, in_shape=self._data.shape)
 
     def view_as(self, other):
         return self.reshape(other.shape)
@@ -558,7 +842,7 @@ class Tensor:
             return self.reshape(1)
         if self.ndim == 1:
             return self  # PyTorch returns the tensor itself: no node
-        start, end = _dim(start_dim, self.ndim), _dim(end_dim, self.ndim)
+        start, end = check_dim(start_dim, self.ndim), check_dim(end_dim, self.ndim)
         if start == end:
             return self
         shape = self._data.shape
@@ -566,16 +850,19 @@ class Tensor:
         return self.reshape(new)
 
     def transpose(self, dim0, dim1):
-        return ops.apply_view(ops.TRANSPOSE, self, dim0=_dim(dim0, self.ndim),
-                              dim1=_dim(dim1, self.ndim))
+        return apply_view(ops.TRANSPOSE, self, dim0=check_dim(dim0, self.ndim),
+                              dim1=check_dim(dim1, self.ndim))
 
     def t(self):
         if self.ndim > 2:
             raise RuntimeError(errors.T_TOO_MANY_DIMS.format(ndim=self.ndim))
-        return ops.apply_view(ops.T, self)
+        return apply_view(ops.T, self)
 
     @property
     def T(self):
+        if self.ndim != 2:  # PyTorch warns once per process; Python's filters decide here
+            warnings.warn(errors.T_0D_WARNING if self.ndim == 0 else errors.T_NOT_2D_WARNING,
+                          UserWarning, stacklevel=2)
         return self.permute(*reversed(range(self.ndim)))
 
     @property
@@ -583,26 +870,29 @@ class Tensor:
         return self.transpose(-2, -1)
 
     def permute(self, *dims):
-        dims = _shape_arg(dims)
+        dims = shape_arg(dims)
         if len(dims) != self.ndim:
             raise RuntimeError(errors.PERMUTE_DIMS_COUNT.format(ndim=self.ndim,
                                                                 count=len(dims)))
-        dims = tuple(_dim(d, self.ndim) for d in dims)
+        dims = tuple(check_dim(d, self.ndim) for d in dims)
         if len(set(dims)) != len(dims):
             raise RuntimeError(errors.PERMUTE_DUPLICATE_DIMS)
-        return ops.apply_view(ops.PERMUTE, self, dims=dims)
+        return apply_view(ops.PERMUTE, self, dims=dims)
 
     def unsqueeze(self, dim):
-        return ops.apply_view(ops.UNSQUEEZE, self, dim=_dim(dim, self.ndim + 1))
+        return apply_view(ops.UNSQUEEZE, self, dim=check_dim(dim, self.ndim + 1))
 
     def squeeze(self, dim=None):
         if dim is None:
-            return ops.apply_view(ops.SQUEEZE, self, in_shape=self._data.shape)
-        return ops.apply_view(ops.SQUEEZE_DIM, self, dim=_dim(dim, self.ndim),
+            return apply_view(ops.SQUEEZE, self, in_shape=self._data.shape)
+        if isinstance(dim, (tuple, list)):
+            return apply_view(ops.SQUEEZE_TUPLE, self, dims=check_dims(dim, self.ndim),
+                              in_shape=self._data.shape)
+        return apply_view(ops.SQUEEZE_DIM, self, dim=check_dim(dim, self.ndim),
                               in_shape=self._data.shape)
 
     def expand(self, *shape):
-        shape = _shape_arg(shape)
+        shape = shape_arg(shape)
         lead = len(shape) - self.ndim
         if lead < 0:
             raise RuntimeError(errors.EXPAND_TOO_FEW_SIZES.format(
@@ -614,95 +904,39 @@ class Tensor:
                 raise RuntimeError(errors.EXPAND_SIZE.format(
                     target=full[i + lead], size=self._data.shape[i], dim=i + lead,
                     target_sizes=list(shape), tensor_sizes=list(self.shape)))
-        return ops.apply_view(ops.EXPAND, self, shape=full)
+        return apply_view(ops.EXPAND, self, shape=full)
 
     def __getitem__(self, key):
-        return _index(self, key)
+        return index(self, key)
 
     def __setitem__(self, key, value):
-        through_view = _writes_through_a_view(key, self._data.shape)
-        _check_inplace(self, view=through_view)
-        np_key = _numpy_key(key, self._data.shape)
-        value = value if isinstance(value, Tensor) else Tensor._make(
-            np.asarray(value, dtype=self._data.dtype))
-        if through_view:
-            op = ops.COPY_SLICES
-        elif not ops._is_basic(np_key):
-            op = ops.INDEX_PUT
-        elif value.ndim == 0 and self.ndim:  # PyTorch fills with a 0-d value, else copies
-            op = ops.FILL_ALL
-        else:
-            op = ops.COPY
-        old = self._before_inplace()
-        self._commit_inplace(ops.apply(op, (old, value), key=np_key))
+        setitem(self, key, value)
 
     # --- in-place ----------------------------------------------------------------------
 
-    def _before_inplace(self):
-        # The tensor as it was: a snapshot carries the old history, so the node of the
-        # in-place op can point to it, and a saved copy is not changed by the op.
-        return Tensor._make(self._data.copy(), self._requires_grad, self.grad_fn)
-
-    def _commit_inplace(self, result):
-        if self._base is not None and (result._grad_fn is not None
-                                       or self._base._requires_grad):
-            return self._write_through_view(result)
-        np.copyto(self._data, result._data, casting="unsafe")
-        self._version.value += 1
-        if result.grad_fn is not None:
-            if self._retains_grad:
-                result.grad_fn._set_retains(function.RetainGrad(weakref.ref(self)))
-            self._grad_fn = result._grad_fn
-            self._requires_grad = True
-        return self
-
-    def _write_through_view(self, result):
-        """An in-place op on a view: the base's history gets a CopySlices node (the old
-        base outside the view, the op's result inside it), and the view's history
-        becomes a view of that."""
-        base = self._base
-        old_base = base._before_inplace()
-        np.copyto(self._data, result._data, casting="unsafe")
-        self._version.value += 1
-        rebased = ops.apply(ops.COPY_VIEW, (old_base, result), chain=self._view_chain)
-        if rebased._grad_fn is not None:
-            base._grad_fn = rebased._grad_fn
-            base._requires_grad = True
-        self._refresh_view_history()
-        return self
-
-    def _inplace(self, op, other=None, **ctx):
-        _check_inplace(self)
-        old = self._before_inplace()
-        if other is None:
-            result = ops.apply(op, (old,), **ctx)
-        else:
-            result = _binary(op, old, other, **ctx)
-        return self._commit_inplace(result)
-
     def add_(self, other, *, alpha=1):
-        return self._inplace(ops.ADD, other, **({} if alpha == 1 else {"alpha": alpha}))
+        return inplace(self, ops.ADD, other, **({} if alpha == 1 else {"alpha": alpha}))
 
     def sub_(self, other, *, alpha=1):
-        return self._inplace(ops.SUB, other, **({} if alpha == 1 else {"alpha": alpha}))
+        return inplace(self, ops.SUB, other, **({} if alpha == 1 else {"alpha": alpha}))
 
     def mul_(self, other):
-        return self._inplace(ops.MUL, other)
+        return inplace(self, ops.MUL, other)
 
     def div_(self, other):
-        return self._inplace(ops.DIV, other)
+        return inplace(self, ops.DIV, other)
 
     def zero_(self):
-        return self._inplace(ops.ZERO)
+        return inplace(self, ops.ZERO)
 
     def fill_(self, value):
-        return self._inplace(ops.FILL, value=_scalar(value))
+        return inplace(self, ops.FILL, value=scalar_of(value))
 
     def clamp_(self, min=None, max=None):
-        return self._inplace(ops.CLAMP, min=_scalar(min), max=_scalar(max))
+        return inplace(self, ops.CLAMP, min=scalar_of(min), max=scalar_of(max))
 
     def copy_(self, src):
-        src = _as_tensor(src)
+        src = as_tensor(src)
         self[...] = src
         return self
 
@@ -712,344 +946,4 @@ class Tensor:
     __itruediv__ = div_
 
 
-# ---------------------------------------------------------------------------------------
-# Helpers shared by the methods above.
-
-def _scalar(x):
-    return x.item() if isinstance(x, Tensor) else x
-
-
-def _dim(dim, ndim):
-    """A dim in range, as PyTorch checks it (0-d tensors accept dim 0 and -1)."""
-    n = max(ndim, 1)
-    if not -n <= dim < n:
-        raise IndexError(errors.DIM_OUT_OF_RANGE.format(low=-n, high=n - 1, dim=dim))
-    return dim % n if ndim else 0
-
-
-def _dims(dim, ndim):
-    dims = dim if isinstance(dim, (tuple, list)) else (dim,)
-    dims = [_dim(d, ndim) for d in dims]
-    for d in dims:
-        if dims.count(d) > 1:
-            raise RuntimeError(errors.DIM_REPEATED.format(dim=d))
-    return tuple(sorted(dims)) if ndim else ()
-
-
-def _shape_arg(shape):
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list, Size)):
-        return tuple(shape[0])
-    return tuple(shape)
-
-
-def _infer_shape(shape, size):
-    shape = tuple(int(n) for n in shape)
-    if shape.count(-1) > 1:
-        raise RuntimeError(errors.SHAPE_TWO_INFERRED)
-    known = int(np.prod([n for n in shape if n != -1])) if shape else 1
-    if -1 in shape:
-        if known == 0 or size % known:
-            raise RuntimeError(errors.SHAPE_INVALID_FOR_SIZE.format(shape=list(shape), size=size))
-        shape = tuple(size // known if n == -1 else n for n in shape)
-    elif known != size:
-        raise RuntimeError(errors.SHAPE_INVALID_FOR_SIZE.format(shape=list(shape), size=size))
-    return shape
-
-
-def _viewable(array, shape):
-    """Can ``array`` be seen in ``shape`` without a copy (the strides allow it)?"""
-    try:
-        np.reshape(array, shape, copy=False)
-    except ValueError:
-        return False
-    return True
-
-
-def _arg(fn, data, dim, keepdim):
-    if dim is None:
-        return fn(data)
-    out = fn(data, axis=dim)
-    return np.expand_dims(out, dim) if keepdim else out
-
-
-def _writes_through_a_view(key, shape):
-    """Does ``x[key] = value`` write through a view of x, as PyTorch does it? Yes where
-    the key selects, adds a dimension or slices part of one; an Ellipsis, whole slices
-    and advanced indexes (lists, masks) write into x itself."""
-    items = [_numpy_index_part(k) for k in (key if isinstance(key, tuple) else (key,))]
-
-    def width(k):  # the dimensions of x an item consumes
-        if k is None or k is Ellipsis or isinstance(k, (bool, np.bool_)):
-            return 0
-        return k.ndim if isinstance(k, np.ndarray) and k.dtype == np.bool_ else 1
-
-    dim = 0
-    for k in items:
-        if k is Ellipsis:
-            dim += len(shape) - sum(width(i) for i in items)
-            continue
-        if k is None or (isinstance(k, (int, np.integer)) and not isinstance(k, bool)):
-            return True
-        if isinstance(k, np.ndarray) and k.dtype == np.bool_ and k.ndim == 0:
-            return True  # a 0-d mask adds a dimension, as None does
-        if isinstance(k, slice) and (dim >= len(shape)
-                                     or k.indices(shape[dim]) != (0, shape[dim], 1)):
-            return True
-        dim += width(k)
-    return False
-
-
-def _check_inplace(t, view=False):
-    if not graph._GradMode.enabled:
-        return
-    if t._requires_grad and t.grad_fn is None:
-        raise RuntimeError(errors.INPLACE_ON_LEAF_VIEW if view else errors.INPLACE_ON_LEAF)
-    if t._view_of_leaf:
-        raise RuntimeError(errors.INPLACE_ON_LEAF_VIEW)
-
-
-def _as_tensor(x, dt=None):
-    if isinstance(x, Tensor):
-        return x
-    if isinstance(x, np.ndarray):
-        return Tensor._make(x if dt is None else x.astype(dt.numpy, copy=False))
-    dt = dt or dtypes.scalar_dtype(x)
-    return Tensor._make(np.asarray(x, dtype=dt.numpy))
-
-
-def _rank(x):
-    """2 for a tensor with dimensions, 1 for a 0-d tensor, 0 for a Python scalar."""
-    if isinstance(x, Tensor):
-        return 2 if x._data.ndim else 1
-    if isinstance(x, np.ndarray):
-        return 2 if x.ndim else 1
-    return 0
-
-
-def _dtype_of(x):
-    if isinstance(x, Tensor):
-        return dtypes.from_numpy_dtype(x._data.dtype)
-    if isinstance(x, np.ndarray):
-        return dtypes.from_numpy_dtype(x.dtype)
-    return dtypes.scalar_dtype(x)
-
-
-_PYTHON_NUMBERS = (float, int)
-
-
-def _binary(op, a, b, floating=False, **ctx):
-    """A binary op with PyTorch's type promotion; Python scalars become 0-d tensors of
-    the result type."""
-    # Fast paths: same-dtype tensors, and a float tensor with a Python number.
-    if a.__class__ is Tensor:
-        if b.__class__ is Tensor:
-            if a._data.dtype == b._data.dtype and (a._data.dtype.kind == "f" or not floating):
-                return ops.apply(op, (a, b), **ctx)
-        elif b.__class__ in _PYTHON_NUMBERS and a._data.dtype.kind == "f":
-            return ops.apply(op, (a, Tensor._make(np.asarray(b, a._data.dtype))), **ctx)
-    elif a.__class__ in _PYTHON_NUMBERS and b.__class__ is Tensor and b._data.dtype.kind == "f":
-        return ops.apply(op, (Tensor._make(np.asarray(a, b._data.dtype)), b), **ctx)
-    a_dt, b_dt = _dtype_of(a), _dtype_of(b)
-    dt = a_dt if a_dt is b_dt else dtypes.promote(a_dt, _rank(a), b_dt, _rank(b))
-    if floating and not dt.is_floating_point:
-        dt = dtypes.get_default_dtype()
-    a, b = _as_tensor(a, dt), _as_tensor(b, dt)
-    if a._data.dtype != dt.numpy or b._data.dtype != dt.numpy:
-        return ops.apply(op, (a, b), compute_dtype=dt.numpy, **ctx)
-    return ops.apply(op, (a, b), **ctx)
-
-
-def matmul(a, b):
-    """``a @ b`` with PyTorch's node names: DotBackward0 (vector . vector), MvBackward0
-    (matrix @ vector), MmBackward0 (matrix @ matrix), BmmBackward0 (batched)."""
-    a, b = _as_tensor(a), _as_tensor(b)
-    a_shape, b_shape = a._data.shape, b._data.shape
-    if not a_shape or not b_shape:
-        raise RuntimeError(errors.MATMUL_0D.format(a_ndim=a.ndim, b_ndim=b.ndim))
-    if a_shape[-1] != b_shape[-2 if len(b_shape) > 1 else 0]:
-        raise RuntimeError(_matmul_shape_error(a, b))
-    if a._data.dtype != b._data.dtype:
-        dt = dtypes.promote(a.dtype, 2, b.dtype, 2)
-        a, b = a._cast(dt), b._cast(dt)
-    if a.ndim == 2 and b.ndim == 2:
-        return ops.apply(ops.MM, (a, b))
-    if a.ndim == 1 and b.ndim == 1:
-        return ops.apply(ops.DOT, (a, b))
-    if a.ndim == 2 and b.ndim == 1:
-        return ops.apply(ops.MV, (a, b))
-    if a.ndim == 1 and b.ndim == 2:
-        row = ops.apply(ops.MM, (a.unsqueeze(0), b))
-        return ops.apply_view(ops.SQUEEZE_DIMS, row, dim=0, in_shape=row._data.shape)
-    a1 = a.unsqueeze(0) if a.ndim == 1 else a
-    b1 = b.unsqueeze(-1) if b.ndim == 1 else b
-    out = ops.apply(ops.BMM, (a1, b1))
-    if b.ndim == 1:
-        out = ops.apply_view(ops.SQUEEZE_DIMS, out, dim=out.ndim - 1, in_shape=out._data.shape)
-    if a.ndim == 1:
-        out = ops.apply_view(ops.SQUEEZE_DIMS, out, dim=out.ndim - 2, in_shape=out._data.shape)
-    return out
-
-
-def _matmul_shape_error(a, b):
-    if a.ndim == 1 and b.ndim == 1:
-        return errors.DOT_SIZES.format(a=a.shape[0], b=b.shape[0])
-    if a.ndim == 2 and b.ndim == 1:
-        return errors.MV_SHAPES.format(rows=a.shape[0], cols=a.shape[1], size=b.shape[0])
-    if a.ndim <= 2 and b.ndim == 2:
-        rows = a.shape[0] if a.ndim == 2 else 1
-        return errors.MATMUL_SHAPES.format(rows1=rows, cols1=a.shape[-1], rows2=b.shape[0],
-                                           cols2=b.shape[1])
-    return errors.BMM_SHAPES.format(batch=b.shape[0] if b.ndim > 2 else 1,
-                                    expected=a.shape[-1], got=b.shape[-2])
-
-
-def cat(tensors, dim=0):
-    tensors = [_as_tensor(t) for t in tensors]
-    if not tensors:
-        raise ValueError(errors.CAT_EMPTY)
-    dt = tensors[0].dtype
-    for t in tensors[1:]:
-        dt = dtypes.promote(dt, 2, t.dtype, 2)
-    tensors = [t._cast(dt) for t in tensors]
-    for i, t in enumerate(tensors):
-        if t.ndim == 0:
-            raise RuntimeError(errors.CAT_ZERO_DIM.format(index=i))
-    dim = _dim(dim, tensors[0].ndim)
-    first = tensors[0]
-    for i, t in enumerate(tensors[1:], 1):
-        if t.ndim != first.ndim:
-            raise RuntimeError(errors.CAT_NDIM.format(ndim=first.ndim, other_ndim=t.ndim))
-        for d, (m, n) in enumerate(zip(first.shape, t.shape)):
-            if d != dim and m != n:
-                raise RuntimeError(errors.CAT_SIZES.format(dim=dim, expected=m, got=n, index=i))
-    bounds, start = [], 0
-    for t in tensors:
-        bounds.append((start, start + t._data.shape[dim]))
-        start += t._data.shape[dim]
-    return ops.apply(ops.CAT, tuple(tensors), dim=dim, bounds=tuple(bounds))
-
-
-concat = cat
-
-
-def stack(tensors, dim=0):
-    tensors = [_as_tensor(t) for t in tensors]
-    if not tensors:
-        raise RuntimeError(errors.STACK_EMPTY)
-    shape = tensors[0].shape
-    for i, t in enumerate(tensors[1:], 1):
-        if t.shape != shape:
-            raise RuntimeError(errors.STACK_SIZES.format(shape=list(shape),
-                                                         other_shape=list(t.shape), index=i))
-    dt = tensors[0].dtype
-    for t in tensors[1:]:
-        dt = dtypes.promote(dt, 2, t.dtype, 2)
-    tensors = [t._cast(dt) for t in tensors]
-    return ops.apply(ops.STACK, tuple(tensors), dim=_dim(dim, tensors[0].ndim + 1))
-
-
-def where(condition, input, other):
-    """``torch.where(condition, input, other)``: elementwise choice; the gradient goes to
-    ``input`` where the condition holds and to ``other`` elsewhere."""
-    cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
-    if cond.dtype != np.bool_:
-        name = dtypes.from_numpy_dtype(cond.dtype).name.capitalize()
-        raise RuntimeError(errors.WHERE_CONDITION_DTYPE.format(dtype=name))
-    a_dt, b_dt = _dtype_of(input), _dtype_of(other)
-    dt = a_dt if a_dt is b_dt else dtypes.promote(a_dt, _rank(input), b_dt, _rank(other))
-    a, b = _as_tensor(input, dt), _as_tensor(other, dt)
-    shapes = [cond.shape, a._data.shape, b._data.shape]
-    mismatch = ops.broadcast_mismatch(shapes)
-    if mismatch:
-        raise RuntimeError(mismatch)
-    shape = np.broadcast_shapes(*shapes)
-    return ops.apply(ops.WHERE, (a, b), compute_dtype=dt.numpy,
-                     condition=np.broadcast_to(cond, shape))
-
-
-# ---------------------------------------------------------------------------------------
-# Indexing, decomposed as PyTorch does: x[0, 1:] is a select, then a slice.
-
-def _is_advanced(k):
-    return isinstance(k, (list, np.ndarray, Tensor, bool, np.bool_))
-
-
-def _numpy_index_part(k):
-    if isinstance(k, Tensor):
-        return k._data
-    if isinstance(k, list):
-        return np.asarray([_numpy_index_part(i) for i in k])
-    if isinstance(k, np.integer):
-        return int(k)
-    return k
-
-
-def _numpy_key(key, shape):
-    items = key if isinstance(key, tuple) else (key,)
-    items = tuple(_numpy_index_part(k) for k in items)
-    if any(_is_advanced(k) for k in items):
-        return _expand_bool(items, shape)
-    return items if isinstance(key, tuple) else items[0]
-
-
-def _expand_bool(items, shape):
-    """Boolean masks as integer index arrays, so np.add.at can scatter through them
-    (a 0-d mask stays: it adds a dimension, of size 1 or 0). A mask must match the
-    dimensions it indexes, checked here with PyTorch's message."""
-    out = []
-    dim = 0
-    for k in items:
-        if isinstance(k, np.ndarray) and k.dtype == np.bool_ and k.ndim:
-            for j, n in enumerate(k.shape):
-                if dim + j < len(shape) and shape[dim + j] != n:
-                    raise IndexError(errors.MASK_SHAPE.format(
-                        mask_shape=list(k.shape), index=j, shape=list(shape), dim=dim + j))
-            out.extend(np.nonzero(k))
-            dim += k.ndim
-        else:
-            out.append(k)
-            dim += 0 if k is None or (isinstance(k, np.ndarray) and k.dtype == np.bool_) else 1
-    return tuple(out)
-
-
-def _index(x, key):
-    items = key if isinstance(key, tuple) else (key,)
-    if any(_is_advanced(_numpy_index_part(k)) for k in items):
-        np_key = _numpy_key(key, x._data.shape)
-        return ops.apply(ops.INDEX, (x,), key=np_key, in_shape=x._data.shape)
-    n_real = sum(1 for k in items if k is not None and k is not Ellipsis)
-    positions = list(range(len(items)))  # where each item was in the key: for errors
-    if Ellipsis in items:
-        at = items.index(Ellipsis)
-        fill = (slice(None),) * (x.ndim - n_real)
-        items = items[:at] + fill + items[at + 1:]
-        positions = positions[:at] + [at] * len(fill) + positions[at + 1:]
-    if n_real > x.ndim:
-        raise IndexError(errors.TOO_MANY_INDICES.format(ndim=x.ndim))
-    # x[a:b] is a slice even when it takes all of x; within a tuple, PyTorch skips the
-    # slices that take a whole dimension (x[...] and x[:, :] are aliases).
-    lone = isinstance(key, slice)
-    out, dim = x, 0
-    for k, position in zip(items, positions):
-        if k is None:
-            out = out.unsqueeze(dim)
-            dim += 1
-        elif isinstance(k, slice):
-            size = out._data.shape[dim]
-            if not lone and k.indices(size) == (0, size, 1):
-                dim += 1
-                continue
-            full = (slice(None),) * dim + (k,)
-            out = ops.apply_view(ops.SLICE, out, key=full, in_shape=out._data.shape)
-            dim += 1
-        else:
-            k = _numpy_index_part(k)
-            size = out._data.shape[dim]
-            if not -size <= k < size:
-                raise IndexError(errors.INDEX_OUT_OF_BOUNDS.format(index=k, dim=position,
-                                                                   size=size))
-            full = (slice(None),) * dim + (k,)
-            out = ops.apply_view(ops.SELECT, out, key=full, in_shape=out._data.shape)
-    if out is x:  # x[:, :] and the like: PyTorch gives an alias
-        out = ops.apply_view(ops.ALIAS, x)
-    return out
+from . import factories  # noqa: E402  (new_ones() and the like; it builds on Tensor)

@@ -398,8 +398,8 @@ def _engine(ctx, *objs):
 
 
 def _graph(obj, name):
-    """The picture of a micrograd_nb output; None for torch tensors or on any failure."""
-    if obj is None or not _is_ours(obj):
+    """The picture of the output's graph, micrograd_nb's or torch's; None on any failure."""
+    if obj is None or not (_is_ours(obj) or _is_torch(obj)):
         return None
     try:
         from ..viz import draw

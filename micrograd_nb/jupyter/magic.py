@@ -2,7 +2,8 @@
 
 The cell goes through IPython's own pipeline (its magics are transformed, its last
 expression is the cell's result, an exception propagates with its traceback); around it,
-``micrograd_nb.autograd.record()`` listens to the engine. Each recorded pass is then
+``micrograd_nb.autograd.record()`` listens to the engine, and to PyTorch's where the
+notebook imported torch. Each recorded pass is then
 drawn below the cell: still, or as a stepper with ``--step``.
 """
 
@@ -15,7 +16,8 @@ from IPython.display import Markdown, display
 from ..autograd.record import record
 from ..autograd.tensor import Tensor
 from ..autograd.value import Value
-from ..viz import draw
+from ..viz import draw, torch_names
+from ..viz.torch_adapter import is_torch_tensor
 
 PASSES_VARIABLE = "_autograd_passes"
 
@@ -32,6 +34,8 @@ class AutogradMagics(Magics):
               help="show pictures (svg, the default) or their Graphviz DOT source")
     @argument("--forward", action="store_true",
               help="draw the graph of the cell's result (its last expression), without a pass")
+    @argument("--saved", action="store_true",
+              help="show what each PyTorch node saved for its backward (_saved_* attributes)")
     @argument("--quiet", action="store_true",
               help=f"show nothing; the recorded passes are kept in {PASSES_VARIABLE}")
     @cell_magic
@@ -44,7 +48,7 @@ class AutogradMagics(Magics):
             raise UsageError("--max-nodes must be at least 1")
         result = None
         try:
-            with record() as passes:
+            with record(saved=args.saved) as passes:
                 result = self._run(cell)
         finally:
             self.shell.user_ns[PASSES_VARIABLE] = list(passes)
@@ -77,16 +81,19 @@ class AutogradMagics(Magics):
                 names.setdefault(id(value), name)
                 if isinstance(value, Tensor) and value.grad_fn is not None:
                     names.setdefault(id(value.grad_fn), name)
+        for key, name in torch_names(self.shell.user_ns).items():
+            names.setdefault(key, name)
         return names
 
     def _show(self, args, passes, result):
         names = self._names()
-        options = dict(names=names, show_values=not args.no_values, max_nodes=args.max_nodes)
+        options = dict(names=names, show_values=not args.no_values, max_nodes=args.max_nodes,
+                       saved=args.saved)
         if args.forward:
             targets = _drawable(result)
             if not targets:
                 display(Markdown("`%%autograd --forward`: end the cell with the Value or "
-                                 "Tensor to draw (its last expression)."))
+                                 "Tensor (ours or PyTorch's) to draw (its last expression)."))
                 return
             pictures = [draw(targets, **options)]
         else:
@@ -108,5 +115,7 @@ class AutogradMagics(Magics):
 
 def _drawable(result):
     items = result if isinstance(result, (list, tuple)) else [result]
-    return [r for r in items if isinstance(r, (Tensor, Value))
+    ours = [r for r in items if isinstance(r, (Tensor, Value))
             and (isinstance(r, Value) or r.requires_grad)]
+    torch_tensors = [r for r in items if is_torch_tensor(r) and r.requires_grad]
+    return ours or torch_tensors

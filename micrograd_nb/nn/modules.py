@@ -10,9 +10,8 @@ import math
 from collections import OrderedDict
 from itertools import islice
 
-import micrograd_nb as mg
-from micrograd_nb.autograd import errors
-from micrograd_nb.autograd.tensor import Tensor
+from micrograd_nb import autograd as mg
+from micrograd_nb.autograd import Tensor, errors
 
 from . import functional as F
 

@@ -58,7 +58,7 @@ def _collapse_chains(graph):
         return
     total = sum(len(chain) for chain, _ in summaries)
     graph.notes.append(f"{total} nodes in {len(summaries)} chains drawn as one node each")
-    _replace(graph, replaced, [s for _, s in summaries])
+    replace_nodes(graph, replaced, [s for _, s in summaries])
 
 
 def _keep_nearest(graph, max_nodes):
@@ -76,10 +76,10 @@ def _keep_nearest(graph, max_nodes):
     summary = Node("rest", "collapsed", f"⋯ {len(dropped)} more nodes",
                    data="nearer the inputs", collapsed=len(dropped))
     graph.notes.append(f"{len(dropped)} nodes farthest from the output drawn as one node")
-    _replace(graph, {i: summary.id for i in dropped}, [summary])
+    replace_nodes(graph, {i: summary.id for i in dropped}, [summary])
 
 
-def _replace(graph, replaced, summaries):
+def replace_nodes(graph, replaced, summaries):
     """Swap replaced nodes for their summaries, keeping node order and dropping edges
     that fall inside one summary."""
     kept = []

@@ -21,6 +21,8 @@ def _tensor_label(node):
         lines.append(f"data {node.data}" if node.kind == "leaf" else node.data)
     if node.grad is not None:
         lines.append(f"grad {node.grad}")
+    for name, text in node.saved or ():
+        lines.append(f"saved {name}: {text}")
     if node.order is not None:
         lines.append(f"visited #{node.order}")
     return "\n".join(lines)

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from ..autograd.record import RecordedPass
-from . import render
+from . import render, torch_adapter
 from .dot import to_dot
 from .model import graph_of, graph_of_pass
 
@@ -109,17 +109,31 @@ class AutogradGraph:
         return f"<AutogradGraph {', '.join(parts)}>"
 
 
-def draw(target, *, names=None, show_values=True, max_nodes=200, renderer=None):
-    """A picture of ``target``: a ``Value``/``Tensor`` (or a list of them), or a
-    ``RecordedPass`` from ``micrograd_nb.autograd.record()``.
+def draw(target, *, names=None, show_values=True, max_nodes=200, renderer=None,
+         saved=False):
+    """A picture of ``target``: a ``Value``/``Tensor`` (or a list of them), a PyTorch
+    tensor (or a list of them), or a ``RecordedPass`` from
+    ``micrograd_nb.autograd.record()`` (of either engine).
 
-    ``names`` maps ``id(obj)`` to a name to print on its node; ``max_nodes`` bounds the
-    picture (bigger graphs are collapsed, with a note); ``renderer`` forces "dot" or
-    "wasm".
+    ``names`` maps ``id(obj)`` to a name to print on its node (for torch objects,
+    ``torch_names(globals())`` names tensors and every module's parameters);
+    ``max_nodes`` bounds the picture (bigger graphs are collapsed, with a note);
+    ``renderer`` forces "dot" or "wasm"; ``saved`` shows what each PyTorch node saved
+    for its backward.
     """
+    options = dict(names=names, show_values=show_values, max_nodes=max_nodes)
     if isinstance(target, RecordedPass):
-        model = graph_of_pass(target, names=names, show_values=show_values,
-                              max_nodes=max_nodes)
+        if target.engine == "torch":
+            model = torch_adapter.graph_of_torch_pass(target, saved=saved, **options)
+        else:
+            model = graph_of_pass(target, **options)
+    elif _is_torch(target):
+        model = torch_adapter.graph_of_torch(target, saved=saved, **options)
     else:
-        model = graph_of(target, names=names, show_values=show_values, max_nodes=max_nodes)
+        model = graph_of(target, **options)
     return AutogradGraph(model, renderer)
+
+
+def _is_torch(target):
+    items = target if isinstance(target, (list, tuple)) else [target]
+    return bool(items) and all(torch_adapter.is_torch_tensor(t) for t in items)

@@ -38,6 +38,7 @@ class Node:
     made_by_pass: bool = False  # built by a create_graph=True pass
     order: int = None  # when the pass visited it (1 = first)
     collapsed: int = 0  # how many engine nodes this picture node stands for
+    saved: tuple = None  # (name, text) of what the node saved for backward, on request
 
 
 @dataclass
@@ -188,16 +189,22 @@ class _Builder:
 
 
 def _edges(builder, engine_nodes, made_by=None):
+    return edges_between(builder.ids, sorted(engine_nodes, key=lambda n: n._seq),
+                         _engine_parents, made_by)
+
+
+def edges_between(ids, ordered_nodes, parents_of, made_by=None):
     """An edge from each input to the node that used it (once, where an op uses the same
     input twice, as ``x * x`` does); ``made_by(node)`` marks the edges of nodes a
-    create_graph pass built."""
+    create_graph pass built. ``ids`` maps an engine's nodes to picture ids; both
+    engines' pictures are joined up here."""
     edges, seen = [], set()
-    for node in sorted(engine_nodes, key=lambda n: n._seq):
-        for parent in _engine_parents(node):
+    for node in ordered_nodes:
+        for parent in parents_of(node):
             key = (parent, node)
-            if parent in builder.ids and key not in seen:
+            if parent in ids and key not in seen:
                 seen.add(key)
-                edges.append(Edge(builder.ids[parent], builder.ids[node],
+                edges.append(Edge(ids[parent], ids[node],
                                   made_by_pass=bool(made_by and made_by(node))))
     return edges
 
@@ -267,7 +274,7 @@ def graph_of_pass(recorded, *, names=None, show_values=True, max_nodes=200):
         graph.seed_target = builder.ids.get(roots[0])
         graph.seed = short(recorded.seeds[0])
         graph.seed_implicit = recorded.implicit[0]
-    _replay(graph, recorded, builder, nodes)
+    replay(graph, recorded, builder.ids, nodes, _engine_parents_with_none, _plain)
     if not complete:
         graph.notes.append(f"only the {len(engine_nodes)} nodes nearest the output were read")
     if recorded.error is not None:
@@ -287,10 +294,18 @@ def _pass_title(recorded):
     return f"{call}({', '.join(args)})"
 
 
-def _replay(graph, recorded, builder, nodes):
-    """Steps of the pass -> visit order, edge gradients and one frame per step."""
+def _engine_parents_with_none(node):
+    return node._prev
+
+
+def replay(graph, recorded, ids, nodes, parents_of, plain):
+    """Steps of the pass -> visit order, edge gradients and one frame per step.
+
+    ``ids`` maps an engine's node to its picture id, ``nodes`` to its picture ``Node``;
+    ``parents_of(node)`` lists its inputs, aligned with a visit's ``grads_out``, and
+    ``plain(grad)`` makes a gradient a number or array. Both engines' passes go through
+    here, so they step alike."""
     totals = {}  # node id -> what this pass has accumulated there so far
-    ids = builder.ids
     if graph.seed_target is not None:
         kind = "implicit" if graph.seed_implicit else "explicit"
         caption = f"the {kind} seed gradient {graph.seed} enters the output"
@@ -301,24 +316,24 @@ def _replay(graph, recorded, builder, nodes):
         if node_id is None:
             continue
         picture = nodes[step.node]
-        who = _caption_name(picture)
+        who = caption_name(picture)
         grads, sent = {}, {}
         if step.kind == "visit":
             order += 1
             picture.order = picture.order or order
             flowed = {}  # an input used twice (x * x) gets the sum of both gradients
-            for parent, g in zip(step.node._prev, step.grads_out):
+            for parent, g in zip(parents_of(step.node), step.grads_out):
                 if parent is not None and parent in ids and g is not None:
                     key = f"{ids[parent]}->{node_id}"
-                    flowed[key] = _plain(g) + flowed[key] if key in flowed else _plain(g)
+                    flowed[key] = plain(g) + flowed[key] if key in flowed else plain(g)
             sent = {key: short(total) for key, total in flowed.items()}
-            caption = f"{who} gets {short(step.grad_in)} and passes it to its inputs"
+            caption = f"{who} gets {short(plain(step.grad_in))} and passes it to its inputs"
         else:
             total = totals.get(node_id)
-            totals[node_id] = _plain(step.grad_in) if total is None else total + _plain(
+            totals[node_id] = plain(step.grad_in) if total is None else total + plain(
                 step.grad_in)
             grads[node_id] = short(totals[node_id])
-            caption = f"{who} accumulates {short(step.grad_in)}"
+            caption = f"{who} accumulates {short(plain(step.grad_in))}"
         graph.frames.append(Frame(node_id, step.kind, grads, sent, caption))
     crossed = {}
     for frame in graph.frames:
@@ -327,7 +342,7 @@ def _replay(graph, recorded, builder, nodes):
         edge.grad = crossed.get(f"{edge.src}->{edge.dst}")
 
 
-def _caption_name(picture):
+def caption_name(picture):
     if picture.title:
         return picture.title
     if picture.op:

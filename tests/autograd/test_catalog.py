@@ -23,8 +23,8 @@ OWN_TEXTS = {
     # Features PyTorch has and this engine does not (vmap, calling a node by hand).
     ("autograd/api.py", "is_grads_batched=True is not supported"),
     ("autograd/function.py", "calling a grad_fn directly is not supported"),
-    # max(other) does exist in PyTorch; we raise instead and point to where().
-    ("autograd/tensor.py", "use micrograd_nb.where(a > b, a, b)"),
+    # einsum subscripts this engine does not decompose (PyTorch has them all).
+    ("autograd/functions.py", "micrograd_nb.einsum: '...' and repeated subscripts"),
     # karpathy's micrograd message, on the scalar Value.
     ("autograd/value.py", "only supporting int/float/Value powers"),
 }

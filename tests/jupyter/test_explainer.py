@@ -233,14 +233,14 @@ def test_card_for_torch(torch_shell, case):
     check_case(torch_shell, "torch", case)
 
 
-def test_graph_of_the_output_for_micrograd_nb_not_for_torch(torch_shell):
+def test_graph_of_the_output_for_micrograd_nb_and_for_torch(torch_shell):
     if not render.available_renderers():
         pytest.skip("no Graphviz renderer here")
-    _, markup = check_case(torch_shell, "mg", "non_scalar")
-    assert "<svg" in markup and "the graph of y" in markup
-    assert "<?xml" not in markup  # inline, without the XML prolog
-    _, markup = check_case(torch_shell, "torch", "non_scalar")
-    assert "<svg" not in markup
+    for library in ("mg", "torch"):
+        _, markup = check_case(torch_shell, library, "non_scalar")
+        assert "<svg" in markup and "the graph of y" in markup
+        assert "<?xml" not in markup  # inline, without the XML prolog
+    assert "MulBackward0" in markup  # torch's own node, drawn from its grad_fn
 
 
 def test_backward_twice_on_a_value(shell):

@@ -1,0 +1,79 @@
+"""In-place ops and views, as PyTorch keeps them consistent: an in-place op checks it
+may run, bumps the version counter saved tensors compare against, and records a node on
+the tensor's history; through a view, the base's history gets a CopySlices node and the
+view's history is rebuilt on it."""
+
+import weakref
+
+import numpy as np
+
+from . import errors, function, graph, ops, tensor
+from .function import apply
+from .promotion import binary
+
+
+def check_inplace(t, view=False):
+    if not graph._GradMode.enabled:
+        return
+    if t._requires_grad and t.grad_fn is None:
+        raise RuntimeError(errors.INPLACE_ON_LEAF_VIEW if view else errors.INPLACE_ON_LEAF)
+    if t._view_of_leaf:
+        raise RuntimeError(errors.INPLACE_ON_LEAF_VIEW)
+
+
+def before_inplace(t):
+    # The tensor as it was: a snapshot carries the old history, so the node of the
+    # in-place op can point to it, and a saved copy is not changed by the op.
+    return tensor.Tensor._make(t._data.copy(), t._requires_grad, t.grad_fn)
+
+
+def commit_inplace(t, result):
+    if t._base is not None and (result._grad_fn is not None or t._base._requires_grad):
+        return write_through_view(t, result)
+    np.copyto(t._data, result._data, casting="unsafe")
+    t._version.value += 1
+    if result.grad_fn is not None:
+        if t._retains_grad:
+            result.grad_fn._set_retains(function.RetainGrad(weakref.ref(t)))
+        t._grad_fn = result._grad_fn
+        t._requires_grad = True
+    return t
+
+
+def write_through_view(t, result):
+    """An in-place op on a view: the base's history gets a CopySlices node (the old
+    base outside the view, the op's result inside it), and the view's history
+    becomes a view of that."""
+    base = t._base
+    old_base = before_inplace(base)
+    np.copyto(t._data, result._data, casting="unsafe")
+    t._version.value += 1
+    rebased = apply(ops.COPY_VIEW, (old_base, result), chain=t._view_chain)
+    if rebased._grad_fn is not None:
+        base._grad_fn = rebased._grad_fn
+        base._requires_grad = True
+    refresh_view_history(t)
+    return t
+
+
+def inplace(t, op, other=None, **ctx):
+    check_inplace(t)
+    old = before_inplace(t)
+    if other is None:
+        result = apply(op, (old,), **ctx)
+    else:
+        result = binary(op, old, other, **ctx)
+    return commit_inplace(t, result)
+
+
+def refresh_view_history(t):
+    """The base was changed in place since this view was made: as in PyTorch, the
+    view's history becomes the view ops applied to the base's new history."""
+    base = t._base
+    with graph.enable_grad():
+        view = base
+        for op, ctx in t._view_chain:
+            view = apply(op, (view,), **ctx)
+    t._grad_fn = view._grad_fn
+    t._requires_grad = t._requires_grad or view._requires_grad
+    t._base_fn = base._grad_fn
