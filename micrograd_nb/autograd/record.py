@@ -61,12 +61,13 @@ class RecordedPass:
         self.failed_at = None  # torch passes: the node that raised
         self.finished = False
         self._info = info
+        self._own_saved = {}  # our engine's nodes, with record(saved=True): see Recorder
 
     @property
     def saved(self):
         """torch passes recorded with ``saved=True``: node -> its saved values, read
         before the node ran (a pass without retain_graph frees them)."""
-        return getattr(self._info, "saved", {})
+        return getattr(self._info, "saved", self._own_saved)
 
     def made_by_pass(self, node):
         """Was ``node`` created while this pass ran (the graph of the gradient, with
@@ -85,9 +86,18 @@ class RecordedPass:
 class Recorder(list):
     """A listener that keeps every pass it hears about, in order."""
 
-    def __init__(self):
+    def __init__(self, saved=False):
         super().__init__()
         self._running = {}
+        self.keep_saved = saved
+
+    def _keep_saved(self, recorded, node):
+        """What one of our tensor nodes saved for its rule (input positions and "ans"),
+        copied before the pass frees it: practice mode's hints quote these numbers."""
+        saved = getattr(node, "_saved", None)
+        if isinstance(saved, dict):
+            recorded._own_saved[node] = tuple(
+                (key, np.array(item.array, copy=True)) for key, item in saved.items())
 
     def pass_started(self, info):
         recorded = RecordedPass(info)
@@ -95,6 +105,8 @@ class Recorder(list):
         self.append(recorded)
 
     def node_visited(self, info, node, grad_in, grads_out):
+        if self.keep_saved and getattr(info, "engine", "micrograd_nb") != "torch":
+            self._keep_saved(self._running[id(info)], node)
         self._running[id(info)].steps.append(
             Step("visit", node, _snapshot(grad_in), tuple(_snapshot(g) for g in grads_out)))
 
@@ -113,9 +125,10 @@ def record(listener=None, *, saved=False):
     """Record every backward pass (``backward()``, ``autograd.grad``, create_graph
     passes) run inside the block, micrograd_nb's and (if imported) PyTorch's. Yields the
     list of ``RecordedPass``; a custom ``listener`` with the same four methods as
-    ``Recorder`` may be given instead. ``saved=True`` keeps what each torch node saved
-    for its backward (``RecordedPass.saved``)."""
-    listener = Recorder() if listener is None else listener
+    ``Recorder`` may be given instead. ``saved=True`` keeps what each node saved
+    for its backward (``RecordedPass.saved``): a torch node's ``_saved_*`` values, our
+    tensor nodes' saved arrays."""
+    listener = Recorder(saved) if listener is None else listener
     graph.add_listener(listener)
     try:
         with watching_torch(listener, saved=saved):

@@ -27,6 +27,9 @@ class AutogradMagics(Magics):
     @magic_arguments()
     @argument("--step", action="store_true",
               help="step through each pass node by node (a widget) instead of a still graph")
+    @argument("--predict", action="store_true",
+              help="practice: step through each pass predicting every gradient before it "
+                   "is shown (hints on a wrong answer, a summary at the end)")
     @argument("--no-values", action="store_true", help="draw the graph without data and grads")
     @argument("--max-nodes", type=int, default=200, metavar="N",
               help="collapse graphs bigger than N nodes (default 200)")
@@ -49,7 +52,8 @@ class AutogradMagics(Magics):
             raise UsageError("--max-nodes must be at least 1")
         result = None
         try:
-            with record(saved=args.saved) as passes:
+            # practice mode quotes what the nodes saved in its hints
+            with record(saved=args.saved or args.predict) as passes:
                 result = self._run(cell)
         finally:
             self.shell.user_ns[PASSES_VARIABLE] = list(passes)
@@ -111,20 +115,20 @@ class AutogradMagics(Magics):
                 display(Markdown("`%%autograd --forward`: end the cell with the Value or "
                                  "Tensor (ours or PyTorch's) to draw (its last expression)."))
                 return
-            pictures = [draw(targets, **options)]
+            pictures = [(draw(targets, **options), None)]
         else:
-            pictures = [draw(p, **options) for p in passes]
+            pictures = [(draw(p, **options), p) for p in passes]
             if not passes:
                 display(Markdown("`%%autograd`: this cell ran no backward pass."))
-        for picture in pictures:
+        for picture, recorded in pictures:
             if args.format == "dot":
                 source = picture.dot()
                 display({"text/plain": source, "text/markdown": f"```dot\n{source}```"},
                         raw=True)
-            elif args.step and not args.forward:
+            elif (args.step or args.predict) and not args.forward:
                 from .stepper import PassStepper
 
-                display(PassStepper(picture))
+                display(PassStepper(picture, predict=recorded if args.predict else False))
             else:
                 display(picture)
 

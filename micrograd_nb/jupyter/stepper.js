@@ -257,8 +257,11 @@ function mount(output) {
   const firstVisits = visitedAt(frames);
   let current = 0;
   let timer = null;
+  // Practice mode (predict.js) bounds how far the student may step and re-hides what is
+  // still to be predicted after each frame is drawn.
+  const hooks = { limit: null, painted: null };
 
-  const lastIndex = () => Math.max(frames.length - 1, 0);
+  const lastIndex = () => (hooks.limit === null ? Math.max(frames.length - 1, 0) : hooks.limit);
   const clamp = (i) => Math.min(Math.max(Number(i) || 0, 0), lastIndex());
   slider.max = String(lastIndex());
 
@@ -278,6 +281,8 @@ function mount(output) {
     kind.dataset.kind = state.kind;
     captionText.textContent = state.caption;
     if (index) paint(index, state);
+    slider.max = String(lastIndex());
+    if (hooks.painted) hooks.painted(current, state);
   }
 
   function stop() {
@@ -319,6 +324,7 @@ function mount(output) {
   slider.addEventListener("input", manual(() => show(slider.value)));
   root.addEventListener("keydown", (event) => {
     if (event.target === slider && event.key.startsWith("Arrow")) return; // its own keys
+    if (event.target.localName === "input" && event.target !== slider) return; // typing
     const keys = {
       ArrowLeft: () => show(current - 1),
       ArrowRight: () => show(current + 1),
@@ -338,6 +344,9 @@ function mount(output) {
   });
 
   show(data.step || 0);
+  if (data.predict && typeof mountPredict === "function") {
+    mountPredict({ root, figure, frames, index, hooks, show }, data.predict);
+  }
   // The still picture stays in the output (hidden) so the page's text is unchanged.
   if (still) still.hidden = true;
   output.append(root);

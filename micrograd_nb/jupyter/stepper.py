@@ -39,6 +39,8 @@ from ..viz.render import RendererUnavailable
 HERE = pathlib.Path(__file__).parent
 JS = HERE / "stepper.js"
 CSS = HERE / "stepper.css"
+PREDICT_JS = HERE / "predict.js"  # practice mode (predict.py), added only where asked for
+PREDICT_CSS = HERE / "predict.css"
 NO_GRAD = "—"  # the grad text of a node the pass has not reached yet
 SEED = "seed"  # the DOT name of the seed note (viz/dot.py)
 _SVG = "{http://www.w3.org/2000/svg}"
@@ -48,11 +50,15 @@ class PassStepper:
     """A backward pass, one step at a time: ⏮ ◀ ▶ ▶| ⏭, a slider, ← → keys.
 
     ``PassStepper(draw(recorded_pass))``; a ``RecordedPass`` is drawn with default
-    settings. ``step`` is the frame shown first (0 is the seed).
+    settings. ``step`` is the frame shown first (0 is the seed). ``predict`` turns on
+    practice mode (predict.py): True, or the ``RecordedPass`` itself, whose saved values
+    (``record(saved=True)``) give the hints their numbers.
     """
 
-    def __init__(self, graph, *, step=0):
+    def __init__(self, graph, *, step=0, predict=False):
         if isinstance(graph, RecordedPass):
+            if predict is True:
+                predict = graph
             graph = draw(graph)
         if not isinstance(graph, AutogradGraph):
             raise TypeError(f"PassStepper takes draw(recorded_pass), not a "
@@ -69,6 +75,12 @@ class PassStepper:
         self.frames = frames_json(graph.model)
         self.title = graph.model.title or "backward pass"
         self.step = step
+        self.predict = None
+        if predict is not False and predict is not None:
+            from .predict import questions
+
+            self.predict = questions(graph, predict if isinstance(predict, RecordedPass)
+                                     else None)
 
     @property
     def step(self):
@@ -87,7 +99,7 @@ class PassStepper:
                 f"{len(self.frames) - 1} steps after the seed>")
 
     def _repr_html_(self):
-        return stepper_html(self.svg, self.frames, self.title, self.step)
+        return stepper_html(self.svg, self.frames, self.title, self.step, self.predict)
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         data = {"text/html": self._repr_html_(), "text/plain": repr(self)}
@@ -109,13 +121,16 @@ def _script_text(text):
     return text.replace("</", "<\\/")
 
 
-def stepper_html(svg, frames, title, step=0):
+def stepper_html(svg, frames, title, step=0, predict=None):
     """A stepper output's HTML: the still picture (an <img> with the SVG as a data URL,
     which sanitizers keep), the frames as JSON, the stylesheet, and the script that turns
     the picture into the stepper (stepper.js, run once the output is on the page). The same
-    pass gives the same text (no random ids)."""
-    data = json.dumps({"frames": frames, "title": title, "step": step}, sort_keys=True,
-                      ensure_ascii=False, separators=(",", ":"))
+    pass gives the same text (no random ids). ``predict`` (predict.py's questions) adds
+    practice mode: its data, predict.js and its stylesheet."""
+    record = {"frames": frames, "title": title, "step": step}
+    if predict is not None:
+        record["predict"] = predict
+    data = json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     key = hashlib.sha256((svg + data).encode("utf-8")).hexdigest()[:16]
     parts = [f'<div class="mgnb-output" data-mgnb-stepper="{key}">']
     if svg:
@@ -126,6 +141,9 @@ def stepper_html(svg, frames, title, step=0):
                  "</script>")
     parts.append(f"<style>{CSS.read_text(encoding='utf-8')}</style>")
     script = JS.read_text(encoding="utf-8")
+    if predict is not None:
+        parts.append(f"<style>{PREDICT_CSS.read_text(encoding='utf-8')}</style>")
+        script += "\n" + PREDICT_JS.read_text(encoding="utf-8")
     parts.append(f"<script>(function () {{\n{_script_text(script)}\nmountAll(document);\n}})();"
                  "</script>")
     parts.append("</div>")

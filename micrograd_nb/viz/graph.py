@@ -110,7 +110,7 @@ class AutogradGraph:
 
 
 def draw(target, *, names=None, show_values=True, max_nodes=200, renderer=None,
-         saved=False):
+         saved=False, predict=False):
     """A picture of ``target``: a ``Value``/``Tensor`` (or a list of them), a PyTorch
     tensor (or a list of them), or a ``RecordedPass`` from
     ``micrograd_nb.autograd.record()`` (of either engine).
@@ -120,7 +120,22 @@ def draw(target, *, names=None, show_values=True, max_nodes=200, renderer=None,
     ``max_nodes`` bounds the picture (bigger graphs are collapsed, with a note);
     ``renderer`` forces "dot" or "wasm"; ``saved`` shows what each PyTorch node saved
     for its backward.
+
+    ``predict=True`` (a recorded pass only) gives practice mode instead of a picture: a
+    stepper (jupyter/stepper.py) that hides every gradient and asks the student for each
+    one (jupyter/predict.py); record with ``record(saved=True)`` for hints with every
+    number.
     """
+    if predict:
+        if not isinstance(target, RecordedPass):
+            raise TypeError("predict=True steps through a backward pass: draw a recorded pass "
+                            "(with micrograd_nb.autograd.record() as passes: ...; "
+                            "draw(passes[0], predict=True))")
+        from ..jupyter.stepper import PassStepper
+
+        graph = draw(target, names=names, show_values=show_values, max_nodes=max_nodes,
+                     renderer=renderer, saved=saved)
+        return PassStepper(graph, predict=target)
     options = dict(names=names, show_values=show_values, max_nodes=max_nodes)
     if isinstance(target, RecordedPass):
         if target.engine == "torch":

@@ -306,6 +306,9 @@ def replay(graph, recorded, ids, nodes, parents_of, plain):
     ``plain(grad)`` makes a gradient a number or array. Both engines' passes go through
     here, so they step alike."""
     totals = {}  # node id -> what this pass has accumulated there so far
+    # (frame index, step, {edge key: input positions}) of each visit: what practice mode
+    # (jupyter/predict.py) asks about
+    graph.replayed = []
     if graph.seed_target is not None:
         kind = "implicit" if graph.seed_implicit else "explicit"
         caption = f"the {kind} seed gradient {graph.seed} enters the output"
@@ -322,10 +325,13 @@ def replay(graph, recorded, ids, nodes, parents_of, plain):
             order += 1
             picture.order = picture.order or order
             flowed = {}  # an input used twice (x * x) gets the sum of both gradients
-            for parent, g in zip(parents_of(step.node), step.grads_out):
+            positions = {}
+            for k, (parent, g) in enumerate(zip(parents_of(step.node), step.grads_out)):
                 if parent is not None and parent in ids and g is not None:
                     key = f"{ids[parent]}->{node_id}"
                     flowed[key] = plain(g) + flowed[key] if key in flowed else plain(g)
+                    positions.setdefault(key, []).append(k)
+            graph.replayed.append((len(graph.frames), step, positions))
             sent = {key: short(total) for key, total in flowed.items()}
             caption = f"{who} gets {short(plain(step.grad_in))} and passes it to its inputs"
         else:
