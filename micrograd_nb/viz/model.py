@@ -10,7 +10,7 @@ Node ids follow creation order (``n0, n1, ...`` by the engine's ``_seq``), never
 ``id()``, so the same cell gives the same picture byte for byte.
 """
 
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -44,6 +44,38 @@ class Edge:
     dst: str
     grad: str = None  # the gradient that flowed from dst back to src in the pass
     made_by_pass: bool = False
+    use: int = 1  # which use of src by dst: ``x * x`` draws two edges from x, uses 1 and 2
+
+    @property
+    def key(self):
+        return edge_key(self.src, self.dst, self.use)
+
+
+def edge_key(src, dst, use=1):
+    """An edge's key in frames and in the stepper: "src->dst", and "src->dst#2" for the
+    second edge where dst uses src twice (``x * x``: one edge per operand, each carrying
+    its own gradient, so "used twice, two gradients" shows)."""
+    return f"{src}->{dst}" if use == 1 else f"{src}->{dst}#{use}"
+
+
+def edge_ends(key):
+    """(src, dst) of an edge key."""
+    src, dst = key.split("->", 1)
+    return src, dst.split("#", 1)[0]
+
+
+def operand_uses(parents, ids):
+    """For each input of a node, in argument order: (its picture id, which use of it this
+    is: 1, or 2 for the second operand of ``x * x``), or None where the input is not drawn
+    (it needs no gradient, or was left out)."""
+    uses, out = Counter(), []
+    for parent in parents:
+        if parent is None or parent not in ids:
+            out.append(None)
+            continue
+        uses[parent] += 1
+        out.append((ids[parent], uses[parent]))
+    return out
 
 
 @dataclass
@@ -54,7 +86,7 @@ class Frame:
     active: str  # node being processed
     kind: str  # "seed", "visit", "accumulate"
     grads: dict  # node id -> its running .grad text, for the node this step accumulated
-    edges: dict  # "src->dst" -> gradient text, for the edges this step sent a gradient on
+    edges: dict  # edge key (edge_key) -> gradient text, for the edges this step sent one on
     caption: str
 
 
@@ -176,17 +208,16 @@ class _Builder:
 
 
 def _edges(builder, engine_nodes, made_by=None):
-    """An edge from each input to the node that used it (once, where an op uses the same
-    input twice, as ``x * x`` does); ``made_by(node)`` marks the edges of nodes a
-    create_graph pass built."""
-    edges, seen = [], set()
+    """An edge from each input to the node that used it, one per operand (``x * x``
+    has two edges from x); ``made_by(node)`` marks the edges of nodes a create_graph pass
+    built."""
+    edges = []
     for node in sorted(engine_nodes, key=lambda n: n._seq):
-        for parent in _engine_parents(node):
-            key = (parent, node)
-            if parent in builder.ids and key not in seen:
-                seen.add(key)
-                edges.append(Edge(builder.ids[parent], builder.ids[node],
-                                  made_by_pass=bool(made_by and made_by(node))))
+        by_pass = bool(made_by and made_by(node))
+        for drawn in operand_uses(node._prev, builder.ids):
+            if drawn is not None:
+                edges.append(Edge(drawn[0], builder.ids[node], made_by_pass=by_pass,
+                                  use=drawn[1]))
     return edges
 
 
@@ -294,12 +325,10 @@ def _replay(graph, recorded, builder, nodes):
         if step.kind == "visit":
             order += 1
             picture.order = picture.order or order
-            flowed = {}  # an input used twice (x * x) gets the sum of both gradients
-            for parent, g in zip(step.node._prev, step.grads_out):
-                if parent is not None and parent in ids and g is not None:
-                    key = f"{ids[parent]}->{node_id}"
-                    flowed[key] = _plain(g) + flowed[key] if key in flowed else _plain(g)
-            sent = {key: short(total) for key, total in flowed.items()}
+            # one gradient per operand: x * x sends two to x, on its two edges
+            drawn = operand_uses(step.node._prev, ids)
+            sent = {edge_key(d[0], node_id, d[1]): short(g)
+                    for d, g in zip(drawn, step.grads_out) if d is not None and g is not None}
             caption = f"{who} gets {short(step.grad_in)} and passes it to its inputs"
         else:
             total = totals.get(node_id)
@@ -312,7 +341,7 @@ def _replay(graph, recorded, builder, nodes):
     for frame in graph.frames:
         crossed.update(frame.edges)
     for edge in graph.edges:
-        edge.grad = crossed.get(f"{edge.src}->{edge.dst}")
+        edge.grad = crossed.get(edge.key)
 
 
 def _caption_name(picture):
