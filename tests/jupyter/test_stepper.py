@@ -388,22 +388,28 @@ console.log(JSON.stringify({ states, edgeKeys }));
 """
 
 
+def _run_in_node(tmp_path, script_text, data):
+    """Run ``script_text`` in node with stepper.js as a module (argv[2]) and ``data`` as a
+    JSON file (argv[3]); return what it printed, as JSON."""
+    module = tmp_path / "stepper.mjs"
+    module.write_text(JS.read_text(encoding="utf-8"), encoding="utf-8")
+    data_file = tmp_path / "data.json"
+    data_file.write_text(json.dumps(data), encoding="utf-8")
+    script = tmp_path / "check.mjs"
+    script.write_text(script_text, encoding="utf-8")
+    done = subprocess.run([NODE, str(script), module.as_uri(), str(data_file)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
 @needs_node
 @needs_renderer
 def test_js_frame_state_matches_python(example, tmp_path):
     _, graph, _ = example
     widget = PassStepper(graph)
-    module = tmp_path / "stepper.mjs"
-    module.write_text(JS.read_text(encoding="utf-8"), encoding="utf-8")
-    data = tmp_path / "data.json"
-    data.write_text(json.dumps({"frames": widget.frames, "picture": picture_of(widget.svg)}),
-                    encoding="utf-8")
-    script = tmp_path / "check.mjs"
-    script.write_text(CROSS_CHECK, encoding="utf-8")
-    done = subprocess.run([NODE, str(script), module.as_uri(), str(data)], capture_output=True,
-                          text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    out = json.loads(done.stdout)
+    out = _run_in_node(tmp_path, CROSS_CHECK,
+                       {"frames": widget.frames, "picture": picture_of(widget.svg)})
     assert out["states"] == widget.frame_states()
     assert out["edgeKeys"] == [stepper_module.edge_key(t) for t in
                                ["n0->n2_op", "n2_op->n2", "n3->seed", "n5->n6"]]
@@ -440,16 +446,7 @@ def test_js_reads_the_svg_as_python_does(name, tmp_path):
                            "title": g.findtext("{http://www.w3.org/2000/svg}title").strip(),
                            "texts": ["".join(t.itertext()).strip()
                                      for t in g.iter("{http://www.w3.org/2000/svg}text")]})
-    module = tmp_path / "stepper.mjs"
-    module.write_text(JS.read_text(encoding="utf-8"), encoding="utf-8")
-    data = tmp_path / "groups.json"
-    data.write_text(json.dumps(groups), encoding="utf-8")
-    script = tmp_path / "index.mjs"
-    script.write_text(INDEX_CHECK, encoding="utf-8")
-    done = subprocess.run([NODE, str(script), module.as_uri(), str(data)], capture_output=True,
-                          text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    in_js = json.loads(done.stdout)
+    in_js = _run_in_node(tmp_path, INDEX_CHECK, groups)
     assert in_js == picture_of(svg)
     if "x * x" in name:
         assert any(key.endswith("#2") for key in in_js["labelledEdges"])
