@@ -9,7 +9,9 @@
 // How the SVG is read (Graphviz writes each DOT name into the group's <title>):
 //   <g class="node"><title>n3</title>...   a node; a Value's op circle is "n3_op"
 //   <g class="edge"><title>n0->n2</title>  an edge; into a Value it goes to the op
-//                                           circle ("n0->n2_op"), keyed here "n0->n2"
+//                                           circle ("n0->n2_op"), keyed here "n0->n2";
+//                                           a second edge with that title (x * x: one
+//                                           edge per operand) is keyed "n0->n2#2"
 //   a <text> "grad ..."                     the node's gradient, rewritten every frame
 //   a <text> "visited #k" (tensors) or "#k" (Values)  shown once the node is visited
 //   an edge's <text> "∂ ..."               shown once the gradient has crossed it
@@ -39,6 +41,11 @@ function edgeKey(title) {
   return `${src}->${dst}`;
 }
 
+// "nA->nB#2" -> "nB": the node an edge key goes into.
+function edgeDst(key) {
+  return key.slice(key.indexOf("->") + 2).split("#")[0];
+}
+
 function lastText(texts, test) {
   let found = null;
   for (const t of texts) if (test(t.textContent.trim())) found = t;
@@ -58,9 +65,12 @@ function indexSvg(svg) {
     });
   }
   const edges = new Map();
+  const uses = {}; // edge key -> edges with its title so far (Graphviz keeps DOT order)
   for (const g of svg.querySelectorAll("g.edge")) {
-    const key = edgeKey(titleOf(g));
+    let key = edgeKey(titleOf(g));
     if (key === null) continue;
+    uses[key] = (uses[key] || 0) + 1;
+    if (uses[key] > 1) key = `${key}#${uses[key]}`;
     edges.set(key, { g, labels: [...g.querySelectorAll("text")] });
   }
   return { nodes, edges };
@@ -115,7 +125,7 @@ function frameState(frames, picture, i, firstVisits = visitedAt(frames)) {
   } else if (frame.kind === "visit") {
     // the gradients just sent from the active node to its inputs
     for (const key of Object.keys(frame.edges)) {
-      if (key.slice(key.indexOf("->") + 2) === frame.active) hotEdges.push(key);
+      if (edgeDst(key) === frame.active) hotEdges.push(key);
     }
     const op = `${frame.active}_op`; // a Value's op circle: where its rule runs
     if (picture.nodes.includes(op)) {

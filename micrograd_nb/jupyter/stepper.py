@@ -34,6 +34,7 @@ from dataclasses import asdict
 
 from ..autograd.record import RecordedPass
 from ..viz.graph import AutogradGraph, draw, still_html
+from ..viz.model import edge_ends
 from ..viz.render import RendererUnavailable
 
 HERE = pathlib.Path(__file__).parent
@@ -161,7 +162,8 @@ def frames_json(model):
 
 def edge_key(title):
     """An edge's key from its SVG title: "nA->nB_op" (into a Value's op circle) is the
-    edge "nA->nB" of the picture model."""
+    edge "nA->nB" of the picture model. A second edge with the same title (``x * x``: one
+    edge per operand) is "nA->nB#2" (``picture_of`` counts them)."""
     if "->" not in title:
         return None
     src, dst = title.split("->", 1)
@@ -182,6 +184,7 @@ def picture_of(svg):
     gradient label. The same as stepper.js's ``pictureOf(indexSvg(svg))``."""
     root = ET.fromstring(_svg_element(svg))
     nodes, grad_nodes, visit_nodes, edges, labelled = [], [], [], [], []
+    uses = {}  # edge key -> how many edges had its title so far (Graphviz keeps DOT order)
     for group in root.iter(f"{_SVG}g"):
         classes = (group.get("class") or "").split()
         title = (group.findtext(f"{_SVG}title") or "").strip()
@@ -195,6 +198,8 @@ def picture_of(svg):
         elif "edge" in classes:
             key = edge_key(title)
             if key is not None:
+                uses[key] = uses.get(key, 0) + 1
+                key = key if uses[key] == 1 else f"{key}#{uses[key]}"
                 edges.append(key)
                 if texts:
                     labelled.append(key)
@@ -215,8 +220,8 @@ def _picture_of_model(model):
         if n.kind != "collapsed" and n.order is not None:
             visit_nodes.append(n.id)
     edges = [f"{n.id}_op->{n.id}" for n in model.nodes if n.op]
-    edges += [f"{e.src}->{e.dst}" for e in model.edges]
-    labelled = [f"{e.src}->{e.dst}" for e in model.edges if e.grad is not None]
+    edges += [e.key for e in model.edges]
+    labelled = [e.key for e in model.edges if e.grad is not None]
     if model.seed_target is not None:
         nodes.append(SEED)
         edges.append(f"{model.seed_target}->{SEED}")
@@ -252,7 +257,7 @@ def frame_state(frames, picture, i, first_visits=None):
         hot_nodes.append(SEED)
         hot_edges.append(f"{frame['active']}->{SEED}")
     elif frame["kind"] == "visit":
-        hot_edges += [k for k in frame["edges"] if k.split("->", 1)[1] == frame["active"]]
+        hot_edges += [k for k in frame["edges"] if edge_ends(k)[1] == frame["active"]]
         op = f"{frame['active']}_op"
         if op in picture["nodes"]:
             hot_nodes.append(op)

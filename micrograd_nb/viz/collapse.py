@@ -4,7 +4,7 @@ collapse leaves a note saying what it did. Linear time, so no graph size makes i
 
 from collections import Counter, defaultdict, deque
 
-from .model import Edge, Node
+from .model import Edge, Node, edge_ends
 
 MIN_CHAIN = 3  # shorter runs are clearer drawn out
 
@@ -96,14 +96,16 @@ def replace_nodes(graph, replaced, summaries):
     edges, seen = [], set()
     for e in graph.edges:
         src, dst = replaced.get(e.src, e.src), replaced.get(e.dst, e.dst)
+        if (src, dst) == (e.src, e.dst):
+            edges.append(e)  # between kept nodes: as it was, one edge per operand
+            continue
         if src == dst or (src, dst) in seen:
             continue
         seen.add((src, dst))
-        edges.append(Edge(src, dst, e.grad if (src, dst) == (e.src, e.dst) else None,
-                          e.made_by_pass))
+        edges.append(Edge(src, dst, None, e.made_by_pass))
     graph.edges = edges
     for frame in graph.frames:
         frame.active = replaced.get(frame.active, frame.active)
         frame.grads = {replaced.get(k, k): v for k, v in frame.grads.items()}
         frame.edges = {k: v for k, v in frame.edges.items()
-                       if all(part not in replaced for part in k.split("->"))}
+                       if all(part not in replaced for part in edge_ends(k))}

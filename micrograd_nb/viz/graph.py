@@ -104,8 +104,8 @@ class AutogradGraph:
         parts = [f"{len(m.nodes)} nodes"]
         if m.title:
             parts.insert(0, m.title)
-        if m.frames:
-            parts.append(f"{len(m.frames)} steps")
+        if m.frames:  # counted as the stepper and the recorded pass count them
+            parts.append(f"{len(m.frames) - 1} steps after the seed")
         return f"<AutogradGraph {', '.join(parts)}>"
 
 

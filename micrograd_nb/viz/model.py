@@ -11,7 +11,7 @@ Node ids follow creation order (``n0, n1, ...`` by the engine's ``_seq``), never
 """
 
 import re
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -47,6 +47,38 @@ class Edge:
     dst: str
     grad: str = None  # the gradient that flowed from dst back to src in the pass
     made_by_pass: bool = False
+    use: int = 1  # which use of src by dst: ``x * x`` draws two edges from x, uses 1 and 2
+
+    @property
+    def key(self):
+        return edge_key(self.src, self.dst, self.use)
+
+
+def edge_key(src, dst, use=1):
+    """An edge's key in frames and in the stepper: "src->dst", and "src->dst#2" for the
+    second edge where dst uses src twice (``x * x``: one edge per operand, each carrying
+    its own gradient, so "used twice, two gradients" shows)."""
+    return f"{src}->{dst}" if use == 1 else f"{src}->{dst}#{use}"
+
+
+def edge_ends(key):
+    """(src, dst) of an edge key."""
+    src, dst = key.split("->", 1)
+    return src, dst.split("#", 1)[0]
+
+
+def operand_uses(parents, ids):
+    """For each input of a node, in argument order: (its picture id, which use of it this
+    is: 1, or 2 for the second operand of ``x * x``), or None where the input is not drawn
+    (it needs no gradient, or was left out)."""
+    uses, out = Counter(), []
+    for parent in parents:
+        if parent is None or parent not in ids:
+            out.append(None)
+            continue
+        uses[parent] += 1
+        out.append((ids[parent], uses[parent]))
+    return out
 
 
 @dataclass
@@ -57,7 +89,7 @@ class Frame:
     active: str  # node being processed
     kind: str  # "seed", "visit", "accumulate"
     grads: dict  # node id -> its running .grad text, for the node this step accumulated
-    edges: dict  # "src->dst" -> gradient text, for the edges this step sent a gradient on
+    edges: dict  # edge key (edge_key) -> gradient text, for the edges this step sent one on
     caption: str
 
 
@@ -194,18 +226,16 @@ def _edges(builder, engine_nodes, made_by=None):
 
 
 def edges_between(ids, ordered_nodes, parents_of, made_by=None):
-    """An edge from each input to the node that used it (once, where an op uses the same
-    input twice, as ``x * x`` does); ``made_by(node)`` marks the edges of nodes a
-    create_graph pass built. ``ids`` maps an engine's nodes to picture ids; both
-    engines' pictures are joined up here."""
-    edges, seen = [], set()
+    """An edge from each input to the node that used it, one per operand (``x * x`` has
+    two edges from x, uses 1 and 2); ``made_by(node)`` marks the edges of nodes a
+    create_graph pass built. ``ids`` maps an engine's nodes to picture ids; both engines'
+    pictures are joined up here."""
+    edges = []
     for node in ordered_nodes:
-        for parent in parents_of(node):
-            key = (parent, node)
-            if parent in ids and key not in seen:
-                seen.add(key)
-                edges.append(Edge(ids[parent], ids[node],
-                                  made_by_pass=bool(made_by and made_by(node))))
+        by_pass = bool(made_by and made_by(node))
+        for drawn in operand_uses(parents_of(node), ids):
+            if drawn is not None:
+                edges.append(Edge(drawn[0], ids[node], made_by_pass=by_pass, use=drawn[1]))
     return edges
 
 
@@ -324,15 +354,15 @@ def replay(graph, recorded, ids, nodes, parents_of, plain):
         if step.kind == "visit":
             order += 1
             picture.order = picture.order or order
-            flowed = {}  # an input used twice (x * x) gets the sum of both gradients
-            positions = {}
-            for k, (parent, g) in enumerate(zip(parents_of(step.node), step.grads_out)):
-                if parent is not None and parent in ids and g is not None:
-                    key = f"{ids[parent]}->{node_id}"
-                    flowed[key] = plain(g) + flowed[key] if key in flowed else plain(g)
-                    positions.setdefault(key, []).append(k)
+            # one gradient per operand: x * x sends two to x, on its two edges
+            drawn = operand_uses(parents_of(step.node), ids)
+            positions = {}  # edge key -> the input position whose gradient it carries
+            for k, (d, g) in enumerate(zip(drawn, step.grads_out)):
+                if d is not None and g is not None:
+                    key = edge_key(d[0], node_id, d[1])
+                    sent[key] = short(plain(g))
+                    positions[key] = [k]
             graph.replayed.append((len(graph.frames), step, positions))
-            sent = {key: short(total) for key, total in flowed.items()}
             caption = f"{who} gets {short(plain(step.grad_in))} and passes it to its inputs"
         else:
             total = totals.get(node_id)
@@ -345,7 +375,7 @@ def replay(graph, recorded, ids, nodes, parents_of, plain):
     for frame in graph.frames:
         crossed.update(frame.edges)
     for edge in graph.edges:
-        edge.grad = crossed.get(f"{edge.src}->{edge.dst}")
+        edge.grad = crossed.get(edge.key)
 
 
 def caption_name(picture):

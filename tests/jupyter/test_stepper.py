@@ -61,6 +61,22 @@ def value_pass():
     return passes[0], {id(a): "a", id(b): "b", id(d): "d"}, {"a": a, "b": b}
 
 
+def value_square_pass():
+    x = mg.Value(3.0)
+    z = x * x + x  # lesson 1's example: three edges into x, gradients 3, 3 and 1
+    with record() as passes:
+        z.backward()
+    return passes[0], {id(x): "x", id(z): "z"}, {"x": x}
+
+
+def tensor_square_pass():
+    x = mg.tensor([1.0, -2.0], requires_grad=True)
+    y = (x * x - x).sum()  # x * x uses x twice; x - ... once more
+    with record() as passes:
+        y.backward()
+    return passes[0], {id(x): "x", id(y): "y"}, {"x": x}
+
+
 def create_graph_pass():
     x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
     y = (x ** 3).sum()
@@ -79,7 +95,8 @@ def grad_call_pass():
 
 
 PASSES = {"tensor": tensor_pass, "value": value_pass, "create_graph": create_graph_pass,
-          "autograd.grad": grad_call_pass}
+          "autograd.grad": grad_call_pass, "value x * x": value_square_pass,
+          "tensor x * x": tensor_square_pass}
 
 
 @pytest.fixture(params=list(PASSES))
@@ -145,13 +162,16 @@ def test_each_frame_shows_the_engines_gradients(example):
             totals[node_id] = g if node_id not in totals else totals[node_id] + g
             assert state["changed"] == ([node_id] if node_id in state["grads"] else [])
         else:
-            sent = {}  # an input used twice (x * x) shows the sum of both gradients
+            sent, uses = {}, {}  # one edge per operand: x * x sends two gradients to x
             for parent, g in zip(step.node._prev, step.grads_out):
-                if parent is not None and g is not None and parent in ids:
+                if parent is not None and parent in ids:
+                    uses[parent] = uses.get(parent, 0) + 1
                     key = f"{ids[parent]}->{node_id}"
-                    sent[key] = _array(g) + sent[key] if key in sent else _array(g)
+                    key = key if uses[parent] == 1 else f"{key}#{uses[parent]}"
+                    if g is not None:
+                        sent[key] = _array(g)
             crossed.update(sent)
-            assert set(state["hotEdges"]) >= {k for k in crossed if k.endswith(f"->{node_id}")}
+            assert set(state["hotEdges"]) >= set(sent)
         assert node_id in state["hotNodes"]
         for shown_id, text in state["grads"].items():
             if shown_id in totals:
@@ -187,7 +207,10 @@ def _svg_texts(svg):
         if g.get("class") == "node":
             out["nodes"][title] = texts
         elif g.get("class") == "edge":
-            out["edges"][stepper_module.edge_key(title)] = texts
+            key = stepper_module.edge_key(title)
+            while key in out["edges"]:  # a second edge between the same nodes (x * x)
+                key = f"{stepper_module.edge_key(title)}#{int(key.partition('#')[2] or 1) + 1}"
+            out["edges"][key] = texts
     return out
 
 
@@ -391,23 +414,65 @@ console.log(JSON.stringify({ states, edgeKeys }));
 """
 
 
+def _run_in_node(tmp_path, script_text, data):
+    """Run ``script_text`` in node with stepper.js as a module (argv[2]) and ``data`` as a
+    JSON file (argv[3]); return what it printed, as JSON."""
+    module = tmp_path / "stepper.cjs"
+    module.write_text(JS.read_text(encoding="utf-8"), encoding="utf-8")
+    data_file = tmp_path / "data.json"
+    data_file.write_text(json.dumps(data), encoding="utf-8")
+    script = tmp_path / "check.cjs"
+    script.write_text(script_text, encoding="utf-8")
+    done = subprocess.run([NODE, str(script), str(module), str(data_file)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
 @needs_node
 @needs_renderer
 def test_js_frame_state_matches_python(example, tmp_path):
     _, graph, _ = example
     widget = PassStepper(graph)
-    module = tmp_path / "stepper.cjs"
-    module.write_text(JS.read_text(encoding="utf-8"), encoding="utf-8")
-    data = tmp_path / "data.json"
-    data.write_text(json.dumps({"frames": widget.frames, "picture": picture_of(widget.svg)}),
-                    encoding="utf-8")
-    script = tmp_path / "check.cjs"
-    script.write_text(CROSS_CHECK, encoding="utf-8")
-    done = subprocess.run([NODE, str(script), str(module), str(data)], capture_output=True,
-                          text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    out = json.loads(done.stdout)
+    out = _run_in_node(tmp_path, CROSS_CHECK,
+                       {"frames": widget.frames, "picture": picture_of(widget.svg)})
     assert out["states"] == widget.frame_states()
     assert out["edgeKeys"] == [stepper_module.edge_key(t) for t in
                                ["n0->n2_op", "n2_op->n2", "n3->seed", "n5->n6"]]
     assert out["edgeKeys"] == ["n0->n2", "n2_op->n2", "n3->seed", "n5->n6"]
+
+
+INDEX_CHECK = """
+const { readFileSync } = require("node:fs");
+const mod = require(process.argv[2]);
+const groups = JSON.parse(readFileSync(process.argv[3], "utf8"));
+// Just enough of the DOM for indexSvg: groups with a <title> child and <text>s.
+const element = (g) => ({
+  children: [{ localName: "title", textContent: g.title }],
+  querySelectorAll: (sel) => (sel === "text" ? g.texts.map((t) => ({ textContent: t })) : []),
+});
+const of = (cls) => groups.filter((g) => g.cls === cls).map(element);
+const svg = { querySelectorAll: (sel) => ({ "g.node": of("node"), "g.edge": of("edge") })[sel] };
+console.log(JSON.stringify(mod.pictureOf(mod.indexSvg(svg))));
+"""
+
+
+@needs_node
+@needs_renderer
+@pytest.mark.parametrize("name", ["value x * x", "tensor x * x", "value"])
+def test_js_reads_the_svg_as_python_does(name, tmp_path):
+    """indexSvg/pictureOf in node, on the groups of a real SVG (with the repeated edge
+    titles of x * x), give picture_of's keys."""
+    recorded, names, _ = PASSES[name]()
+    svg = PassStepper(draw(recorded, names=names)).svg
+    groups = []
+    for g in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}g"):
+        if g.get("class") in ("node", "edge"):
+            groups.append({"cls": g.get("class"),
+                           "title": g.findtext("{http://www.w3.org/2000/svg}title").strip(),
+                           "texts": ["".join(t.itertext()).strip()
+                                     for t in g.iter("{http://www.w3.org/2000/svg}text")]})
+    in_js = _run_in_node(tmp_path, INDEX_CHECK, groups)
+    assert in_js == picture_of(svg)
+    if "x * x" in name:
+        assert any(key.endswith("#2") for key in in_js["labelledEdges"])

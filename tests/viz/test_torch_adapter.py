@@ -105,7 +105,7 @@ def test_saved_values_on_request(torch):
     x = torch.tensor([1.0, 2.0], requires_grad=True)
     y = x.exp().sum()
     assert "saved" not in draw(y).dot()
-    assert "saved result: [2] [2.718, 7.389]" in draw(y, saved=True).dot()
+    assert "saved result: [2] [2.7183, 7.3891]" in draw(y, saved=True).dot()
     no_values = draw(y, saved=True, show_values=False).dot()
     assert 'saved result: [2]"' in no_values and "2.718" not in no_values
 
