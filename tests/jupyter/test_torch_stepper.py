@@ -1,11 +1,14 @@
 """The stepper on PyTorch's passes: each frame shows what torch computed at that step, and
 the JS in node shows the same as the Python mirror (as test_stepper.py does for ours)."""
 
+from collections import Counter
+
 import pytest
 
 from micrograd_nb.autograd.record import record
 from micrograd_nb.jupyter.stepper import NO_GRAD, PassStepper
 from micrograd_nb.viz import draw, torch_names
+from micrograd_nb.viz.model import edge_key
 from micrograd_nb.viz.torch_adapter import as_array
 
 # test_stepper.py's cross-check of stepper.js against the Python mirror (node), collected
@@ -87,10 +90,12 @@ def test_each_frame_shows_torchs_gradients(example):
             g = as_array(step.grad_in)
             totals[node_id] = g if node_id not in totals else totals[node_id] + g
         else:
+            uses = Counter()  # one edge per operand: x * x crosses two edges from x
             for (parent, _), g in zip(step.node.next_functions, step.grads_out):
-                if parent is not None and g is not None and parent in ids:
-                    key = f"{ids[parent]}->{node_id}"
-                    crossed[key] = as_array(g) + crossed[key] if key in crossed else as_array(g)
+                if parent is not None and parent in ids:
+                    uses[parent] += 1
+                    if g is not None:
+                        crossed[edge_key(ids[parent], node_id, uses[parent])] = as_array(g)
         assert node_id in state["hotNodes"]
         for shown_id, text in state["grads"].items():
             if shown_id in totals:
