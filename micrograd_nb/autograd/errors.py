@@ -687,3 +687,57 @@ ONECYCLE_TOO_MANY_STEPS = (
 GET_LR_OUTSIDE_STEP_WARNING = (
     "To get the last learning rate computed by the scheduler, please use `get_last_lr()`."
 )
+
+BUFFER_BEFORE_INIT = "cannot assign buffer before Module.__init__() call"
+
+BUFFER_NAME_NOT_STRING = "buffer name should be a string. Got {type_name}"
+
+BUFFER_NAME_DOT = 'buffer name can\'t contain "."'
+
+BUFFER_NAME_EMPTY = 'buffer name can\'t be empty string ""'
+
+BUFFER_NAME_EXISTS = "attribute '{name}' already exists"
+
+BUFFER_NOT_TENSOR = (
+    "cannot assign '{type_name}' object to buffer '{name}' (torch Tensor or None required)"
+)
+
+ASSIGN_NOT_BUFFER = (
+    "cannot assign '{type_name}' as buffer '{name}' (torch.nn.Buffer, torch.Tensor or None "
+    "expected)"
+)
+
+STATE_DICT_NOT_MAPPING = "Expected state_dict to be dict-like, got {type}."
+
+STATE_DICT_NOT_TENSOR = (
+    'While copying the parameter named "{key}", expected torch.Tensor or Tensor-like object '
+    "from checkpoint but received {type}"
+)
+
+STATE_DICT_SIZE_MISMATCH = (
+    "size mismatch for {key}: copying a param with shape {checkpoint} from checkpoint, the "
+    "shape in current model is {current}."
+)
+
+STATE_DICT_MISSING = "Missing key(s) in state_dict: {keys}. "
+
+STATE_DICT_UNEXPECTED = "Unexpected key(s) in state_dict: {keys}. "
+
+STATE_DICT_ERRORS = "Error(s) in loading state_dict for {name}:\n\t{errors}"
+
+LEGACY_REDUCTION_WARNING = (
+    "size_average and reduce args will be deprecated, please use reduction='{reduction}' "
+    "instead."
+)
+
+PARAMETER_LIST_CALLED = "ParameterList should not be called."
+
+PARAMETER_DICT_CALLED = "ParameterDict should not be called."
+
+CLIP_NORM_NONFINITE = (
+    "The total norm of order {norm_type} for gradients from `parameters` is non-finite, so it "
+    "cannot be clipped. To disable this error and scale the gradients by the non-finite norm "
+    "anyway, set `error_if_nonfinite=False`"
+)
+
+EXPECTED_TENSOR = "expected torch.Tensor, but got: {type_name}"

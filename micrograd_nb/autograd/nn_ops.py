@@ -243,3 +243,8 @@ MUL_SCALAR = defop("MulBackward1", lambda x, other: x * other,
 DIV_SCALAR = defop("DivBackward1", lambda x, other: x / other,
                    lambda F, g, ans, x, other: g / other)
 ADD_SCALAR = defop("AddBackward1", lambda x, other: x + other, lambda F, g, ans, x, other: g)
+
+# The identity PyTorch puts on a module's inputs and outputs when it has a full backward
+# hook, so the hook sees the gradients that cross the module's boundary.
+BACKWARD_HOOK = defop("BackwardHookFunctionBackward", lambda x: x.view(),
+                      lambda F, g, ans, x: g)

@@ -8,7 +8,6 @@ from micrograd_nb.autograd import errors, factories
 from .optimizer import Optimizer, addcmul_, check, lerp_, scalar_step
 
 
-
 def _l2(param, grad, weight_decay):
     return grad + weight_decay * param if weight_decay != 0 else grad
 
