@@ -9,7 +9,7 @@ does, with the same names, defaults, numbers and error messages::
     x.grad  # tensor([2., 4., 6.])
 """
 
-from . import autograd
+from . import accelerator, autograd, backends, cuda, linalg
 from .autograd import (
     Size,
     Tensor,
@@ -54,11 +54,24 @@ from .autograd import (
     zeros,
     zeros_like,
 )
+from .autograd.devices import device, get_default_device, set_default_device
+from .autograd.dtypes import double, float16, half, int8, int16, long, short
+from .autograd.factories import asarray, empty_like, logspace
+from .autograd.functions import (
+    addmm,
+    bmm,
+    dot,
+    einsum,
+    ger,
+    inner,
+    mm,
+    mv,
+    norm,
+    outer,
+)
 
 # PyTorch's aliases.
 float = float32  # noqa: A001
-double = float64
-long = int64
 int = int32  # noqa: A001
 bool = bool_  # noqa: A001
 
@@ -72,13 +85,30 @@ def _unary(name):
     return fn
 
 
+# torch.<name>(t, ...) for every Tensor method PyTorch also has as a function.
 for _name in ("exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu", "neg", "sum", "mean",
               "max", "min", "reshape", "transpose", "permute", "unsqueeze", "squeeze",
               "flatten", "clamp", "clip", "softmax", "log_softmax", "argmax", "argmin",
-              "reciprocal", "pow", "mm", "numel", "clone", "detach", "all", "any", "equal",
-              "allclose", "isclose"):
+              "reciprocal", "pow", "numel", "clone", "detach", "all", "any", "equal",
+              "allclose", "isclose",
+              # pointwise math
+              "sin", "cos", "tan", "asin", "acos", "atan", "arcsin", "arccos", "arctan",
+              "sinh", "cosh", "asinh", "acosh", "atanh", "arcsinh", "arccosh", "arctanh",
+              "log1p", "expm1", "log2", "log10", "exp2", "square", "rsqrt", "erf", "floor",
+              "ceil", "round", "trunc", "fix", "frac", "sign", "sgn", "atan2", "arctan2",
+              "hypot", "maximum", "minimum", "remainder", "floor_divide", "lerp", "isnan",
+              "isinf", "isfinite", "negative",
+              # comparisons
+              "eq", "ne", "lt", "le", "gt", "ge",
+              # reductions
+              "prod", "var", "std", "logsumexp", "amax", "amin", "cumsum", "cumprod", "flip",
+              "t"):
     globals()[_name] = _unary(_name)
 del _name
+
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne  # noqa: F821
+add, sub, mul, div = Tensor.add, Tensor.sub, Tensor.mul, Tensor.div
+subtract, multiply, divide, true_divide = sub, mul, div, div
 
 from . import nn, optim  # noqa: E402  (they build on the names above)
 

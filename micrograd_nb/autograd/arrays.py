@@ -3,6 +3,7 @@
 about tensors or graphs."""
 
 import math
+import warnings
 
 import numpy as np
 
@@ -111,6 +112,18 @@ def log_softmax(x, dim):
 def power(a, b):
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         return np.power(a, b)
+
+
+def quietly(fn):
+    """numpy's own RuntimeWarnings too (var of one element: "Degrees of freedom <= 0"):
+    PyTorch has its own warning for that, given by the caller."""
+
+    def wrapped(*args, **ctx):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return silently(fn)(*args, **ctx)
+
+    return wrapped
 
 
 def silently(fn):

@@ -20,18 +20,33 @@ class dtype:
     def __repr__(self):
         return f"micrograd_nb.{self.name}"
 
+    @property
+    def itemsize(self):
+        return self.numpy.itemsize
+
+    @property
+    def is_signed(self):
+        return self.numpy.kind in "if"
+
     def __reduce__(self):
         return (_by_name, (self.name,))
 
 
 bool_ = dtype("bool", np.bool_, "BoolTensor", 0)
 uint8 = dtype("uint8", np.uint8, "ByteTensor", 1)
+int8 = dtype("int8", np.int8, "CharTensor", 1)
+int16 = dtype("int16", np.int16, "ShortTensor", 1)
 int32 = dtype("int32", np.int32, "IntTensor", 1)
 int64 = dtype("int64", np.int64, "LongTensor", 1)
+float16 = dtype("float16", np.float16, "HalfTensor", 2, is_floating_point=True)
 float32 = dtype("float32", np.float32, "FloatTensor", 2, is_floating_point=True)
 float64 = dtype("float64", np.float64, "DoubleTensor", 2, is_floating_point=True)
 
-_ALL = (bool_, uint8, int32, int64, float32, float64)
+# PyTorch's other names for them (``float``, ``int`` and ``bool`` are given in the
+# package namespace only, not to shadow Python's here).
+half, double, short, long = float16, float64, int16, int64
+
+_ALL = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64)
 _FROM_NUMPY = {d.numpy: d for d in _ALL}
 
 

@@ -1,9 +1,11 @@
 """Making tensors: ``tensor``, ``zeros``, ``randn``... with PyTorch's defaults (float32,
 a seeded generator) and errors."""
 
+import warnings
+
 import numpy as np
 
-from . import dtypes, errors
+from . import devices, dtypes, errors
 from .tensor import Tensor
 
 # PyTorch's default generator starts from this seed, so a fresh process is reproducible.
@@ -44,9 +46,12 @@ def _leaf(array, requires_grad):
     return t
 
 
-def tensor(data, dtype=None, requires_grad=False):
+def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new leaf tensor holding a copy of ``data`` (``torch.tensor``)."""
+    devices.resolve(device)
     if isinstance(data, Tensor):
+        warnings.warn(errors.COPY_CONSTRUCT_WARNING.format(call="torch.tensor"), UserWarning,
+                      stacklevel=2)
         data = data._data
     elif isinstance(data, (list, tuple)):
         data = _unwrap_nested(data)
@@ -76,13 +81,27 @@ def _unwrap_nested(data):
             else (d.item() if isinstance(d, Tensor) else d) for d in data]
 
 
-def as_tensor(data, dtype=None):
-    if isinstance(data, Tensor) and (dtype is None or data.dtype is dtype):
-        return data
-    return tensor(data, dtype=dtype)
+def as_tensor(data, dtype=None, device=None):
+    """``data`` itself when it is a tensor of that dtype; a tensor sharing the memory of
+    a numpy array of that dtype; else a copy."""
+    devices.resolve(device)
+    if isinstance(data, Tensor):
+        return data if dtype is None or data.dtype is dtype else data.to(dtype)
+    if isinstance(data, np.ndarray) and (dtype is None or data.dtype == dtype.numpy):
+        return from_numpy(data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return tensor(data, dtype=dtype)
+
+
+asarray = as_tensor
 
 
 def from_numpy(array):
+    """A tensor sharing ``array``'s memory: a change to one is seen in the other."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(errors.FROM_NUMPY_TYPE.format(type_name=type(array).__name__))
+    dtypes.from_numpy_dtype(array.dtype)  # PyTorch's error for a type it cannot hold
     return Tensor._make(array)
 
 
@@ -92,51 +111,60 @@ def _size(size):
     return tuple(size)
 
 
-def _filled(fill, size, dtype, requires_grad):
+def _filled(fill, size, dtype, device, requires_grad):
+    devices.resolve(device)
     dt = dtype or dtypes.get_default_dtype()
     return _leaf(np.full(_size(size), fill, dtype=dt.numpy), requires_grad)
 
 
-def zeros(*size, dtype=None, requires_grad=False):
-    return _filled(0, size, dtype, requires_grad)
+def zeros(*size, dtype=None, device=None, requires_grad=False, **options):
+    return _filled(0, options.get("size", size), dtype, device, requires_grad)
 
 
-def ones(*size, dtype=None, requires_grad=False):
-    return _filled(1, size, dtype, requires_grad)
+def ones(*size, dtype=None, device=None, requires_grad=False, **options):
+    return _filled(1, options.get("size", size), dtype, device, requires_grad)
 
 
-def empty(*size, dtype=None, requires_grad=False):
-    return _filled(0, size, dtype, requires_grad)
+def empty(*size, dtype=None, device=None, requires_grad=False, **options):
+    # Filled with zeros: "uninitialized" memory, deterministic.
+    return _filled(0, options.get("size", size), dtype, device, requires_grad)
 
 
-def full(size, fill_value, dtype=None, requires_grad=False):
+def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     if dtype is None:
         dtype = dtypes.scalar_dtype(fill_value)
-    return _filled(fill_value, (tuple(size),), dtype, requires_grad)
+    return _filled(fill_value, (tuple(size),), dtype, device, requires_grad)
 
 
-def _like(t, fill, dtype, requires_grad):
+def _like(t, fill, dtype, device, requires_grad):
+    devices.resolve(device)
     return _leaf(np.full(t._data.shape, fill, dtype=(dtype or t.dtype).numpy), requires_grad)
 
 
-def zeros_like(input, dtype=None, requires_grad=False):
-    return _like(input, 0, dtype, requires_grad)
+def zeros_like(input, dtype=None, device=None, requires_grad=False, **options):
+    return _like(input, 0, dtype, device, requires_grad)
 
 
-def ones_like(input, dtype=None, requires_grad=False):
-    return _like(input, 1, dtype, requires_grad)
+def ones_like(input, dtype=None, device=None, requires_grad=False, **options):
+    return _like(input, 1, dtype, device, requires_grad)
 
 
-def full_like(input, fill_value, dtype=None, requires_grad=False):
-    return _like(input, fill_value, dtype, requires_grad)
+def empty_like(input, dtype=None, device=None, requires_grad=False, **options):
+    return _like(input, 0, dtype, device, requires_grad)
 
 
-def eye(n, m=None, dtype=None, requires_grad=False):
+def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, **options):
+    return _like(input, fill_value, dtype, device, requires_grad)
+
+
+def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    devices.resolve(device)
     dt = dtype or dtypes.get_default_dtype()
     return _leaf(np.eye(n, m, dtype=dt.numpy), requires_grad)
 
 
-def arange(start, end=None, step=1, dtype=None, requires_grad=False):
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+    devices.resolve(device)
     if end is None:
         start, end = 0, start
     if dtype is None:
@@ -145,9 +173,20 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False):
     return _leaf(np.arange(start, end, step).astype(dtype.numpy), requires_grad)
 
 
-def linspace(start, end, steps, dtype=None, requires_grad=False):
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    devices.resolve(device)
     dt = dtype or dtypes.get_default_dtype()
-    return _leaf(np.linspace(start, end, steps).astype(dt.numpy), requires_grad)
+    values = np.linspace(start, end, steps)
+    if not dt.is_floating_point:
+        values = np.trunc(values)  # PyTorch rounds toward zero
+    return _leaf(values.astype(dt.numpy), requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_grad=False):
+    devices.resolve(device)
+    dt = dtype or dtypes.get_default_dtype()
+    return _leaf(np.power(float(base), np.linspace(start, end, steps)).astype(dt.numpy),
+                 requires_grad)
 
 
 def randn(*size, dtype=None, requires_grad=False):

@@ -374,7 +374,11 @@ class NUMPY_NS:
     sqrt, erf = staticmethod(np.sqrt), staticmethod(arrays.erf)
     sigmoid = staticmethod(arrays.sigmoid)
     cumsum, flip = staticmethod(arrays.cumsum), staticmethod(np.flip)
-    pow, abs = staticmethod(np.power), staticmethod(np.abs)
+    pow, abs, tanh = staticmethod(np.power), staticmethod(np.abs), staticmethod(np.tanh)
+
+    @staticmethod
+    def through(g, *inputs):
+        return g
     exp = staticmethod(np.exp)
     log = staticmethod(np.log)
     sign = staticmethod(np.sign)
@@ -431,7 +435,16 @@ class TENSOR_NS:
 
     sin, cos, sinh, cosh = _method("sin"), _method("cos"), _method("sinh"), _method("cosh")
     sqrt, sigmoid, erf = _method("sqrt"), _method("sigmoid"), _method("erf")
-    cumsum, pow, abs = _method("cumsum"), _method("pow"), _method("abs")
+    cumsum, pow, abs, tanh = _method("cumsum"), _method("pow"), _method("abs"), _method("tanh")
+
+    @staticmethod
+    def through(g, *inputs):
+        """``g``, recorded as depending on ``inputs`` with a zero derivative: PyTorch's
+        backward kernels (hardtanh_backward...) take the input too, so the gradient they
+        give is part of the graph even where it does not depend on it."""
+        for x in inputs:
+            g = g + x * 0
+        return g
     flip = staticmethod(lambda x, dims: x.flip(dims if isinstance(dims, tuple) else (dims,)))
 
     @staticmethod

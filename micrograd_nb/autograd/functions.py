@@ -215,3 +215,125 @@ def where(condition, input, other):
     shape = np.broadcast_shapes(*shapes)
     return apply(ops.WHERE, (a, b), compute_dtype=dt.numpy,
                      condition=np.broadcast_to(cond, shape))
+
+
+# --- activations (torch.nn.functional's; nn.functional takes them from here) ------------
+
+def _floating(x):
+    x = as_tensor(x)
+    return x if x.dtype.is_floating_point else x._floating()
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    return apply(ops.SOFTPLUS, (as_tensor(input),), beta=beta, threshold=threshold)
+
+
+def gelu(input, approximate="none"):
+    op = ops.GELU_TANH if approximate == "tanh" else ops.GELU
+    return apply(op, (as_tensor(input),))
+
+
+def silu(input, inplace=False):
+    return apply(ops.SILU, (as_tensor(input),))
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    return apply(ops.LEAKY_RELU, (as_tensor(input),), negative_slope=negative_slope)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    return apply(ops.ELU, (as_tensor(input),), alpha=alpha)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    return apply(ops.HARDTANH, (as_tensor(input),), min_val=min_val, max_val=max_val)
+
+
+def relu6(input, inplace=False):
+    return hardtanh(input, 0.0, 6.0)
+
+
+# --- einsum: decomposed as PyTorch decomposes it, so the nodes are the same -------------
+
+def einsum(equation, *operands):
+    """``einsum("ij,jk->ik", a, b)`` for subscripts without repeats or ``...``: sums,
+    permutes, a product for outer products, a batched matmul for contractions."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    operands = [as_tensor(t) for t in operands]
+    equation = equation.replace(" ", "")
+    if "->" in equation:
+        inputs, output = equation.split("->")
+    else:
+        inputs = equation
+        letters = inputs.replace(",", "")
+        output = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    subscripts = inputs.split(",")
+    if len(subscripts) != len(operands):
+        raise RuntimeError(errors.EINSUM_OPERAND_COUNT.format(
+            which="fewer" if len(operands) < len(subscripts) else "more"))
+    seen = {}
+    for index, (sub, t) in enumerate(zip(subscripts, operands)):
+        if "." in sub or len(set(sub)) != len(sub):
+            raise NotImplementedError(
+                "micrograd_nb.einsum: '...' and repeated subscripts are not implemented")
+        if len(sub) != t.ndim:
+            raise RuntimeError(errors.EINSUM_SUBSCRIPTS.format(
+                count=len(sub), ndim=t.ndim, index=index))
+        for letter, n in zip(sub, t.shape):
+            if seen.setdefault(letter, n) != n:
+                raise RuntimeError(errors.EINSUM_SIZE.format(
+                    letter=letter, size=n, index=index, seen=seen[letter]))
+    result, letters = operands[0], subscripts[0]
+    for i in range(1, len(operands)):
+        later = set("".join(subscripts[i + 1:])) | set(output)
+        result, letters = _einsum_pair(result, letters, operands[i], subscripts[i], later)
+    result, letters = _sum_letters(result, letters, set(output))
+    if letters != output or result is operands[0]:  # PyTorch permutes even to the same order
+        result = result.permute(*[letters.index(c) for c in output])
+    return result
+
+
+def _sum_letters(t, letters, keep):
+    """Sum away the dimensions whose letter is not in ``keep``."""
+    gone = [i for i, c in enumerate(letters) if c not in keep]
+    if not gone:
+        return t, letters
+    return t.sum(dim=tuple(gone)), "".join(c for c in letters if c in keep)
+
+
+def _einsum_pair(a, a_letters, b, b_letters, later):
+    a, a_letters = _sum_letters(a, a_letters, set(b_letters) | later)
+    b, b_letters = _sum_letters(b, b_letters, set(a_letters) | later)
+    batch = [c for c in a_letters if c in b_letters and c in later]
+    summed = [c for c in a_letters if c in b_letters and c not in later]
+    a_free = [c for c in a_letters if c not in b_letters]
+    b_free = [c for c in b_letters if c not in a_letters]
+    size = dict(zip(a_letters, a.shape)) | dict(zip(b_letters, b.shape))
+
+    def arranged(t, letters, order):
+        if list(letters) == order:
+            return t
+        return t.permute(*[letters.index(c) for c in order])
+
+    if not summed:  # an outer product over the free letters, batched
+        a = arranged(a, a_letters, batch + a_free).reshape(
+            [size[c] for c in batch + a_free] + [1] * len(b_free))
+        b = arranged(b, b_letters, batch + b_free).reshape(
+            [size[c] for c in batch] + [1] * len(a_free) + [size[c] for c in b_free])
+        return a * b, "".join(batch + a_free + b_free)
+
+    def count(letters):
+        n = 1
+        for c in letters:
+            n *= size[c]
+        return n
+
+    a3 = arranged(a, a_letters, batch + a_free + summed).reshape(
+        count(batch), count(a_free), count(summed))
+    b3 = arranged(b, b_letters, batch + summed + b_free).reshape(
+        count(batch), count(summed), count(b_free))
+    if a3._data.dtype != b3._data.dtype:
+        raise RuntimeError(errors.BMM_DTYPES.format(a=_scalar_type(a3), b=_scalar_type(b3)))
+    out = apply(ops.BMM, (a3, b3)).reshape([size[c] for c in batch + a_free + b_free])
+    return out, "".join(batch + a_free + b_free)

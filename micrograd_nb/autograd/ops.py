@@ -15,8 +15,11 @@ A row is an ``Op`` (op.py); how it is recorded and run backward: function.py. Th
 helpers: arrays.py.
 """
 
+import math
+
 import numpy as np
 
+from . import errors
 from .arrays import (
     argextreme_mask,
     contiguous,
@@ -30,6 +33,7 @@ from .arrays import (
     outside_view,
     power,
     prod_others,
+    quietly,
     reduce_mask,
     reduced_count,
     scatter,
@@ -168,11 +172,14 @@ MINIMUM = defop("MinimumBackward0", np.minimum,
 # x % y, Python's sign convention (the result has y's sign), as PyTorch's remainder.
 REMAINDER = defop("RemainderBackward1", silently(np.remainder),
                   lambda F, g, ans, a, b: g,
-                  lambda F, g, ans, a, b: -g * np.floor_divide(F.array_of(a), F.array_of(b)),
+                  lambda F, g, ans, a, b: F.through(
+                      -g * np.floor_divide(F.array_of(a), F.array_of(b)), a, b),
                   saves=((), (0, 1)))
 REMAINDER_SCALAR = defop("RemainderBackward0", lambda a, other: silently(np.remainder)(a, other),
                          lambda F, g, ans, a, other: g)
-FLOOR_DIVIDE = defop("NotImplemented", silently(np.floor_divide))  # no derivative in PyTorch
+# No derivative in PyTorch: its node is named NotImplemented and refuses to run.
+FLOOR_DIVIDE = defop("NotImplemented", silently(np.floor_divide),
+                     *[lambda F, g, ans, a, b: no_derivative("aten::floor_divide")] * 2)
 # lerp(start, end, weight): weight a number (LerpBackward0) or a tensor (LerpBackward1).
 LERP = defop("LerpBackward0", lambda a, b, weight: a + weight * (b - a),
              lambda F, g, ans, a, b, weight: g * (1 - weight),
@@ -196,30 +203,36 @@ SOFTPLUS = defop("SoftplusBackward0",
                  lambda F, g, ans, x, beta, threshold: F.where(
                      F.array_of(x) * beta > threshold, g, g * F.sigmoid(x * beta)),
                  saves=((0,),))
-GELU = defop("GeluBackward0", lambda x: 0.5 * x * (1 + erf(x / np.sqrt(2.0))),
-             lambda F, g, ans, x: g * (0.5 * (1 + F.erf(x * float(1 / np.sqrt(2.0))))
-                                       + x * F.exp(-0.5 * x * x) * float(1 / np.sqrt(2 * np.pi))),
+GELU = defop("GeluBackward0", lambda x: 0.5 * x * (1 + erf(x * SQRT_HALF)),
+             lambda F, g, ans, x: g * (0.5 * (1 + F.erf(x * SQRT_HALF))
+                                       + x * F.exp(-0.5 * x * x) * INV_SQRT_2PI),
              saves=((0,),))
+# gelu(approximate="tanh"): 0.5 x (1 + tanh(k (x + 0.044715 x^3))), k = sqrt(2 / pi).
+GELU_TANH = GELU.renamed(
+    "GeluBackward0", forward=lambda x: 0.5 * x * (1 + np.tanh(SQRT_2_OVER_PI * (
+        x + 0.044715 * x * x * x))))
+GELU_TANH.rules = (lambda F, g, ans, x: _gelu_tanh_rule(F, g, x),)
 SILU = defop("SiluBackward0", lambda x: x * sigmoid(x),
              lambda F, g, ans, x: g * F.sigmoid(x) * (1 + x * (1 - F.sigmoid(x))),
              saves=((0,),))
 LEAKY_RELU = defop("LeakyReluBackward0",
                    lambda x, negative_slope: np.where(x > 0, x, x * negative_slope),
-                   lambda F, g, ans, x, negative_slope: g * np.where(
-                       F.array_of(x) > 0, 1, negative_slope).astype(F.array_of(x).dtype),
+                   lambda F, g, ans, x, negative_slope: F.through(g * np.where(
+                       F.array_of(x) > 0, 1, negative_slope).astype(F.array_of(x).dtype), x),
                    saves=((0,),))
 ELU = defop("EluBackward0",
             silently(lambda x, alpha: np.where(x > 0, x, alpha * np.expm1(x))),
             lambda F, g, ans, x, alpha: F.where(F.array_of(x) > 0, g, g * alpha * F.exp(x)),
             saves=((0,),))
 HARDTANH = defop("HardtanhBackward0", lambda x, min_val, max_val: np.clip(x, min_val, max_val),
-                 lambda F, g, ans, x, min_val, max_val: g * strictly_within(
-                     F.array_of(x), min_val, max_val), saves=((0,),))
+                 lambda F, g, ans, x, min_val, max_val: F.through(g * strictly_within(
+                     F.array_of(x), min_val, max_val), x), saves=((0,),))
 
 # Reductions over ``dim`` (a tuple of dims, all of them when the caller gave none); each
 # rule gives the reduced dims back to ``g`` (and ``ans``), then broadcasts against x.
 PROD = defop("ProdBackward0", lambda x: np.asarray(x.prod()),
-             lambda F, g, ans, x: (g * ans / x if F.array_of(x).all()
+             lambda F, g, ans, x: (g if F.array_of(x).ndim == 0 else g * ans / x
+                                   if F.array_of(x).all()
                                    else g * prod_others(F.array_of(x), None)),
              saves=((0, ANS),))
 PROD_DIM = defop("ProdBackward1",
@@ -230,7 +243,7 @@ PROD_DIM = defop("ProdBackward1",
                         if F.array_of(x).all() else prod_others(F.array_of(x), dim))),
                  saves=((0, ANS),))
 VAR = defop("VarBackward0",
-            silently(lambda x, dim, correction, keepdim: contiguous(np.asarray(x.var(
+            quietly(lambda x, dim, correction, keepdim: contiguous(np.asarray(x.var(
                 axis=dim, ddof=correction, keepdims=keepdim)))),
             lambda F, g, ans, x, dim, correction, keepdim: (
                 unsqueeze_reduced(g, x.shape, dim, keepdim) * 2
@@ -238,7 +251,7 @@ VAR = defop("VarBackward0",
                 / (reduced_count(x.shape, dim) - correction)),
             saves=((0,),))
 STD = defop("StdBackward0",
-            silently(lambda x, dim, correction, keepdim: contiguous(np.asarray(x.std(
+            quietly(lambda x, dim, correction, keepdim: contiguous(np.asarray(x.std(
                 axis=dim, ddof=correction, keepdims=keepdim)))),
             lambda F, g, ans, x, dim, correction, keepdim: (
                 unsqueeze_reduced(g, x.shape, dim, keepdim)
@@ -274,6 +287,20 @@ CUMPROD = defop("CumprodBackward0", lambda x, dim: np.cumprod(x, axis=dim),
                 saves=((0, ANS),))
 FLIP = defop("FlipBackward0", lambda x, dims: np.flip(x, dims).copy(),
              lambda F, g, ans, x, dims: F.flip(g, dims))
+
+
+SQRT_HALF, INV_SQRT_2PI = math.sqrt(0.5), 1 / math.sqrt(2 * math.pi)
+SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+
+
+def _gelu_tanh_rule(F, g, x):
+    t = F.tanh((x + 0.044715 * x * x * x) * SQRT_2_OVER_PI)
+    return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * SQRT_2_OVER_PI
+                * (1 + 3 * 0.044715 * x * x))
+
+
+def no_derivative(name):
+    raise RuntimeError(errors.NO_DERIVATIVE.format(name=name))
 
 
 def _norm_rule(F, g, x, norm, ord):

@@ -11,7 +11,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from . import dtypes, errors, function, functions, graph, ops
+from . import devices, dtypes, errors, function, functions, ops
 from .dtypes import Size
 from .function import apply, apply_view
 from .indexing import index, setitem
@@ -239,12 +239,18 @@ class Tensor:
 
     @property
     def device(self):
-        return "cpu"
+        return devices.CPU
+
+    is_cuda = False
+    is_mps = False
 
     def is_floating_point(self):
         return self.dtype.is_floating_point
 
     def item(self):
+        return self._scalar_item()
+
+    def _scalar_item(self):
         if self._data.size != 1:
             raise RuntimeError(errors.ITEM_NOT_ONE_ELEMENT.format(numel=self._data.size))
         return self._data.reshape(()).item()
@@ -261,8 +267,46 @@ class Tensor:
         array = self.numpy()
         return array if dtype is None else array.astype(dtype)
 
-    def to(self, dtype):
+    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False, **options):
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)`` (its dtype
+        and device): the tensor itself when nothing changes, unless ``copy=True``."""
+        for arg in args:
+            if isinstance(arg, dtypes.dtype):
+                dtype = arg
+            elif isinstance(arg, Tensor):
+                dtype = arg.dtype
+            else:
+                device = arg
+        if device is not None:
+            devices.resolve(device)
+        out = self if dtype is None else self._cast(dtype)
+        return out.clone() if copy and out is self else out
+
+    def cpu(self):
+        return self
+
+    def cuda(self, device=None, non_blocking=False):
+        return self.to(devices.device("cuda"))
+
+    def type(self, dtype=None, non_blocking=False):
+        if dtype is None:
+            return f"torch.{self.dtype.tensor_type}"
         return self._cast(dtype)
+
+    def type_as(self, other):
+        return self._cast(other.dtype)
+
+    def half(self):
+        return self._cast(dtypes.float16)
+
+    def short(self):
+        return self._cast(dtypes.int16)
+
+    def char(self):
+        return self._cast(dtypes.int8)
+
+    def byte(self):
+        return self._cast(dtypes.uint8)
 
     def float(self):
         return self._cast(dtypes.float32)
@@ -306,10 +350,12 @@ class Tensor:
         return bool(self._data)
 
     def __float__(self):
-        return float(self.item())
+        if self._requires_grad:
+            warnings.warn(errors.SCALAR_OF_REQUIRES_GRAD_WARNING, UserWarning, stacklevel=2)
+        return float(self._scalar_item())
 
     def __int__(self):
-        return int(self.item())
+        return int(self._scalar_item())
 
     def __index__(self):
         if self.dtype.is_floating_point or self._data.size != 1:
@@ -317,6 +363,41 @@ class Tensor:
         return int(self.item())
 
     __hash__ = object.__hash__
+
+    def __format__(self, spec):
+        """``f"{loss:.4f}"``: a 0-d tensor formats as its number, as in PyTorch; any other
+        tensor takes no format spec."""
+        if self._data.ndim == 0:
+            return self._data.item().__format__(spec)
+        if spec:
+            raise TypeError(errors.FORMAT_UNSUPPORTED)
+        return repr(self)
+
+    # --- making tensors like this one (dtype and device from self) ---------------------
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        if isinstance(data, Tensor):
+            warnings.warn(errors.COPY_CONSTRUCT_WARNING.format(call="tensor.new_tensor"),
+                          UserWarning, stacklevel=2)
+            data = data._data
+        return factories.tensor(data, dtype=dtype or self.dtype, device=device,
+                                requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        return factories.zeros(*size, dtype=dtype or self.dtype, device=device,
+                               requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        return factories.ones(*size, dtype=dtype or self.dtype, device=device,
+                              requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        return factories.empty(*size, dtype=dtype or self.dtype, device=device,
+                               requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        return factories.full(size, fill_value, dtype=dtype or self.dtype, device=device,
+                              requires_grad=requires_grad)
 
     def __repr__(self):
         from .formatting import format_tensor
@@ -374,7 +455,7 @@ class Tensor:
     def __neg__(self):
         return apply(ops.NEG, (self,))
 
-    neg = __neg__
+    neg = negative = __neg__
 
     def __pow__(self, exponent):
         if isinstance(exponent, Tensor):
@@ -588,15 +669,12 @@ class Tensor:
         return binary(ops.REMAINDER, other, self)
 
     def floor_divide(self, other):
-        # PyTorch records no derivative for it: the result is outside the graph here.
-        with graph.no_grad():
-            return binary(ops.FLOOR_DIVIDE, self, other)
+        return binary(ops.FLOOR_DIVIDE, self, other)
 
     __floordiv__ = floor_divide
 
     def __rfloordiv__(self, other):
-        with graph.no_grad():
-            return binary(ops.FLOOR_DIVIDE, other, self)
+        return binary(ops.FLOOR_DIVIDE, other, self)
 
     def lerp(self, end, weight):
         if isinstance(weight, Tensor):
@@ -782,6 +860,9 @@ class Tensor:
 
     @property
     def T(self):
+        if self.ndim != 2:  # PyTorch warns once per process; Python's filters decide here
+            warnings.warn(errors.T_0D_WARNING if self.ndim == 0 else errors.T_NOT_2D_WARNING,
+                          UserWarning, stacklevel=2)
         return self.permute(*reversed(range(self.ndim)))
 
     @property
@@ -863,3 +944,6 @@ class Tensor:
     __isub__ = sub_
     __imul__ = mul_
     __itruediv__ = div_
+
+
+from . import factories  # noqa: E402  (new_ones() and the like; it builds on Tensor)

@@ -1,0 +1,5 @@
+"""``torch.backends``: the probes teaching code makes before choosing a device."""
+
+from . import cudnn, mps
+
+__all__ = ["cudnn", "mps"]
