@@ -197,7 +197,7 @@ def _nll_rule(F, g, ans, x, classes, weight, ignore_index, reduction):
         g = F.reshape(g, np.expand_dims(classes, 0 if arr.ndim == 1 else 1).shape)
     elif reduction == "mean":
         g = silently(lambda: g / total_weight)()
-    return g * coefficients
+    return F.through(g * coefficients, x)  # linked to x, as PyTorch's kernel is
 
 
 NLL_LOSS = Op("NllLossBackward0", silently(_nll), _nll_rule, saves=((0,),), saves_ctx=True)
@@ -216,23 +216,6 @@ def _embedding_rule(F, g, ans, weight, indices, padding_idx, weight_shape):
 EMBEDDING = Op("EmbeddingBackward0",
                lambda weight, indices, padding_idx, weight_shape: weight[indices],
                _embedding_rule, saves_ctx=True)
-
-_SQRT_2_OVER_PI = float(np.sqrt(2 / np.pi))
-
-
-def _gelu_tanh(x):
-    return 0.5 * x * (1 + np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x**3)))
-
-
-def _gelu_tanh_rule(F, g, ans, x):
-    inner = (x + x * x * x * 0.044715) * _SQRT_2_OVER_PI
-    tanh = 2 * F.sigmoid(2 * inner) - 1  # no tanh in F: tanh(z) = 2 sigmoid(2z) - 1
-    slope = (1 + x * x * (3 * 0.044715)) * _SQRT_2_OVER_PI
-    return g * (0.5 * (1 + tanh) + 0.5 * x * (1 - tanh * tanh) * slope)
-
-
-# gelu(approximate="tanh"): PyTorch records it under the same name as the exact one.
-GELU_TANH = defop("GeluBackward0", _gelu_tanh, _gelu_tanh_rule, saves=((0,),))
 
 # --- scaling by a number, as PyTorch's C++ composites record it ------------------------
 # ``t * 2.0`` from Python is MulBackward0 (the number becomes a tensor); PyTorch's own

@@ -15,8 +15,17 @@ import warnings
 
 import numpy as np
 
-from micrograd_nb.autograd import errors, factories, nn_ops, ops, where
+from micrograd_nb.autograd import errors, factories, functions, nn_ops, ops, where
 from micrograd_nb.autograd.function import apply
+
+# The pointwise activations are the engine's (autograd/functions.py), one op each.
+from micrograd_nb.autograd.functions import (  # noqa: F401  (re-exported)
+    elu,
+    hardtanh,
+    leaky_relu,
+    silu,
+    softplus,
+)
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -62,27 +71,7 @@ def sigmoid(input):
 def gelu(input, approximate="none"):
     if approximate not in ("none", "tanh"):
         raise RuntimeError(errors.GELU_APPROXIMATE.format(approximate=approximate))
-    return apply(nn_ops.GELU_TANH if approximate == "tanh" else ops.GELU, (input,))
-
-
-def silu(input, inplace=False):
-    return apply(ops.SILU, (input,))
-
-
-def elu(input, alpha=1.0, inplace=False):
-    return apply(ops.ELU, (input,), alpha=alpha)
-
-
-def leaky_relu(input, negative_slope=0.01, inplace=False):
-    return apply(ops.LEAKY_RELU, (input,), negative_slope=negative_slope)
-
-
-def softplus(input, beta=1.0, threshold=20.0):
-    return apply(ops.SOFTPLUS, (input,), beta=beta, threshold=threshold)
-
-
-def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
-    return apply(ops.HARDTANH, (input,), min_val=min_val, max_val=max_val)
+    return functions.gelu(input, approximate)
 
 
 def softmax(input, dim=None):
