@@ -794,3 +794,10 @@ CLIP_NORM_NONFINITE = (
 )
 
 EXPECTED_TENSOR = "expected torch.Tensor, but got: {type_name}"
+
+BACKWARD_HOOK_AT_OUTPUTS_WARNING = (
+    "Full backward hook is firing when gradients are computed with respect to module outputs "
+    "since no inputs require gradients. See "
+    "https://docs.pytorch.org/docs/main/generated/torch.nn.Module.html"
+    "#torch.nn.Module.register_full_backward_hook for more details."
+)

@@ -11,9 +11,10 @@ the input whose gradient completes the set (all of them when only one input need
 gradient, the usual case).
 """
 
+import warnings
 from itertools import count
 
-from micrograd_nb.autograd import Tensor, nn_ops
+from micrograd_nb.autograd import Tensor, errors, nn_ops
 from micrograd_nb.autograd.function import apply
 from micrograd_nb.autograd.tensor import RemovableHandle
 
@@ -57,6 +58,7 @@ class BackwardHook:
     def _output_grad(self, grad):
         self.grad_outputs = (grad,)
         if not self.waiting:
+            warnings.warn(errors.BACKWARD_HOOK_AT_OUTPUTS_WARNING, stacklevel=2)
             self._run_hooks()
 
     def _input_grad(self, index, grad):

@@ -199,10 +199,11 @@ def _hooked_run(lib, input_requires_grad, replace):
                layer.register_full_backward_hook(backward)]
     x = lib.tensor([[1.0, -1.0, 2.0]], requires_grad=input_requires_grad)
     out = layer(x)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(record=True) as caught:
         # PyTorch warns that the hook fires at the outputs when no input needs a gradient.
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("always")
         (out * lib.tensor([[1.0, 3.0]])).sum().backward()
+    calls.append(("warnings", [str(w.message) for w in caught]))
     calls.append(("x.grad", None if x.grad is None else x.grad.tolist()))
     calls.append(("out", out.tolist(), _tree(out.grad_fn)))
     for handle in handles:
