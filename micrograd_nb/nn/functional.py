@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 
-from micrograd_nb.autograd import errors, factories, functions, nn_ops, ops, where
+from micrograd_nb.autograd import errors, factories, functions, graph, nn_ops, ops, where
 from micrograd_nb.autograd.function import apply
 
 # The pointwise activations are the engine's (autograd/functions.py), one op each.
@@ -111,12 +111,13 @@ def dropout(input, p=0.5, training=True, inplace=False):
         raise ValueError(errors.DROPOUT_PROBABILITY.format(p=p))
     if p == 0 or not training or input.numel() == 0:
         return input
-    if p == 1:
-        return input * factories.zeros((), dtype=input.dtype)
-    return input * _dropout_mask(input, p)
+    mask = factories.zeros((), dtype=input.dtype) if p == 1 else _dropout_mask(input, p)
+    return input.mul_(mask) if inplace else input * mask
 
 
 def _dropout_mask(input, p):
+    # Seeded and deterministic, but not yet PyTorch's stream: PyTorch's CPU kernel draws
+    # bernoulli_(1 - p) from its generator (autograd.random.dropout_mask, once merged).
     keep = factories.rand(*input.shape, dtype=input.dtype) < 1 - p
     return keep.to(input.dtype) / (1 - p)
 
@@ -124,12 +125,25 @@ def _dropout_mask(input, p):
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
               scale_grad_by_freq=False, sparse=False):
     """Rows of ``weight`` picked by the integer ``input`` (``EmbeddingBackward0``); the
-    row at ``padding_idx`` gets no gradient."""
+    row at ``padding_idx`` gets no gradient. With ``max_norm``, the rows looked up are
+    first scaled down in place to that norm, as PyTorch's ``embedding_renorm_``."""
     if padding_idx is not None and padding_idx < 0:
         padding_idx += weight.shape[0]
     indices = input.numpy().astype(np.int64)
+    if max_norm is not None:
+        _renorm_rows(weight, np.unique(indices), max_norm, norm_type)
     return apply(nn_ops.EMBEDDING, (weight,), indices=indices, padding_idx=padding_idx,
                  weight_shape=tuple(weight.shape))
+
+
+def _renorm_rows(weight, rows, max_norm, norm_type):
+    with graph.no_grad():
+        table = weight.detach()
+        values = table.numpy()[rows]
+        norms = np.linalg.norm(values, ord=norm_type, axis=1)
+        scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
+        table[factories.tensor(rows)] = factories.from_numpy(
+            (values * scale[:, None]).astype(values.dtype))
 
 
 def one_hot(tensor, num_classes=-1):

@@ -183,8 +183,17 @@ def test_activations_match_torch(torch, name, options):
                                0 if their_gg[0] is None else their_gg[0], rtol=1e-8, atol=1e-11)
 
 
-@pytest.mark.parametrize("shape", [(4,), (2, 4), (5, 2, 4), (2, 3, 2, 4)])
-@pytest.mark.parametrize("bias", [True, False])
+FOLDED_MATMUL = pytest.mark.xfail(
+    strict=True, reason="matmul of an N-D tensor by a matrix records BmmBackward0 here; "
+    "PyTorch folds it to a matrix product (view, mm, _unsafe_view)")
+
+
+@pytest.mark.parametrize(("shape", "bias"), [
+    ((4,), True), ((2, 4), True), ((5, 2, 4), True), ((2, 3, 2, 4), True),
+    ((4,), False), ((2, 4), False),
+    pytest.param((5, 2, 4), False, marks=FOLDED_MATMUL),
+    pytest.param((2, 3, 2, 4), False, marks=FOLDED_MATMUL),
+])
 def test_linear_records_torchs_nodes(torch, shape, bias):
     x = RNG.normal(size=shape)
     w, b = RNG.normal(size=(3, 4)), RNG.normal(size=3)
@@ -195,8 +204,7 @@ def test_linear_records_torchs_nodes(torch, shape, bias):
         out.sum().backward()
         results.append((_tree(out.grad_fn), out.detach().numpy(),
                         [t.grad.numpy() for t in inputs[: 3 if bias else 2]]))
-    if len(shape) <= 2 or bias:
-        assert results[0][0] == results[1][0]
+    assert results[0][0] == results[1][0]
     np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-12)
     for a, b in zip(results[0][2], results[1][2]):
         np.testing.assert_allclose(a, b, rtol=1e-12)
@@ -254,3 +262,14 @@ def test_errors_match_torch(torch, name, floats, constants, options):
             _call(lib, functional, name, floats, constants, options)
         caught.append((type(info.value), str(info.value).replace("torch.", "micrograd_nb.")))
     assert caught[0] == caught[1]
+
+
+def test_inplace_dropout_multiplies_the_input_itself(torch):
+    names = []
+    for lib in (mg, torch):
+        x = lib.ones(3, 4, requires_grad=True)
+        y = x * 1
+        out = lib.nn.functional.dropout(y, 0.5, inplace=True)
+        assert out is y
+        names.append(_tree(out.grad_fn))
+    assert names[0] == names[1]

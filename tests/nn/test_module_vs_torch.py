@@ -294,3 +294,18 @@ def test_embedding_layer_matches_torch(torch):
     np.testing.assert_array_equal(results[0][0], results[1][0])
     np.testing.assert_array_equal(results[0][1], results[1][1])
     assert results[0][2] == results[1][2]
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1.0])
+def test_embedding_max_norm_renormalises_the_rows_looked_up(torch, norm_type):
+    weight = np.random.default_rng(4).normal(size=(5, 3)) * 2
+    results = []
+    for lib in (mg, torch):
+        layer = lib.nn.Embedding(5, 3, max_norm=1.5, norm_type=norm_type)
+        layer.weight.data = lib.tensor(weight)
+        out = layer(lib.tensor([1, 3, 1]))
+        out.sum().backward()
+        results.append((layer.weight.detach().numpy(), out.detach().numpy(),
+                        layer.weight.grad.numpy()))
+    for a, b in zip(results[0], results[1]):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
