@@ -273,3 +273,25 @@ def test_inplace_dropout_multiplies_the_input_itself(torch):
         assert out is y
         names.append(_tree(out.grad_fn))
     assert names[0] == names[1]
+
+
+@pytest.mark.parametrize(("case", "name", "floats", "constants", "options"), CASES)
+def test_float32_losses_stay_float32_and_match_torch(torch, case, name, floats, constants,
+                                                     options):
+    results = []
+    for lib, functional in ((mg, F), (torch, torch.nn.functional)):
+        inputs = [lib.tensor(a, dtype=lib.float32, requires_grad=True) for a in floats]
+        fixed = [None if c is None else lib.tensor(c) if c.dtype.kind == "i"
+                 else lib.tensor(c, dtype=lib.float32) for c in constants]
+        opts = {k: (lib.tensor(v, dtype=lib.float32) if isinstance(v, np.ndarray) else v)
+                for k, v in options.items()}
+        out = getattr(functional, name)(*inputs, *fixed, **opts)
+        out.sum().backward()
+        results.append((str(out.dtype).split(".")[-1], out.detach().numpy(),
+                        [str(t.grad.dtype).split(".")[-1] for t in inputs],
+                        [t.grad.numpy() for t in inputs]))
+    assert results[0][0] == results[1][0] == "float32"
+    assert results[0][2] == results[1][2]
+    np.testing.assert_allclose(results[0][1], results[1][1], rtol=2e-5, atol=1e-6)
+    for a, b in zip(results[0][3], results[1][3]):
+        np.testing.assert_allclose(a, b, rtol=2e-5, atol=1e-6)
