@@ -159,6 +159,8 @@ def test_train_eval_apply_to_and_requires_grad(torch):
         assert not any(p.requires_grad for p in model.parameters())
         model.to(lib.float64)
         assert {p.dtype for p in model.parameters()} == {lib.float64}
+        assert model.to("cpu", dtype=lib.float32) is model.cpu()
+        assert {p.dtype for p in model.parameters()} == {lib.float32}
         layer = lib.nn.Linear(2, 2)
         layer(lib.ones(1, 2)).sum().backward()
         layer.zero_grad()
