@@ -801,3 +801,8 @@ BACKWARD_HOOK_AT_OUTPUTS_WARNING = (
     "https://docs.pytorch.org/docs/main/generated/torch.nn.Module.html"
     "#torch.nn.Module.register_full_backward_hook for more details."
 )
+
+NOT_DIFFERENTIABLE_ARGUMENT = (
+    "The function '{function}' is not differentiable with respect to argument '{argument}'. "
+    "This input cannot have requires_grad True."
+)

@@ -9,7 +9,7 @@ in ops.py, so ``create_graph=True`` differentiates them again.
 Losses take ``reduction`` ("none", "mean", "sum") in ``ctx``; the gradient of a reduced
 loss is the scalar ``g`` spread over the elements (divided by their count for "mean").
 Class weights, ``pos_weight`` and target indices travel in ``ctx`` as arrays: they get
-no gradient here (PyTorch gives weights one; nobody trains them).
+no gradient, as in PyTorch, whose loss kernels refuse a weight that requires one.
 """
 
 import numpy as np

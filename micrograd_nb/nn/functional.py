@@ -48,6 +48,15 @@ def _array(t):
     return None if t is None else t.detach().numpy()
 
 
+def _constant(function, argument, t):
+    """A class weight's array: PyTorch's loss kernels give weights no gradient, and say
+    so when one asks for it."""
+    if t is not None and t.requires_grad:
+        raise RuntimeError(errors.NOT_DIFFERENTIABLE_ARGUMENT.format(function=function,
+                                                                     argument=argument))
+    return _array(t)
+
+
 def _softmax_dim(name, ndim):
     # What PyTorch picks when dim is left out: the class dimension of the usual layouts.
     warnings.warn(errors.IMPLICIT_DIM_WARNING.format(name=name), stacklevel=3)
@@ -203,7 +212,8 @@ def binary_cross_entropy(input, target, weight=None, *, reduction="mean"):
     values = _array(input)
     if values.size and not ((values >= 0) & (values <= 1)).all():
         raise RuntimeError(errors.BCE_INPUT_RANGE)
-    weight = None if weight is None else np.broadcast_to(_array(weight), values.shape)
+    weight = _constant("binary_cross_entropy", "weight", weight)
+    weight = None if weight is None else np.broadcast_to(weight, values.shape)
     return apply(nn_ops.BINARY_CROSS_ENTROPY, (input, target), weight=weight,
                  reduction=reduction)
 
@@ -217,7 +227,10 @@ def binary_cross_entropy_with_logits(input, target, weight=None, *, reduction="m
         raise ValueError(errors.BCE_LOGITS_TARGET_SIZE.format(target_size=target.shape,
                                                        input_size=input.shape))
     return apply(nn_ops.BINARY_CROSS_ENTROPY_WITH_LOGITS, (input, target),
-                 weight=_array(weight), pos_weight=_array(pos_weight), reduction=reduction)
+                 weight=_constant("binary_cross_entropy_with_logits", "weight", weight),
+                 pos_weight=_constant("binary_cross_entropy_with_logits", "pos_weight",
+                                      pos_weight),
+                 reduction=reduction)
 
 
 # --- classification over class indices -------------------------------------------------
@@ -261,7 +274,9 @@ def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean")
     _check_reduction(reduction)
     classes = _class_indices(input, target, ignore_index)
     _check_weight(weight, input.shape[0 if input.ndim == 1 else 1])
-    options = {"weight": _array(weight), "ignore_index": ignore_index, "reduction": reduction}
+    kernel = "nll_loss2d_forward" if input.ndim > 2 else "nll_loss_forward"
+    options = {"weight": _constant(kernel, "weight", weight), "ignore_index": ignore_index,
+               "reduction": reduction}
     if input.ndim <= 2:
         return apply(nn_ops.NLL_LOSS, (input,), classes=classes, **options)
     if input.ndim == 4:

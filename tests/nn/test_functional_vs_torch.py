@@ -295,3 +295,25 @@ def test_float32_losses_stay_float32_and_match_torch(torch, case, name, floats, 
     np.testing.assert_allclose(results[0][1], results[1][1], rtol=2e-5, atol=1e-6)
     for a, b in zip(results[0][3], results[1][3]):
         np.testing.assert_allclose(a, b, rtol=2e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize(("name", "floats", "constants", "options"), [
+    ("binary_cross_entropy_with_logits", [LOGITS, PROBS], [WEIGHT], {}),
+    ("binary_cross_entropy_with_logits", [LOGITS, PROBS], [None], {"pos_weight": WEIGHT}),
+    ("binary_cross_entropy", [PROBS, PROBS], [WEIGHT], {}),
+    ("nll_loss", [LOGITS], [CLASSES, WEIGHT], {}),
+    ("cross_entropy", [LOGITS_3D], [CLASSES_3D, WEIGHT], {}),
+], ids=str)
+def test_weights_that_require_grad_are_refused_as_torch(torch, name, floats, constants,
+                                                        options):
+    texts = []
+    for lib, functional in ((mg, F), (torch, torch.nn.functional)):
+        inputs, fixed = _tensors(lib, floats, constants)
+        fixed = [None if c is None else c.requires_grad_() if c.is_floating_point() else c
+                 for c in fixed]
+        opts = {k: lib.tensor(v, dtype=lib.float64, requires_grad=True)
+                for k, v in options.items()}
+        with pytest.raises(RuntimeError) as info:
+            getattr(functional, name)(*inputs, *fixed, **opts)
+        texts.append(str(info.value))
+    assert texts[0] == texts[1]
