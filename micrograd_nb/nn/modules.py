@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from itertools import islice
 
 from micrograd_nb import autograd as mg
-from micrograd_nb.autograd import Tensor, devices, dtypes, errors, graph
+from micrograd_nb.autograd import Tensor, dtypes, errors, graph
 
 from . import functional as F
 from . import hooks
@@ -300,22 +300,10 @@ class Module:
         return self.train(False)
 
     def to(self, *args, **kwargs):
-        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``: floating parameters and
-        buffers cast in place (the module is returned); devices are checked as
-        ``Tensor.to`` checks them (the CPU is the only one)."""
-        dtype = kwargs.pop("dtype", None)
-        for arg in args:
-            if isinstance(arg, dtypes.dtype):
-                dtype = arg
-            elif isinstance(arg, Tensor):
-                dtype = arg.dtype
-            else:
-                devices.resolve(arg)
-        if kwargs.get("device") is not None:
-            devices.resolve(kwargs["device"])
-        if dtype is None:
-            return self
-        return self._cast(lambda t: t.to(dtype) if t.is_floating_point() else t)
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``: each floating parameter
+        and buffer goes through ``Tensor.to`` (which checks devices: the CPU is the only
+        one), in place; the module is returned."""
+        return self._cast(lambda t: t.to(*args, **kwargs) if t.is_floating_point() else t)
 
     def cpu(self):
         return self
