@@ -231,3 +231,9 @@ ADD_SCALAR = defop("AddBackward1", lambda x, other: x + other, lambda F, g, ans,
 # hook, so the hook sees the gradients that cross the module's boundary.
 BACKWARD_HOOK = defop("BackwardHookFunctionBackward", lambda x: x.view(),
                       lambda F, g, ans, x: g)
+
+# masked_fill_(mask, value) inside cross_entropy's label smoothing: the gradient is
+# stopped where the mask is set.
+MASKED_FILL = Op("MaskedFillBackward0",
+                 lambda x, mask, value: np.where(mask, np.asarray(value, x.dtype), x),
+                 lambda F, g, ans, x, mask, value: F.where(mask, g * 0, g), saves_ctx=True)

@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 
-from micrograd_nb.autograd import errors, factories, functions, graph, nn_ops, ops, where
+from micrograd_nb.autograd import errors, factories, functions, graph, nn_ops, ops
 from micrograd_nb.autograd.function import apply
 
 # The pointwise activations are the engine's (autograd/functions.py), one op each.
@@ -345,8 +345,7 @@ def _smoothing_term(log_probs, target, weight, ignore_index, reduction, class_di
         smooth = -log_probs.sum(class_dim)
     else:
         smooth = -(log_probs * _class_shape(weight, log_probs.ndim, class_dim)).sum(class_dim)
-    ignored = factories.from_numpy(target.numpy() == ignore_index)
-    smooth = where(ignored, factories.zeros((), dtype=smooth.dtype), smooth)
+    smooth = apply(nn_ops.MASKED_FILL, (smooth,), mask=target.numpy() == ignore_index, value=0.0)
     if reduction == "none":
         return smooth
     if reduction == "sum":
