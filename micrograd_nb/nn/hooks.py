@@ -21,10 +21,13 @@ from micrograd_nb.autograd.tensor import RemovableHandle
 _hook_ids = count()
 
 
-def add(registry, hook):
-    """Store ``hook`` under a fresh id; the handle's ``remove()`` takes it out again."""
+def add(registry, hook, prepend=False):
+    """Store ``hook`` under a fresh id, last (or first, with ``prepend``); the handle's
+    ``remove()`` takes it out again."""
     key = next(_hook_ids)
     registry[key] = hook
+    if prepend:
+        registry.move_to_end(key, last=False)
     return RemovableHandle(lambda: registry.pop(key, None))
 
 

@@ -106,15 +106,20 @@ class Module:
         raise NotImplementedError(errors.MODULE_NO_FORWARD.format(name=type(self).__name__))
 
     def __call__(self, *args, **kwargs):
-        for hook in list(self._forward_pre_hooks.values()):
-            result = hook(self, args)
-            if result is not None:
-                args = result if isinstance(result, tuple) else (result,)
+        for hook, with_kwargs in list(self._forward_pre_hooks.values()):
+            if with_kwargs:
+                result = hook(self, args, kwargs)
+                if result is not None:
+                    args, kwargs = result
+            else:
+                result = hook(self, args)
+                if result is not None:
+                    args = result if isinstance(result, tuple) else (result,)
         if self._backward_hooks:
             args, backward = hooks.BackwardHook.before_forward(self, args)
         output = self.forward(*args, **kwargs)
-        for hook in list(self._forward_hooks.values()):
-            result = hook(self, args, output)
+        for hook, with_kwargs in list(self._forward_hooks.values()):
+            result = hook(self, args, kwargs, output) if with_kwargs else hook(self, args, output)
             if result is not None:
                 output = result
         if self._backward_hooks:
@@ -376,18 +381,20 @@ class Module:
 
     # --- hooks ------------------------------------------------------------------------
 
-    def register_forward_pre_hook(self, hook):
-        """``hook(module, args)`` before ``forward``; a result replaces the arguments."""
-        return hooks.add(self._forward_pre_hooks, hook)
+    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
+        """``hook(module, args)`` before ``forward`` (``hook(module, args, kwargs)``
+        returning ``(args, kwargs)`` with ``with_kwargs``); a result replaces them."""
+        return hooks.add(self._forward_pre_hooks, (hook, with_kwargs), prepend)
 
-    def register_forward_hook(self, hook):
-        """``hook(module, args, output)`` after ``forward``; a result replaces the output."""
-        return hooks.add(self._forward_hooks, hook)
+    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False):
+        """``hook(module, args, output)`` after ``forward`` (``hook(module, args, kwargs,
+        output)`` with ``with_kwargs``); a result replaces the output."""
+        return hooks.add(self._forward_hooks, (hook, with_kwargs), prepend)
 
-    def register_full_backward_hook(self, hook):
+    def register_full_backward_hook(self, hook, prepend=False):
         """``hook(module, grad_input, grad_output)`` once the gradients with respect to
         the module's tensor inputs are known; a result replaces ``grad_input``."""
-        return hooks.add(self._backward_hooks, hook)
+        return hooks.add(self._backward_hooks, hook, prepend)
 
     # --- printing ---------------------------------------------------------------------
 

@@ -311,3 +311,23 @@ def test_embedding_max_norm_renormalises_the_rows_looked_up(torch, norm_type):
                         layer.weight.grad.numpy()))
     for a, b in zip(results[0], results[1]):
         np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+def _hooks_with_options(lib):
+    class Affine(lib.nn.Module):
+        def forward(self, x, *, shift=0.0):
+            return x * 2 + shift
+
+    module, calls = Affine(), []
+    module.register_forward_pre_hook(lambda m, a: calls.append("pre-first"))
+    module.register_forward_pre_hook(lambda m, a: calls.append("pre-prepended"), prepend=True)
+    module.register_forward_pre_hook(
+        lambda m, a, kw: (a, {**kw, "shift": kw.get("shift", 0.0) + 1}), with_kwargs=True)
+    module.register_forward_hook(
+        lambda m, a, kw, out: calls.append(("post", sorted(kw))) or out * 10, with_kwargs=True)
+    out = module(lib.ones(2), shift=0.5)
+    return calls, out.tolist()
+
+
+def test_hook_order_prepend_and_keyword_arguments_as_torch(torch):
+    assert _hooks_with_options(mg) == _hooks_with_options(torch)
