@@ -657,6 +657,30 @@ NLL_TARGET_DTYPE = "expected target dtype to be Long or Byte, but got {type_name
 
 NLL_TARGET_OUT_OF_BOUNDS = "Target {target} is out of bounds."
 
+GELU_APPROXIMATE = "approximate argument must be either none or tanh."
+
+DROPOUT_PROBABILITY = "dropout probability has to be between 0 and 1, but got {p}"
+
+SMOOTH_L1_NEGATIVE_BETA = "smooth_l1_loss does not support negative values for beta."
+
+HUBER_DELTA_NOT_POSITIVE = "huber_loss does not support non-positive values for delta."
+
+BCE_TARGET_SIZE = (
+    "Using a target size ({target_size}) that is different to the input size ({input_size}) "
+    "is deprecated. Please ensure they have the same size."
+)
+
+BCE_INPUT_RANGE = "all elements of input should be between 0 and 1"
+
+BCE_LOGITS_TARGET_SIZE = "Target size ({target_size}) must be the same as input size ({input_size})"
+
+NLL_WEIGHT_SIZE = (
+    "weight tensor should be defined either for all {num_classes} classes or no classes but "
+    "got weight tensor of shape: {shape}"
+)
+
+LABEL_SMOOTHING_RANGE = "label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}"
+
 MODULE_NO_FORWARD = 'Module [{name}] is missing the required "forward" function'
 
 PARAMETER_BEFORE_INIT = "cannot assign parameter before Module.__init__() call"
@@ -920,4 +944,69 @@ LOADER_BATCH_SAMPLER = (
 )
 LOADER_NO_BATCH_DROP_LAST = (
     "batch_size=None option disables auto-batching and is mutually exclusive with drop_last"
+
+BUFFER_BEFORE_INIT = "cannot assign buffer before Module.__init__() call"
+
+BUFFER_NAME_NOT_STRING = "buffer name should be a string. Got {type_name}"
+
+BUFFER_NAME_DOT = 'buffer name can\'t contain "."'
+
+BUFFER_NAME_EMPTY = 'buffer name can\'t be empty string ""'
+
+BUFFER_NAME_EXISTS = "attribute '{name}' already exists"
+
+BUFFER_NOT_TENSOR = (
+    "cannot assign '{type_name}' object to buffer '{name}' (torch Tensor or None required)"
+)
+
+ASSIGN_NOT_BUFFER = (
+    "cannot assign '{type_name}' as buffer '{name}' (torch.nn.Buffer, torch.Tensor or None "
+    "expected)"
+)
+
+STATE_DICT_NOT_MAPPING = "Expected state_dict to be dict-like, got {type}."
+
+STATE_DICT_NOT_TENSOR = (
+    'While copying the parameter named "{key}", expected torch.Tensor or Tensor-like object '
+    "from checkpoint but received {type}"
+)
+
+STATE_DICT_SIZE_MISMATCH = (
+    "size mismatch for {key}: copying a param with shape {checkpoint} from checkpoint, the "
+    "shape in current model is {current}."
+)
+
+STATE_DICT_MISSING = "Missing key(s) in state_dict: {keys}. "
+
+STATE_DICT_UNEXPECTED = "Unexpected key(s) in state_dict: {keys}. "
+
+STATE_DICT_ERRORS = "Error(s) in loading state_dict for {name}:\n\t{errors}"
+
+LEGACY_REDUCTION_WARNING = (
+    "size_average and reduce args will be deprecated, please use reduction='{reduction}' "
+    "instead."
+)
+
+PARAMETER_LIST_CALLED = "ParameterList should not be called."
+
+PARAMETER_DICT_CALLED = "ParameterDict should not be called."
+
+CLIP_NORM_NONFINITE = (
+    "The total norm of order {norm_type} for gradients from `parameters` is non-finite, so it "
+    "cannot be clipped. To disable this error and scale the gradients by the non-finite norm "
+    "anyway, set `error_if_nonfinite=False`"
+)
+
+EXPECTED_TENSOR = "expected torch.Tensor, but got: {type_name}"
+
+BACKWARD_HOOK_AT_OUTPUTS_WARNING = (
+    "Full backward hook is firing when gradients are computed with respect to module outputs "
+    "since no inputs require gradients. See "
+    "https://docs.pytorch.org/docs/main/generated/torch.nn.Module.html"
+    "#torch.nn.Module.register_full_backward_hook for more details."
+)
+
+NOT_DIFFERENTIABLE_ARGUMENT = (
+    "The function '{function}' is not differentiable with respect to argument '{argument}'. "
+    "This input cannot have requires_grad True."
 )

@@ -1,26 +1,51 @@
 """Neural-network building blocks, twice.
 
 ``Neuron``, ``Layer`` and ``MLP`` are karpathy's micrograd networks of scalar
-``Value`` objects (micrograd.py). ``Module``, ``Linear``, ``Sequential``, the
-activations and the losses are ``torch.nn``'s, on ``Tensor`` (modules.py), with
-``torch.nn.functional`` as ``micrograd_nb.nn.functional``.
+``Value`` objects (micrograd.py). ``Module``, ``Parameter``, ``Linear`` and
+``Sequential`` (modules.py), the containers (containers.py), the other layers and the
+activations (layers.py) and the losses (loss.py) are ``torch.nn``'s, on ``Tensor``,
+with ``torch.nn.functional`` as ``micrograd_nb.nn.functional`` and ``torch.nn.utils``
+as ``micrograd_nb.nn.utils``.
 """
 
-from . import functional, init
-from .micrograd import MLP, Layer, Neuron, ValueModule
-from .modules import (
-    CrossEntropyLoss,
-    Linear,
-    Module,
-    MSELoss,
-    Parameter,
+from . import functional, init, utils
+from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList
+from .layers import (
+    ELU,
+    GELU,
+    Dropout,
+    Embedding,
+    Flatten,
+    Hardtanh,
+    Identity,
+    LeakyReLU,
+    LogSoftmax,
     ReLU,
-    Sequential,
     Sigmoid,
+    SiLU,
+    Softmax,
+    Softplus,
     Tanh,
+    Unflatten,
 )
+from .loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
+)
+from .micrograd import MLP, Layer, Neuron, ValueModule
+from .modules import Linear, Module, Parameter, Sequential
 
 __all__ = [
-    "functional", "init", "ValueModule", "Neuron", "Layer", "MLP", "Module", "Parameter", "Linear",
-    "Sequential", "Tanh", "ReLU", "Sigmoid", "MSELoss", "CrossEntropyLoss",
+    "functional", "init", "utils", "ValueModule", "Neuron", "Layer", "MLP", "Module", "Parameter",
+    "Linear", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
+    "Identity", "Flatten", "Unflatten", "Dropout", "Embedding", "Tanh", "ReLU", "Sigmoid",
+    "SiLU", "LeakyReLU", "ELU", "GELU", "Softplus", "Hardtanh", "Softmax", "LogSoftmax",
+    "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss",
+    "NLLLoss", "CrossEntropyLoss",
 ]

@@ -20,10 +20,21 @@ def _check_common(lr, eps, betas, weight_decay):
     check(weight_decay >= 0.0, errors.INVALID_WEIGHT_DECAY, weight_decay=weight_decay)
 
 
-def _moments(state, p, *names):
+def _zero_state(state, p, *names):
     state["step"] = scalar_step()
     for name in names:
         state[name] = factories.zeros_like(p)
+
+
+def _moments(state, grad, beta1, beta2):
+    """Count the step and update the running averages of the gradient and its square;
+    returns the step number and the two averages."""
+    state["step"] += 1
+    exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+    lerp_(exp_avg, grad, 1 - beta1)
+    exp_avg_sq *= beta2
+    addcmul_(exp_avg_sq, grad, grad, 1 - beta2)
+    return float(state["step"]), exp_avg, exp_avg_sq
 
 
 def _decay(param, grad, group):
@@ -54,19 +65,14 @@ class Adam(Optimizer):
         super().__init__(params, defaults)
 
     def _init_state(self, state, p, group):
-        _moments(state, p, "exp_avg", "exp_avg_sq")
+        _zero_state(state, p, "exp_avg", "exp_avg_sq")
         if group["amsgrad"]:
             state["max_exp_avg_sq"] = factories.zeros_like(p)
 
     def _update(self, param, grad, state, group):
         beta1, beta2 = group["betas"]
-        state["step"] += 1
-        step = float(state["step"])
         grad = _decay(param, grad, group)
-        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-        lerp_(exp_avg, grad, 1 - beta1)
-        exp_avg_sq *= beta2
-        addcmul_(exp_avg_sq, grad, grad, 1 - beta2)
+        step, exp_avg, exp_avg_sq = _moments(state, grad, beta1, beta2)
         step_size = group["lr"] / (1 - beta1**step)
         bias_correction2_sqrt = (1 - beta2**step) ** 0.5
         if group["amsgrad"]:
@@ -101,7 +107,7 @@ class Adamax(Adam):
         Optimizer.__init__(self, params, defaults)
 
     def _init_state(self, state, p, group):
-        _moments(state, p, "exp_avg", "exp_inf")
+        _zero_state(state, p, "exp_avg", "exp_inf")
 
     def _update(self, param, grad, state, group):
         beta1, beta2 = group["betas"]
@@ -141,18 +147,13 @@ class NAdam(Adam):
     def _update(self, param, grad, state, group):
         beta1, beta2 = group["betas"]
         lr, decay = group["lr"], group["momentum_decay"]
-        state["step"] += 1
-        step = float(state["step"])
-        bias_correction2 = 1 - beta2**step
         grad = _decay(param, grad, group)
+        step, exp_avg, exp_avg_sq = _moments(state, grad, beta1, beta2)
+        bias_correction2 = 1 - beta2**step
         mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * decay)))
         mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * decay)))
         state["mu_product"] *= mu
         mu_product = float(state["mu_product"])
-        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-        lerp_(exp_avg, grad, 1 - beta1)
-        exp_avg_sq *= beta2
-        addcmul_(exp_avg_sq, grad, grad, 1 - beta2)
         denom = np.sqrt(exp_avg_sq / bias_correction2) + group["eps"]
         param += (-lr * (1.0 - mu) / (1.0 - mu_product)) * (grad / denom)
         param += ((-lr * mu_next) / (1.0 - mu_product * mu_next)) * (exp_avg / denom)
@@ -173,18 +174,13 @@ class RAdam(Adam):
         Optimizer.__init__(self, params, defaults)
 
     def _init_state(self, state, p, group):
-        _moments(state, p, "exp_avg", "exp_avg_sq")
+        _zero_state(state, p, "exp_avg", "exp_avg_sq")
 
     def _update(self, param, grad, state, group):
         beta1, beta2 = group["betas"]
         lr = group["lr"]
-        state["step"] += 1
-        step = float(state["step"])
         grad = _decay(param, grad, group)
-        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-        lerp_(exp_avg, grad, 1 - beta1)
-        exp_avg_sq *= beta2
-        addcmul_(exp_avg_sq, grad, grad, 1 - beta2)
+        step, exp_avg, exp_avg_sq = _moments(state, grad, beta1, beta2)
         bias_correction1 = 1 - beta1**step
         bias_correction2 = 1 - beta2**step
         corrected = exp_avg / bias_correction1

@@ -217,3 +217,35 @@ def test_float32_parameters_stay_float32_and_close_to_torch(torch):
     theirs = _run(torch, torch.optim.Adam(their_p, lr=0.05), their_p, 20)
     assert ours.dtype == np.float32
     np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize(("name", "config", "schedule"), [
+    ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True), ("StepLR", dict(step_size=10))),
+    ("AdamW", dict(lr=0.02), ("OneCycleLR", dict(max_lr=0.05, total_steps=50))),
+    ("RMSprop", dict(lr=0.01, centered=True), ("CosineAnnealingLR", dict(T_max=20))),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_training_a_network_with_a_schedule_follows_torch(torch, name, config, schedule):
+    """Model, loss, optimizer and scheduler together, 50 steps from torch's weights."""
+    x = np.random.default_rng(3).normal(size=(16, 3))
+    y = np.array([0, 1, 2, 1] * 4)
+    losses = []
+    torch.manual_seed(0)
+    their_model = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.Tanh(),
+                                      torch.nn.Linear(8, 3)).double()
+    ours_model = mg.nn.Sequential(mg.nn.Linear(3, 8), mg.nn.Tanh(), mg.nn.Linear(8, 3)).double()
+    ours_model.load_state_dict({k: mg.tensor(v.numpy()) for k, v in
+                                their_model.state_dict().items()})
+    for lib, model in ((mg, ours_model), (torch, their_model)):
+        opt = getattr(lib.optim, name)(model.parameters(), **config)
+        scheduler = getattr(lib.optim.lr_scheduler, schedule[0])(opt, **schedule[1])
+        trace = []
+        for _ in range(50):
+            opt.zero_grad()
+            loss = lib.nn.functional.cross_entropy(model(lib.tensor(x)), lib.tensor(y))
+            loss.backward()
+            opt.step()
+            scheduler.step()
+            trace.append(loss.item())
+        losses.append(trace)
+    assert losses[1][-1] < losses[1][0]
+    np.testing.assert_allclose(losses[0], losses[1], rtol=1e-10)
