@@ -657,30 +657,6 @@ NLL_TARGET_DTYPE = "expected target dtype to be Long or Byte, but got {type_name
 
 NLL_TARGET_OUT_OF_BOUNDS = "Target {target} is out of bounds."
 
-GELU_APPROXIMATE = "approximate argument must be either none or tanh."
-
-DROPOUT_PROBABILITY = "dropout probability has to be between 0 and 1, but got {p}"
-
-SMOOTH_L1_NEGATIVE_BETA = "smooth_l1_loss does not support negative values for beta."
-
-HUBER_DELTA_NOT_POSITIVE = "huber_loss does not support non-positive values for delta."
-
-BCE_TARGET_SIZE = (
-    "Using a target size ({target_size}) that is different to the input size ({input_size}) "
-    "is deprecated. Please ensure they have the same size."
-)
-
-BCE_INPUT_RANGE = "all elements of input should be between 0 and 1"
-
-BCE_LOGITS_TARGET_SIZE = "Target size ({target_size}) must be the same as input size ({input_size})"
-
-NLL_WEIGHT_SIZE = (
-    "weight tensor should be defined either for all {num_classes} classes or no classes but "
-    "got weight tensor of shape: {shape}"
-)
-
-LABEL_SMOOTHING_RANGE = "label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}"
-
 MODULE_NO_FORWARD = 'Module [{name}] is missing the required "forward" function'
 
 PARAMETER_BEFORE_INIT = "cannot assign parameter before Module.__init__() call"
@@ -944,6 +920,31 @@ LOADER_BATCH_SAMPLER = (
 )
 LOADER_NO_BATCH_DROP_LAST = (
     "batch_size=None option disables auto-batching and is mutually exclusive with drop_last"
+)
+
+GELU_APPROXIMATE = "approximate argument must be either none or tanh."
+
+DROPOUT_PROBABILITY = "dropout probability has to be between 0 and 1, but got {p}"
+
+SMOOTH_L1_NEGATIVE_BETA = "smooth_l1_loss does not support negative values for beta."
+
+HUBER_DELTA_NOT_POSITIVE = "huber_loss does not support non-positive values for delta."
+
+BCE_TARGET_SIZE = (
+    "Using a target size ({target_size}) that is different to the input size ({input_size}) "
+    "is deprecated. Please ensure they have the same size."
+)
+
+BCE_INPUT_RANGE = "all elements of input should be between 0 and 1"
+
+BCE_LOGITS_TARGET_SIZE = "Target size ({target_size}) must be the same as input size ({input_size})"
+
+NLL_WEIGHT_SIZE = (
+    "weight tensor should be defined either for all {num_classes} classes or no classes but "
+    "got weight tensor of shape: {shape}"
+)
+
+LABEL_SMOOTHING_RANGE = "label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}"
 
 BUFFER_BEFORE_INIT = "cannot assign buffer before Module.__init__() call"
 

@@ -2,9 +2,10 @@
 reshaping layers and dropout, each a thin ``Module`` over ``nn.functional``, with
 PyTorch's constructor arguments and ``extra_repr``."""
 
-from micrograd_nb.autograd import factories
+from micrograd_nb.autograd import factories, graph
 
 from . import functional as F
+from . import init
 from .modules import Module, Parameter
 
 
@@ -83,12 +84,18 @@ class Embedding(Module):
         self.scale_grad_by_freq = scale_grad_by_freq
         self.sparse = sparse
         if _weight is None:
-            self.weight = Parameter(factories.randn(num_embeddings, embedding_dim, dtype=dtype),
+            self.weight = Parameter(factories.empty(num_embeddings, embedding_dim, dtype=dtype),
                                     requires_grad=not _freeze)
-            if padding_idx is not None:
-                self.weight.data[padding_idx] = 0
+            self.reset_parameters()
         else:
             self.weight = Parameter(_weight, requires_grad=not _freeze)
+
+    def reset_parameters(self):
+        """N(0, 1), then zeros in the padding row: PyTorch's numbers from the same seed."""
+        init.normal_(self.weight)
+        if self.padding_idx is not None:
+            with graph.no_grad():
+                self.weight[self.padding_idx].fill_(0)
 
     @classmethod
     def from_pretrained(cls, embeddings, freeze=True, padding_idx=None, **kwargs):
