@@ -351,12 +351,11 @@ ADDMM = defop("AddmmBackward0",
               lambda F, g, ans, c, a, b, beta, alpha: F.matmul(F.mT(a), g) * alpha,
               saves=((), (2,), (1,)))
 
-SUM = defop("SumBackward0", silently(lambda x, shape: x.sum()),
+SUM = defop("SumBackward0", lambda x, shape: x.sum(),
             lambda F, g, ans, x, shape: F.expand(unsqueeze_reduced(g, shape, None, False),
                                                  shape))
 SUM_DIM = defop("SumBackward1",
-                silently(lambda x, dim, keepdim, shape: contiguous(
-                    x.sum(axis=dim, keepdims=keepdim))),
+                lambda x, dim, keepdim, shape: contiguous(x.sum(axis=dim, keepdims=keepdim)),
                 lambda F, g, ans, x, dim, keepdim, shape: F.expand(
                     unsqueeze_reduced(g, shape, dim, keepdim), shape))
 # A sum over the count, not ndarray.mean: the mean of nothing is nan, silently, as in PyTorch.
