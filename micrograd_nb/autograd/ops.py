@@ -199,12 +199,16 @@ LERP_TENSOR = defop("LerpBackward1", lambda a, b, w: a + w * (b - a),
                     lambda F, g, ans, a, b, w: g * w,
                     lambda F, g, ans, a, b, w: g * (b - a), saves=((2,), (2,), (0, 1)))
 # clamp(min=tensor, max=tensor): the gradient goes where x is within its bounds.
+# clamp(min=tensor, max=tensor) is min(max(x, low), high): the gradient goes to whichever
+# of the three the result is (to high where the bounds cross), as in PyTorch.
 CLAMP_TENSOR = defop("ClampBackward0", lambda x, low, high: np.minimum(np.maximum(x, low), high),
                      lambda F, g, ans, x, low, high: g * (
                          (F.array_of(x) >= F.array_of(low)) & (F.array_of(x) <= F.array_of(high))),
-                     lambda F, g, ans, x, low, high: g * (F.array_of(x) < F.array_of(low)),
-                     lambda F, g, ans, x, low, high: g * (F.array_of(x) > F.array_of(high)),
-                     saves=((0, 1, 2), (0, 1), (0, 2)))
+                     lambda F, g, ans, x, low, high: g * (
+                         (F.array_of(x) < F.array_of(low)) & (F.array_of(low) <= F.array_of(high))),
+                     lambda F, g, ans, x, low, high: g * (
+                         np.maximum(F.array_of(x), F.array_of(low)) > F.array_of(high)),
+                     saves=((0, 1, 2), (0, 1, 2), (0, 1, 2)))
 
 # Activations (torch.nn.functional).
 SOFTPLUS = defop("SoftplusBackward0",
@@ -351,12 +355,11 @@ ADDMM = defop("AddmmBackward0",
               lambda F, g, ans, c, a, b, beta, alpha: F.matmul(F.mT(a), g) * alpha,
               saves=((), (2,), (1,)))
 
-SUM = defop("SumBackward0", silently(lambda x, shape: x.sum()),
+SUM = defop("SumBackward0", lambda x, shape: x.sum(),
             lambda F, g, ans, x, shape: F.expand(unsqueeze_reduced(g, shape, None, False),
                                                  shape))
 SUM_DIM = defop("SumBackward1",
-                silently(lambda x, dim, keepdim, shape: contiguous(
-                    x.sum(axis=dim, keepdims=keepdim))),
+                lambda x, dim, keepdim, shape: contiguous(x.sum(axis=dim, keepdims=keepdim)),
                 lambda F, g, ans, x, dim, keepdim, shape: F.expand(
                     unsqueeze_reduced(g, shape, dim, keepdim), shape))
 # A sum over the count, not ndarray.mean: the mean of nothing is nan, silently, as in PyTorch.

@@ -74,6 +74,21 @@ def _floating_unary(op):
     return lambda self: apply(op, (self._floating(),))
 
 
+def _cast_to(dt):
+    return lambda self: self._cast(dt)
+
+
+def _made_like(name):
+    """``t.new_zeros(*size)`` and the like: the factory, with ``t``'s dtype by default."""
+
+    def method(self, *size, dtype=None, device=None, requires_grad=False):
+        return getattr(factories, name)(*size, dtype=dtype or self.dtype, device=device,
+                                        requires_grad=requires_grad)
+
+    method.__name__ = f"new_{name}"
+    return method
+
+
 def _step(op):
     """A method for a step function (floor...): an integer tensor stays as it is."""
     return lambda self: (apply(op, (self,)) if self.dtype.is_floating_point
@@ -318,32 +333,11 @@ class Tensor:
     def type_as(self, other):
         return self._cast(other.dtype)
 
-    def half(self):
-        return self._cast(dtypes.float16)
-
-    def short(self):
-        return self._cast(dtypes.int16)
-
-    def char(self):
-        return self._cast(dtypes.int8)
-
-    def byte(self):
-        return self._cast(dtypes.uint8)
-
-    def float(self):
-        return self._cast(dtypes.float32)
-
-    def double(self):
-        return self._cast(dtypes.float64)
-
-    def long(self):
-        return self._cast(dtypes.int64)
-
-    def int(self):
-        return self._cast(dtypes.int32)
-
-    def bool(self):
-        return self._cast(dtypes.bool_)
+    # t.float(), t.long()...: a cast to that dtype (the tensor itself if it has it).
+    (half, float, double, byte, char, short, int, long, bool) = (
+        _cast_to(d) for d in (dtypes.float16, dtypes.float32, dtypes.float64, dtypes.uint8,
+                              dtypes.int8, dtypes.int16, dtypes.int32, dtypes.int64,
+                              dtypes.bool_))
 
     def _cast(self, dt):
         if dt is self.dtype:
@@ -410,17 +404,7 @@ class Tensor:
         return factories.tensor(data, dtype=dtype or self.dtype, device=device,
                                 requires_grad=requires_grad)
 
-    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
-        return factories.zeros(*size, dtype=dtype or self.dtype, device=device,
-                               requires_grad=requires_grad)
-
-    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
-        return factories.ones(*size, dtype=dtype or self.dtype, device=device,
-                              requires_grad=requires_grad)
-
-    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
-        return factories.empty(*size, dtype=dtype or self.dtype, device=device,
-                               requires_grad=requires_grad)
+    new_zeros, new_ones, new_empty = _made_like("zeros"), _made_like("ones"), _made_like("empty")
 
     def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
         return factories.full(size, fill_value, dtype=dtype or self.dtype, device=device,

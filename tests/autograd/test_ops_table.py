@@ -91,6 +91,8 @@ OPS = [
     OpInfo("clamp_tensor", lambda lib, x, lo, hi: x.clamp(min=lo / 2, max=hi / 2),
            [((4,), (4,), (4,)), ((2, 3), (3,), (1,))], ("real", "negative", "positive"),
            distinct=True),
+    OpInfo("clamp_tensor_crossed", lambda lib, x, lo, hi: x.clamp(min=lo, max=hi),
+           [((6,), (6,), (6,))], ("real", "positive", "negative"), distinct=True),
     OpInfo("clamp_tensor_min", lambda lib, x, lo: lib.clamp(x, min=lo), [((5,), (5,))],
            ("real", "real"), distinct=True),
     # activations
