@@ -115,7 +115,8 @@ def install():
         _state.hidden[name] = sys.modules.pop(name)
     _state.finder = TorchFinder()
     sys.meta_path.insert(0, _state.finder)
-    Tensor.__getattr__ = missing.tensor_getattr
+    if "__getattr__" not in Tensor.__dict__:  # never replace one the engine has
+        Tensor.__getattr__ = missing.tensor_getattr
 
 
 def uninstall():

@@ -35,6 +35,8 @@ def test_torch_and_its_modules_are_micrograd_nb(engine):
     assert torch.autograd.functional.jacobian is mg.autograd.functional.jacobian
     assert torch.autograd.grad is mg.autograd.grad
     assert isinstance(torch.ones(2) * 2, torch.Tensor)
+    # the engine's own modules are untouched by the aliases
+    assert mg.autograd.function.AccumulateGrad and mg.autograd.Function is Function
 
 
 def test_missing_module_attribute_names_the_feature(engine):
