@@ -33,7 +33,12 @@ if [ ! -x "$root/.venv/bin/python" ]; then
   "$python" -m venv "$root/.venv"
 fi
 pip=("$root/.venv/bin/python" -m pip --disable-pip-version-check ${quiet[@]+"${quiet[@]}"})
-"${pip[@]}" install -e "$root[$extras]" 2>&1 | { grep -v "^WARNING: Location" || true; }
+if [ "${#quiet[@]}" -eq 0 ]; then
+  # on the terminal itself, so that pip draws its download progress bars
+  "${pip[@]}" install -e "$root[$extras]"
+else
+  "${pip[@]}" install -e "$root[$extras]" 2>&1 | { grep -v "^WARNING: Location" || true; }
+fi
 
 if [ "$torch" = 1 ] && ! "$root/.venv/bin/python" -c "import torch" 2>/dev/null; then
   # Pinned: an unpinned torch would pull a multi-GB CUDA build.

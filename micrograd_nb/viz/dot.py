@@ -10,6 +10,8 @@ FILL = {"leaf": "lightblue", "output": "darkolivegreen1", "op": "lightgrey",
         "collapsed": "lightyellow"}
 VALUE_FILL = {"leaf": "lightblue", "output": "darkolivegreen1", "op": "white"}
 GRAD_COLOR = "red3"
+LEAF_NOTE = ("leaf (blue): a tensor made directly, not by an operation;\n"
+             "backward() keeps its gradient in its .grad")
 PASS_COLOR = "purple"
 
 
@@ -57,6 +59,8 @@ def to_dot(graph, rankdir="LR"):
     dot.attr("edge", fontname="Helvetica", fontsize="9")
     label_lines = [graph.title] if graph.title else []
     label_lines += graph.notes
+    if any(n.kind == "leaf" and n.op is None and n.title == "leaf" for n in graph.nodes):
+        label_lines.append(LEAF_NOTE)  # an unnamed leaf is titled "leaf": say what it is
     if label_lines:
         dot.attr(label="\n".join(label_lines), labelloc="b", labeljust="l")
     for node in graph.nodes:

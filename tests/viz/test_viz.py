@@ -170,3 +170,13 @@ def test_long_chains_are_laid_out_top_to_bottom():
     small = draw(small_pass()[0])
     small.svg()
     assert small.rankdir == "LR" and svg_width_pt(small.svg()) <= MAX_WIDTH_PT
+
+
+def test_an_unnamed_leaf_is_explained():
+    """A leaf without a name is titled "leaf"; the picture then says what a leaf is."""
+    from micrograd_nb.viz.dot import LEAF_NOTE
+
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * 2).sum()
+    assert LEAF_NOTE.split(":")[0] in draw(y).dot()
+    assert "leaf (blue)" not in draw(y, names={id(x): "x"}).dot()
