@@ -89,4 +89,8 @@ def test_predict_wrong_hint_right_summary(page, lab, tmp_path):  # noqa: F811 (f
     assert counter == f"step {total} / {total}"
     expect(stepper.locator("svg g.node text", has_text="grad 4.0")).to_have_count(1)  # b
     screenshots(page, stepper, tmp_path, "e2e_predict_summary")
+    # typing went to the answer box only, not to the notebook's command-mode keys (digits
+    # there make a cell a heading): the two cells and the empty one Shift+Enter added
+    expect(panel.locator(".jp-Notebook .jp-Cell")).to_have_count(3)
+    expect(panel.locator(".jp-Notebook .jp-CodeCell")).to_have_count(3)
     assert not page.errors, page.errors
