@@ -63,8 +63,21 @@ def test_predict_wrong_hint_right_summary(page, lab, tmp_path):  # noqa: F811 (f
     grads = [t.strip() for t in stepper.locator("svg g.node text").all_text_contents()]
     assert [t for t in grads if t.startswith("grad ") and t != "grad —"] == ["grad 1.0"]
 
-    # keyboard only: focus the answer box (Tab order), type, Enter
-    answer.focus()
+    # the arrows step, but not past the step asked about: no peeking ahead
+    limit = asked[0]["frame"]
+    stepper.focus()
+    page.keyboard.press("End")
+    expect(stepper.locator(".mgnb-counter")).to_have_text(f"step {limit} / {limit}")
+    page.keyboard.press("Home")
+    expect(stepper.locator(".mgnb-counter")).to_have_text(f"step 0 / {limit}")
+    page.keyboard.press("End")
+
+    # keyboard only: Tab to the answer box, type, Enter
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        if answer.evaluate("(box) => box === document.activeElement"):
+            break
+    assert answer.evaluate("(box) => box === document.activeElement")
     page.keyboard.type(str(asked[0]["expected"] + 7))
     page.keyboard.press("Enter")
     hint = fill(asked[0]["template"], asked[0]["numbers"])
