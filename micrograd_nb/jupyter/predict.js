@@ -184,7 +184,7 @@ function mountPredict(stepper, predict) {
     const verdict = checkAnswer(q, input.value, rtol);
     if (verdict.right) {
       feedback.dataset.verdict = "right";
-      feedback.textContent = `right: ${q.answer}`;
+      feedback.textContent = `right: ${q.answer}` + (q.element ? `; all of it: ${q.whole}` : "");
       next();
     } else {
       feedback.dataset.verdict = "wrong";
@@ -198,7 +198,7 @@ function mountPredict(stepper, predict) {
     if (!q) return;
     results[asking].revealed = true;
     feedback.dataset.verdict = "revealed";
-    feedback.textContent = `the answer: ${q.answer}`;
+    feedback.textContent = `the answer: ${q.answer}` + (q.element ? `; all of it: ${q.whole}` : "");
     next();
   }
 

@@ -59,7 +59,7 @@ def questions(graph, recorded=None, rtol=RTOL):
                                    f"what gradient does it send to "
                                    f"{caption_name(by_id[src])}"
                                    f"{f', at element {element}' if element else ''}?",
-                            given=short(g))
+                            given=short(g), whole=frame.edges[key])
             asked.append(question)
     return {"rtol": rtol, "questions": asked}
 

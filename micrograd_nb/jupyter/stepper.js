@@ -277,6 +277,7 @@ function mount(output) {
 
   function show(i) {
     current = clamp(i);
+    slider.max = String(lastIndex()); // practice mode moves the limit
     slider.value = String(current);
     counter.textContent = `step ${current} / ${lastIndex()}`;
     first.disabled = back.disabled = current === 0;
@@ -291,7 +292,6 @@ function mount(output) {
     kind.dataset.kind = state.kind;
     captionText.textContent = state.caption;
     if (index) paint(index, state);
-    slider.max = String(lastIndex());
     if (hooks.painted) hooks.painted(current, state);
   }
 
