@@ -281,6 +281,13 @@ HINTS = {
     "IndexBackward0": _INDEX,
     "IndexPutBackward0": _WRITE,
     "torch::autograd::CopySlices": _WRITE,
+    # a view rebuilt on its base after an in-place change through it, and its way back
+    "AsStridedBackward0": Hint(("x",), ("the view shows some entries of its base x: they get "
+                                        "the incoming gradient {g}, the rest of x gets 0",),
+                               pointwise=False),
+    "AsStridedScatterBackward0": Hint(("x",), ("the gradient {g} of the view goes back to the "
+                                               "entries of the base it shows",),
+                                      pointwise=False),
     "FillBackward3": _WRITE,
     "ZeroBackward0": _unary("zero_() overwrote x: nothing of it reaches the output, so its "
                             "gradient is 0"),

@@ -4,9 +4,11 @@ import pytest
 @pytest.fixture(scope="session")
 def ip():
     """A real IPython shell, as in a notebook kernel."""
-    from IPython.testing.globalipapp import start_ipython
+    from IPython.testing.globalipapp import get_ipython, start_ipython
 
-    return start_ipython()
+    # start_ipython() starts the one global shell and returns None when called again (by
+    # another test folder importing this fixture): then it is the running shell.
+    return start_ipython() or get_ipython()
 
 
 @pytest.fixture
