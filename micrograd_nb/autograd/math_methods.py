@@ -185,8 +185,12 @@ class TensorMath:
     # --- reductions: ``axis=``/``keepdims=`` are read as ``dim=``/``keepdim=``, as in
     # PyTorch; ``dim=()`` (or ``[]``) means every dimension, as ``dim=None`` -----------
 
-    @numpy_names
-    def sum(self, dim=None, keepdim=False, *, dtype=None):
+    def sum(self, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+        # numpy's names spelled out, not by numpy_names: sum is on every hot path.
+        if axis is not None:
+            dim = axis
+        if keepdims is not None:
+            keepdim = keepdims
         if dtype is not None:
             x = self._cast(dtype)
         else:
