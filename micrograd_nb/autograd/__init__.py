@@ -4,8 +4,8 @@ graph core under both.
 Read it in this order: graph.py (nodes, the backward pass, grad mode, listeners),
 value.py (the scalar engine in one screen), ops.py (every tensor op with its backward
 rule: start here for tensors), function.py (how an op is recorded as a node and its
-rule run), tensor.py (the PyTorch-shaped surface; promotion.py, indexing.py,
-inplace.py, shapes.py behind it), functions.py and factories.py (the ``torch.*``
+rule run), tensor.py (the PyTorch-shaped surface; math_methods.py, promotion.py,
+indexing.py, inplace.py, shapes.py behind it), functions.py and factories.py (the ``torch.*``
 functions), api.py (``backward``/``grad``).
 
 This package exports the tensor API too: ``micrograd_nb`` (the ``torch`` namespace),

@@ -18,15 +18,14 @@ from .function import apply, apply_view
 from .indexing import index, setitem
 from .inplace import check_inplace, inplace, refresh_view_history
 from .involved import attach, involving
+from .math_methods import TensorMath
 from .promotion import as_tensor, binary, scalar_of
 from .shapes import (
-    all_dims,
     arg_along,
     check_dim,
     check_dims,
     infer_shape,
     numpy_names,
-    reduced_count,
     shape_arg,
     viewable,
 )
@@ -69,11 +68,6 @@ _max_result = namedtuple("max", ["values", "indices"])
 _min_result = namedtuple("min", ["values", "indices"])
 
 
-def _floating_unary(op):
-    """A method that applies ``op`` elementwise, in floating point."""
-    return lambda self: apply(op, (self._floating(),))
-
-
 def _cast_to(dt):
     return lambda self: self._cast(dt)
 
@@ -89,13 +83,7 @@ def _made_like(name):
     return method
 
 
-def _step(op):
-    """A method for a step function (floor...): an integer tensor stays as it is."""
-    return lambda self: (apply(op, (self,)) if self.dtype.is_floating_point
-                         else Tensor._make(self._data.copy()))
-
-
-class Tensor:
+class Tensor(TensorMath):
     __slots__ = ("_data", "_requires_grad", "_grad", "_grad_fn", "_version", "_accumulator",
                  "_hooks", "_view_of_leaf", "_retains_grad", "_base", "_view_chain",
                  "_base_fn", "__weakref__")
@@ -642,276 +630,6 @@ class Tensor:
             if self._data.shape[dim] == 0:
                 raise IndexError(errors.ARG_EMPTY_DIM.format(name=name, dim=dim))
         return Tensor._make(np.asarray(arg_along(fn, self._data, dim, keepdim)))
-
-    # --- elementwise functions ---------------------------------------------------------
-
-    def exp(self):
-        return apply(ops.EXP, (self._floating(),))
-
-    def log(self):
-        return apply(ops.LOG, (self._floating(),))
-
-    def sqrt(self):
-        return apply(ops.SQRT, (self._floating(),))
-
-    def abs(self):
-        if self._data.dtype == np.bool_:
-            raise NotImplementedError(errors.KERNEL_NOT_FOR_DTYPE.format(
-                kernel="abs_cpu", dtype="Bool"))
-        return apply(ops.ABS, (self,))
-
-    __abs__ = abs
-
-    def tanh(self):
-        return apply(ops.TANH, (self._floating(),))
-
-    def sigmoid(self):
-        return apply(ops.SIGMOID, (self._floating(),))
-
-    def relu(self):
-        if self._data.dtype == np.bool_:
-            raise RuntimeError(errors.RELU_BOOL)
-        return apply(ops.RELU, (self,))
-
-    def clamp(self, min=None, max=None):
-        if min is None and max is None:
-            raise RuntimeError(errors.CLAMP_NO_BOUNDS)
-        if isinstance(min, Tensor) or isinstance(max, Tensor):  # bounds per element
-            low = min if min is not None else Tensor._make(np.asarray(-np.inf, self._data.dtype))
-            high = max if max is not None else Tensor._make(np.asarray(np.inf, self._data.dtype))
-            return apply(ops.CLAMP_TENSOR, (self, as_tensor(low, self.dtype),
-                                            as_tensor(high, self.dtype)))
-        return apply(ops.CLAMP, (self,), min=scalar_of(min), max=scalar_of(max))
-
-    clip = clamp
-
-    # Pointwise math, in floating point (an integer tensor is read as the default float).
-    sin, cos, tan = _floating_unary(ops.SIN), _floating_unary(ops.COS), _floating_unary(ops.TAN)
-    asin, acos, atan = (_floating_unary(ops.ASIN), _floating_unary(ops.ACOS),
-                        _floating_unary(ops.ATAN))
-    arcsin, arccos, arctan = asin, acos, atan
-    sinh, cosh = _floating_unary(ops.SINH), _floating_unary(ops.COSH)
-    asinh, acosh, atanh = (_floating_unary(ops.ASINH), _floating_unary(ops.ACOSH),
-                           _floating_unary(ops.ATANH))
-    arcsinh, arccosh, arctanh = asinh, acosh, atanh
-    log1p, expm1 = _floating_unary(ops.LOG1P), _floating_unary(ops.EXPM1)
-    log2, log10, exp2 = (_floating_unary(ops.LOG2), _floating_unary(ops.LOG10),
-                         _floating_unary(ops.EXP2))
-    rsqrt, erf = _floating_unary(ops.RSQRT), _floating_unary(ops.ERF)
-    # Steps: an integer tensor is returned as it is, copied.
-    floor, ceil, trunc = _step(ops.FLOOR), _step(ops.CEIL), _step(ops.TRUNC)
-    fix = trunc
-    sign = _step(ops.SIGN_STEP)
-
-    def __round__(self, ndigits=None):
-        return self.round(decimals=ndigits or 0)
-
-    def round(self, *, decimals=0):
-        if decimals:
-            return (self * 10 ** decimals).round() / 10 ** decimals
-        return _step(ops.ROUND)(self)
-
-
-    def frac(self):
-        return apply(ops.FRAC, (self,))
-
-    def sgn(self):
-        if self._data.dtype == np.bool_:
-            return Tensor._make(self._data.copy())
-        return apply(ops.SIGN, (self,))
-
-    def square(self):
-        return self ** 2
-
-    def atan2(self, other):
-        return binary(ops.ATAN2, self, other, floating=True)
-
-    arctan2 = atan2
-
-    def hypot(self, other):
-        return binary(ops.HYPOT, self, other, floating=True)
-
-    def maximum(self, other):
-        return binary(ops.MAXIMUM, self, other)
-
-    def minimum(self, other):
-        return binary(ops.MINIMUM, self, other)
-
-    def remainder(self, other):
-        self._refuse_two_bools(other, "remainder_cpu")
-        if isinstance(other, Tensor):
-            return binary(ops.REMAINDER, self, other)
-        floating = self.dtype.is_floating_point or not isinstance(other, float)
-        x = self if floating else self._floating()
-        return apply(ops.REMAINDER_SCALAR, (x,), other=other)
-
-    __mod__ = remainder
-
-    def __rmod__(self, other):
-        return binary(ops.REMAINDER, other, self)
-
-    def floor_divide(self, other):
-        self._refuse_two_bools(other, "div_floor_cpu")
-        return binary(ops.FLOOR_DIVIDE, self, other)
-
-    __floordiv__ = floor_divide
-
-    def __rfloordiv__(self, other):
-        return binary(ops.FLOOR_DIVIDE, other, self)
-
-    def lerp(self, end, weight):
-        if isinstance(end, Tensor) and end.dtype is not self.dtype:
-            raise RuntimeError(errors.LERP_DTYPE.format(
-                dtype=functions.c_type(self), end=functions.c_type(end)))
-        if not self.dtype.is_floating_point:
-            raise NotImplementedError(errors.KERNEL_NOT_FOR_DTYPE.format(
-                kernel="lerp_kernel_scalar", dtype=self.dtype.scalar_type))
-        if isinstance(weight, Tensor):
-            dt = dtypes.promote(self.dtype, 2, weight.dtype, 2)
-            return apply(ops.LERP_TENSOR, (self, as_tensor(end, dt), weight._cast(dt)))
-        return binary(ops.LERP, self, end, weight=weight)
-
-    def isnan(self):
-        return Tensor._make(np.isnan(self._data))
-
-    def isinf(self):
-        return Tensor._make(np.isinf(self._data))
-
-    def isfinite(self):
-        return Tensor._make(np.isfinite(self._data))
-
-    def softmax(self, dim):
-        dim = check_dim(dim, self.ndim)
-        return apply(ops.SOFTMAX, (self._softmax_input(),), dim=dim)
-
-    def log_softmax(self, dim):
-        dim = check_dim(dim, self.ndim)
-        return apply(ops.LOG_SOFTMAX, (self._softmax_input(),), dim=dim)
-
-    def _softmax_input(self):
-        if not self.dtype.is_floating_point:
-            raise NotImplementedError(errors.KERNEL_NOT_FOR_DTYPE.format(
-                kernel="softmax_kernel_impl", dtype=self.dtype.scalar_type))
-        return self
-
-    # --- reductions: ``axis=``/``keepdims=`` are read as ``dim=``/``keepdim=``, as in
-    # PyTorch; ``dim=()`` (or ``[]``) means every dimension, as ``dim=None`` -----------
-
-    @numpy_names
-    def sum(self, dim=None, keepdim=False, *, dtype=None):
-        if dtype is not None:
-            x = self._cast(dtype)
-        else:
-            x = self if self.dtype.is_floating_point else self._cast(dtypes.int64)
-        if dim is None:
-            return apply(ops.SUM, (x,), shape=self._data.shape)
-        return apply(ops.SUM_DIM, (x,), dim=check_dims(dim, self.ndim), keepdim=keepdim,
-                     shape=self._data.shape)
-
-    @numpy_names
-    def mean(self, dim=None, keepdim=False, *, dtype=None):
-        x = self if dtype is None else self._cast(dtype)
-        if not x.dtype.is_floating_point:
-            raise RuntimeError(errors.MEAN_DTYPE.format(
-                type_name=x.dtype.tensor_type[:-len('Tensor')]))
-        if dim is None:
-            return apply(ops.MEAN, (x,), shape=self._data.shape)
-        return apply(ops.MEAN_DIM, (x,), dim=check_dims(dim, self.ndim), keepdim=keepdim,
-                     shape=self._data.shape)
-
-    @numpy_names
-    def max(self, dim=None, keepdim=False):
-        if isinstance(dim, Tensor):  # max(other): elementwise, as maximum()
-            return self.maximum(dim)
-        return self._extreme(dim, keepdim, ops.MAX_ALL, ops.MAX_DIM, np.argmax, _max_result)
-
-    @numpy_names
-    def min(self, dim=None, keepdim=False):
-        if isinstance(dim, Tensor):
-            return self.minimum(dim)
-        return self._extreme(dim, keepdim, ops.MIN_ALL, ops.MIN_DIM, np.argmin, _min_result)
-
-    @numpy_names
-    def prod(self, dim=None, keepdim=False, *, dtype=None):
-        x = self._cast(dtype) if dtype is not None else (
-            self if self.dtype.is_floating_point else self._cast(dtypes.int64))
-        if dim is None:
-            return apply(ops.PROD, (x,))
-        return apply(ops.PROD_DIM, (x,), dim=check_dim(dim, self.ndim), keepdim=keepdim)
-
-    @numpy_names
-    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        return self._spread(ops.VAR, "var", dim, unbiased, keepdim, correction)
-
-    @numpy_names
-    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        return self._spread(ops.STD, "std", dim, unbiased, keepdim, correction)
-
-    def _spread(self, op, name, dim, unbiased, keepdim, correction):
-        if isinstance(dim, bool):  # var(unbiased)
-            dim, unbiased = None, dim
-        if not self.dtype.is_floating_point:
-            raise RuntimeError(errors.VAR_DTYPE)
-        if correction is None:
-            correction = 1 if unbiased is None or unbiased else 0
-        dims = all_dims(dim, self.ndim)
-        count = reduced_count(self._data.shape, dims)
-        if count - correction <= 0:
-            warnings.warn(errors.VAR_NO_DEGREES_OF_FREEDOM.format(name=name), UserWarning,
-                          stacklevel=3)
-        return apply(op, (self,), dim=dims, correction=correction, keepdim=keepdim)
-
-    @numpy_names
-    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
-        ord = 2 if p in ("fro", None) else p
-        return functions.vector_norm(self, ord, dim, keepdim, dtype=dtype)
-
-    @numpy_names
-    def logsumexp(self, dim, keepdim=False):
-        x = self._floating()
-        return apply(ops.LOGSUMEXP, (x,), dim=all_dims(dim, self.ndim), keepdim=keepdim)
-
-    @numpy_names
-    def amax(self, dim=(), keepdim=False):
-        return self._extreme_of_dims(ops.AMAX, "amax", dim, keepdim)
-
-    @numpy_names
-    def amin(self, dim=(), keepdim=False):
-        return self._extreme_of_dims(ops.AMIN, "amin", dim, keepdim)
-
-    def _extreme_of_dims(self, op, name, dim, keepdim):
-        dims = all_dims(dim, self.ndim)
-        if self._data.size == 0 and not dim:
-            raise RuntimeError(errors.AMAX_EMPTY.format(name=name))
-        return apply(op, (self,), dim=dims, keepdim=keepdim)
-
-    @numpy_names
-    def cumsum(self, dim, *, dtype=None):
-        x = self._cast(dtype) if dtype is not None else (
-            self if self.dtype.is_floating_point else self._cast(dtypes.int64))
-        return apply(ops.CUMSUM, (x,), dim=check_dim(dim, self.ndim))
-
-    @numpy_names
-    def cumprod(self, dim, *, dtype=None):
-        x = self._cast(dtype) if dtype is not None else (
-            self if self.dtype.is_floating_point else self._cast(dtypes.int64))
-        return apply(ops.CUMPROD, (x,), dim=check_dim(dim, self.ndim))
-
-    def flip(self, *dims):
-        dims = tuple(check_dim(d, self.ndim) for d in shape_arg(dims))
-        return apply(ops.FLIP, (self,), dims=dims)
-
-    def _extreme(self, dim, keepdim, op_all, op_dim, arg, result):
-        if dim is None:
-            if self._data.size == 0:
-                raise RuntimeError(errors.REDUCE_EMPTY.format(op=result.__name__))
-            return apply(op_all, (self,))
-        dim = check_dim(dim, self.ndim)
-        indices = arg(self._data, axis=dim) if self.ndim else np.zeros((), dtype=np.int64)
-        values = apply(op_dim, (self,), dim=dim, keepdim=keepdim, indices=indices)
-        if keepdim and self.ndim:
-            indices = np.expand_dims(indices, dim)
-        return result(values, Tensor._make(np.asarray(indices, dtype=np.int64)))
 
     # --- shape -------------------------------------------------------------------------
 
