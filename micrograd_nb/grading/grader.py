@@ -154,7 +154,7 @@ class Grader:
         try:
             for q in self.assignment.questions:
                 if kernel is None:
-                    kernel = Kernel(self.sandbox, slot, self.cpu_seconds).start()
+                    kernel = self._start_kernel(slot)
                     if not self._replay(kernel, outcomes, answers):
                         kernel.close()
                         kernel = None
@@ -170,6 +170,15 @@ class Grader:
             if kernel is not None:
                 kernel.close()
         return outcomes
+
+    def _start_kernel(self, slot):
+        """A fresh kernel; a second try when the first did not come up (a start is
+        before any student code runs, so its failure is the machine's: seen once in a
+        while on a heavily loaded machine)."""
+        try:
+            return Kernel(self.sandbox, slot, self.cpu_seconds).start()
+        except KernelStartError:
+            return Kernel(self.sandbox, slot, self.cpu_seconds).start()
 
     def _run_question(self, kernel, question, answers):
         deadline = time.monotonic() + self.timeout

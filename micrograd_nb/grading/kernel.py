@@ -8,6 +8,7 @@ flood costs the flooder its own time and nothing else. Whatever the kernel sends
 data: a malformed message is ignored, a report is validated by ``reports.decode``.
 """
 
+import contextlib
 import json
 import os
 import secrets
@@ -123,7 +124,10 @@ class Kernel:
         raise KernelStartError(f"the kernel did not start: {detail}")
 
     def _launcher_log(self):
-        self._log.seek(0)
+        """The last line of the launcher's and the kernel's stderr (read from the end:
+        the kernel may have written up to RLIMIT_FSIZE)."""
+        self._log.seek(0, os.SEEK_END)
+        self._log.seek(max(0, self._log.tell() - 4096))
         lines = self._log.read().decode(errors="replace").strip().splitlines()
         return lines[-1][:ERROR_TEXT] if lines else ""
 
@@ -145,6 +149,10 @@ class Kernel:
             self.process.wait()
             self.process.stdout.close()
             self._log.close()
+            # The kernel's stderr went there: gone with the kernel, so a batch never
+            # holds more than one RLIMIT_FSIZE of logs per running kernel.
+            with contextlib.suppress(OSError):
+                os.unlink(self._log.name)
         if self._context is not None:
             self._context.destroy(linger=0)
             self._context = None

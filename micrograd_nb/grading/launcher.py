@@ -150,8 +150,10 @@ def apply_limits(plan):
 
 
 def _exec_kernel(plan):
+    # stderr stays the grader's log (its last line explains a kernel that did not
+    # start; RLIMIT_FSIZE bounds it); stdin and stdout are /dev/null.
     devnull = os.open("/dev/null", os.O_RDWR)
-    for fd in (0, 1, 2):
+    for fd in (0, 1):
         os.dup2(devnull, fd)
     os.execve(plan["argv"][0], plan["argv"], plan["env"])
 
