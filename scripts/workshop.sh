@@ -66,9 +66,8 @@ echo "[3/3] starting JupyterLab"
 # The lessons are saved with their pictures and steppers; JupyterLab shows saved
 # outputs of a notebook only once it is trusted (a fresh clone is not).
 .venv/bin/jupyter trust notebooks/*.ipynb exercises/release/*.ipynb >/dev/null 2>&1 || true
-# The workshop's JupyterLab settings (no news popup; widget state saved with the
-# notebook for widgets that need it; the stepper does not) as the defaults of this
-# .venv's JupyterLab.
+# The workshop's JupyterLab settings (no news popup, no update check) as the defaults
+# of this .venv's JupyterLab.
 settings="$(.venv/bin/python -c 'import sys; print(sys.prefix)')/share/jupyter/lab/settings"
 mkdir -p "$settings"
 cp binder/overrides.json "$settings/overrides.json"

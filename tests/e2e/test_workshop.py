@@ -881,7 +881,7 @@ def test_release_exercises_open_unmodified(browser, lab):
 
 def test_workshop_settings_turn_the_news_off(page, lab):
     """binder/overrides.json (the workshop's and Binder's JupyterLab defaults) is what
-    JupyterLab uses: no news popup over the first lesson, widget state saved."""
+    JupyterLab uses: no news popup over the first lesson."""
     request = urllib.request.Request(
         f"http://127.0.0.1:{lab.port}/lab/api/settings/@jupyterlab/apputils-extension:"
         "notification", headers={"Authorization": f"token {lab.token}"})
