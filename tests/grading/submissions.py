@@ -8,7 +8,7 @@ from micrograd_nb.grading.notebooks import Assignment, nbgrader_metadata
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ROOT / "exercises" / "source"
 RELEASES = ROOT / "exercises" / "release"
-NAMES = ("01_scalar_outputs", "02_gradient_argument", "03_create_graph")
+NAMES = tuple(sorted(p.stem for p in SOURCES.glob("[0-9][0-9]_*.ipynb")))
 
 
 def source_path(name):

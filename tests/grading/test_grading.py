@@ -13,7 +13,7 @@ from micrograd_nb.grading.notebooks import Assignment, nbgrader_metadata
 from micrograd_nb.grading.sandbox import Sandbox
 
 from .cheats import wrong
-from .submissions import NAMES, RELEASES, fill, solutions, source_path
+from .submissions import NAMES, RELEASES, fill, points, solutions, source_path
 
 TIMEOUT = 10.0
 
@@ -113,7 +113,54 @@ CASES = {
         "03_create_graph", ex3_q2_answer="def second_derivative(f, x0):\n    return 0.0\n",
         ex3_q1_answer="predicted = [27.0, 27.0]\n"), None, 6,
         {"ex3_q1_test": "failed", "ex3_q2_test": "failed"}),
+    "blank release 04": ("04_in_place_and_no_grad", {}, None, 0, {}),
+    "blank release 05": ("05_custom_functions", {}, None, 0, {}),
 }
+
+# A typical wrong answer to each question of exercises 04 and 05, one submission each: it
+# loses exactly that question's points.
+EX4_WRONG = {
+    "ex4_q1_answer": "predicted = [1, True, True]\n",
+    "ex4_q2_answer": ("def fit_line(X, y, lr=0.1, steps=20):\n"
+                      "    X, y = mg.tensor(X), mg.tensor(y)\n"
+                      "    w = mg.zeros(X.shape[1], requires_grad=True)\n"
+                      "    for _ in range(steps):\n"
+                      "        loss = ((X @ w - y) ** 2).mean()\n"
+                      "        loss.backward()\n"
+                      "        with mg.no_grad():\n"
+                      "            w -= lr * w.grad  # the gradient is never reset\n"
+                      "    return w.detach()\n"),
+    "ex4_q3_answer": ("def weighted_loss(w, X, y, weights):\n"
+                      "    errors = (X @ w - y) ** 2\n"
+                      "    total = sum(k * e for k, e in zip(weights, errors.tolist()))\n"
+                      "    return mg.tensor(total)\n"),
+    "ex4_q4_answer": "def round_ste(x):\n    return x.round()\n",
+}
+EX5_WRONG = {
+    "ex5_q1_answer": "predicted_grad = [0.5, -3.0, 2.0]\n",
+    "ex5_q2_answer": ("class ScaleBy(Function):\n    @staticmethod\n    def forward(ctx, x, c):\n"
+                      "        ctx.c = c\n        return x * c\n\n    @staticmethod\n"
+                      "    def backward(ctx, grad_output):\n        return grad_output * ctx.c\n"),
+    "ex5_q3_answer": ("class Softsign(Function):\n    @staticmethod\n    def forward(ctx, x):\n"
+                      "        ctx.save_for_backward(x)\n        return x / (1 + x.abs())\n\n"
+                      "    @staticmethod\n    def backward(ctx, grad_output):\n"
+                      "        (x,) = ctx.saved_tensors\n"
+                      "        return grad_output / (1 + x.abs())\n"),
+    "ex5_q4_answer": ("class Cube(Function):\n    @staticmethod\n    def forward(ctx, x):\n"
+                      "        ctx.save_for_backward(x)\n        return x ** 3\n\n"
+                      "    @staticmethod\n    def backward(ctx, grad_output):\n"
+                      "        (x,) = ctx.saved_tensors\n"
+                      "        return grad_output * mg.tensor(3 * x.detach().numpy() ** 2)\n"),
+}
+
+
+for _name, _wrong in (("04_in_place_and_no_grad", EX4_WRONG),
+                      ("05_custom_functions", EX5_WRONG)):
+    for _answer, _code in _wrong.items():
+        _test = _answer.replace("_answer", "_test")
+        CASES[f"{_name}: wrong {_answer}"] = (
+            _name, _correct(_name, **{_answer: _code}), None, None, {_test: "failed"})
+
 
 
 @pytest.fixture(scope="module")
@@ -146,9 +193,12 @@ def test_the_reference_solution_gets_full_marks(graded, name):
 
 @pytest.mark.parametrize("case", CASES)
 def test_a_submission_gets_what_it_earned(graded, case):
-    _, _, _, score, statuses = CASES[case]
+    name, _, _, score, statuses = CASES[case]
     result = graded[case]
     assert result.error is None, result.error
+    if score is None:  # one wrong answer: everything but that question's points
+        worth = points(name)
+        score = sum(worth.values()) - sum(worth[test] for test in statuses)
     assert result.score == score, [(q.grade_id, q.status, q.message) for q in result.questions]
     got = {q.grade_id: q.status for q in result.questions}
     assert {k: got[k] for k in statuses} == statuses
