@@ -64,7 +64,7 @@ def assert_passed(code, output):
 
 def test_every_lesson_is_found():
     lessons = sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
-    assert lessons[0] == "00_start_here.ipynb" and len(lessons) == 8, lessons
+    assert lessons[0] == "00_start_here.ipynb" and len(lessons) == 9, lessons
 
 
 @pytest.mark.parametrize("renderer", available_renderers() or ["none"])
