@@ -894,3 +894,40 @@ def test_workshop_settings_turn_the_news_off(page, lab):
     open_notebook(page, lab, "notebooks/e2e_stepper.ipynb")
     page.wait_for_timeout(1500)  # the question would have shown by now
     assert page.get_by_text("official Jupyter news").count() == 0
+
+
+# ---------------------------------------------------------------------------------------
+# the explainer's card: seen without scrolling
+
+CARD_CELL = "x = mg.ones(3, requires_grad=True)\ny = x * 2\ny.backward()"
+
+
+def test_an_error_card_is_seen_above_the_fold(browser, lab, tmp_path):
+    """At a laptop's 1280x800, a cell whose backward() fails shows the card's title on the
+    screen together with the failing line: the engine's frames are hidden from the
+    traceback, so the card is not pushed below the fold."""
+    from playwright.sync_api import expect
+
+    _write_notebook(lab.root / "notebooks" / "e2e_card.ipynb",
+                    [nbformat.v4.new_code_cell(SETUP_CELL), nbformat.v4.new_code_cell(CARD_CELL)])
+    context, page = _narrow_page(browser)
+    try:
+        panel = open_notebook(page, lab, "notebooks/e2e_card.ipynb")
+        run_cell(page, panel, 0)
+        cell = run_cell(page, panel, 1)
+        card = cell.locator(".micrograd-nb-explainer")
+        expect(card).to_have_count(1)
+        traceback = error_text(cell)
+        assert "y.backward()" in traceback and "skipping hidden" in traceback, traceback
+        # the failing cell at the top of the notebook's view: the card's title is on screen
+        cell.evaluate("(e) => e.scrollIntoView({block: 'start'})")
+        title = card.locator("div").nth(1)
+        expect(title).to_contain_text("backward() needs a scalar output")
+        box = title.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= NARROW["height"], box
+        shot = tmp_path / "card_above_the_fold.png"
+        page.screenshot(path=str(shot))
+        save_artifact(shot)
+        assert not page.errors, page.errors
+    finally:
+        context.close()
