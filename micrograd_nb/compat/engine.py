@@ -96,6 +96,7 @@ class _State:
     finder = None
     made = []  # alias names this installation put into sys.modules
     hidden = {}  # real torch modules set aside while the engine stands in
+    tensor_module = None  # Tensor.__module__ before install()
 
 
 _state = _State()
@@ -117,6 +118,8 @@ def install():
     sys.meta_path.insert(0, _state.finder)
     if "__getattr__" not in Tensor.__dict__:  # never replace one the engine has
         Tensor.__getattr__ = missing.tensor_getattr
+    # PyTorch's class prints as <class 'torch.Tensor'>; ours then as micrograd_nb.Tensor.
+    _state.tensor_module, Tensor.__module__ = Tensor.__module__, "micrograd_nb"
 
 
 def uninstall():
@@ -137,6 +140,7 @@ def uninstall():
     _state.hidden.clear()
     if Tensor.__dict__.get("__getattr__") is missing.tensor_getattr:
         del Tensor.__getattr__
+    Tensor.__module__ = _state.tensor_module
 
 
 def _is_torch_module(name):

@@ -79,6 +79,7 @@ def test_uninstall_leaves_nothing():
     compat.uninstall()
     assert sys.meta_path == meta_path
     assert "__getattr__" not in mg.Tensor.__dict__
+    assert mg.Tensor.__module__ == "micrograd_nb.autograd.tensor"
     assert not compat.is_installed()
     with pytest.raises(AttributeError, match="'Tensor' object has no attribute 'stft'"):
         _ = mg.ones(1).stft

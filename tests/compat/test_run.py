@@ -20,10 +20,10 @@ def test_argv_main_and_import_torch(tmp_path):
         import sys
         import torch
         import helper  # the script's folder is on sys.path, as for python script.py
-        print(__name__, sys.argv[1:], helper.VALUE, type(torch.ones(1)).__module__)
+        print(__name__, sys.argv[1:], helper.VALUE, type(torch.ones(1)))
         """, "--lr", "0.1", "x")
     assert done.returncode == 0, done.stderr
-    assert done.stdout == "__main__ ['--lr', '0.1', 'x'] 42 micrograd_nb.autograd.tensor\n"
+    assert done.stdout == "__main__ ['--lr', '0.1', 'x'] 42 <class 'micrograd_nb.Tensor'>\n"
 
 
 @pytest.mark.parametrize("ending, code, stderr", [
