@@ -1,6 +1,6 @@
 """Run teaching code on PyTorch and on micrograd_nb, and compare what it prints.
 
-    .venv/bin/python scripts/corpus.py FOLDER [--timeout SECONDS] [--keep DIR]
+    .venv/bin/python scripts/corpus.py FOLDER [--timeout SECONDS] [--seed N]
 
 Every ``.py`` file of FOLDER is a program; ``.md`` (d2l-en: the ``%%tab pytorch`` cells
 and untagged ones), ``.ipynb`` and ``.rst`` (``code-block:: python``) files are turned
@@ -14,6 +14,10 @@ notebook shows it. Each program runs twice, as ``python prog.py`` (real torch) a
                 only the text around the numbers is compared
   fails         the micrograd_nb run raised, or printed something else (first blocker shown)
   out of scope  the program fails on PyTorch itself here (downloads, CUDA, torchvision...)
+
+With ``--seed N`` each program starts with ``torch.manual_seed(N)`` on both libraries:
+micrograd_nb reproduces PyTorch's CPU generator, so programs that draw random numbers are
+then compared number for number too.
 
 Nothing is downloaded: FOLDER holds code fetched beforehand, kept out of the repository.
 """
@@ -171,7 +175,16 @@ def compare(torch_out, ours_out):
     return "fails", f"output length: torch {len(a.splitlines())} lines, ours {len(b.splitlines())}"
 
 
-def judge(path, timeout):
+def seeded(path, seed):
+    """A copy of the program at ``path`` that seeds torch's generator first."""
+    copy = Path(tempfile.mkdtemp(prefix="corpus-seeded-")) / path.name
+    copy.write_text(f"import torch\ntorch.manual_seed({seed})\n" + path.read_text())
+    return copy
+
+
+def judge(path, timeout, seed=None):
+    if seed is not None:
+        path = seeded(Path(path), seed)
     cwd = tempfile.mkdtemp(prefix="corpus-")  # each run writes its files apart
     rc_t, out_t, err_t = run([sys.executable, str(path)], cwd, timeout)
     if rc_t != 0:
@@ -193,11 +206,13 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder")
     parser.add_argument("--timeout", type=float, default=300)
+    parser.add_argument("--seed", type=int, default=None,
+                        help="seed torch's generator first, in both runs")
     args = parser.parse_args(argv)
     counts = {"identical": 0, "same numbers": 0, "same text": 0, "fails": 0, "out of scope": 0}
     with tempfile.TemporaryDirectory(prefix="corpus-programs-") as workdir:
         for name, path in programs(args.folder, workdir):
-            verdict, detail = judge(path, args.timeout)
+            verdict, detail = judge(path, args.timeout, args.seed)
             counts[verdict] += 1
             print(f"{verdict:13} {name}" + (f"\n{'':14}{detail}" if detail else ""), flush=True)
     print()

@@ -159,7 +159,8 @@ for _name, _wrong in (("04_in_place_and_no_grad", EX4_WRONG),
     for _answer, _code in _wrong.items():
         _test = _answer.replace("_answer", "_test")
         CASES[f"{_name}: wrong {_answer}"] = (
-            _name, _correct(_name, **{_answer: _code}), None, None, {_test: "failed"})
+            # its public self-check may catch it first (an error), or the hidden test
+            _name, _correct(_name, **{_answer: _code}), None, None, {_test: ("failed", "error")})
 
 
 
@@ -201,7 +202,8 @@ def test_a_submission_gets_what_it_earned(graded, case):
         score = sum(worth.values()) - sum(worth[test] for test in statuses)
     assert result.score == score, [(q.grade_id, q.status, q.message) for q in result.questions]
     got = {q.grade_id: q.status for q in result.questions}
-    assert {k: got[k] for k in statuses} == statuses
+    allowed = {k: v if isinstance(v, tuple) else (v,) for k, v in statuses.items()}
+    assert all(got[k] in allowed[k] for k in statuses), (got, statuses)
 
 
 def test_a_blank_release_says_what_is_missing(graded):
