@@ -513,16 +513,16 @@ def _made(t, requires_grad):
     return t.requires_grad_(True) if requires_grad else t
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    """U[0, 1) numbers (``torch.rand``)."""
-    t = _new(_shape(size), dtype, device)
+def rand(*shape, size=None, generator=None, dtype=None, device=None, requires_grad=False):
+    """U[0, 1) numbers (``torch.rand``); the size positionally or as ``size=``."""
+    t = _new(_shape(shape if size is None else (size,)), dtype, device)
     _fill(t, None, uniform_array, 0.0, 1.0, _gen(generator))
     return _made(t, requires_grad)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    """N(0, 1) numbers (``torch.randn``)."""
-    t = _new(_shape(size), dtype, device)
+def randn(*shape, size=None, generator=None, dtype=None, device=None, requires_grad=False):
+    """N(0, 1) numbers (``torch.randn``); the size positionally or as ``size=``."""
+    t = _new(_shape(shape if size is None else (size,)), dtype, device)
     _fill(t, None, normal_array, 0.0, 1.0, _gen(generator))
     return _made(t, requires_grad)
 
