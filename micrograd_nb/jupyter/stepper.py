@@ -122,6 +122,22 @@ def _script_text(text):
     return text.replace("</", "<\\/")
 
 
+class SideBySide:
+    """Steppers (or anything with ``_repr_html_``) in one row that wraps where the column
+    is too narrow for them: ``SideBySide(PassStepper(ours), PassStepper(torchs))``."""
+
+    def __init__(self, *items):
+        self.items = items
+
+    def _repr_html_(self):
+        cells = "".join(f'<div style="flex:1 1 380px;min-width:0">{item._repr_html_()}</div>'
+                        for item in self.items)
+        return f'<div style="display:flex;flex-wrap:wrap;gap:8px">{cells}</div>'
+
+    def __repr__(self):
+        return f"<SideBySide of {len(self.items)}>"
+
+
 def stepper_html(svg, frames, title, step=0, predict=None):
     """A stepper output's HTML: the still picture (an <img> with the SVG as a data URL,
     which sanitizers keep), the frames as JSON, the stylesheet, and the script that turns

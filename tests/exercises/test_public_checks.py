@@ -202,7 +202,10 @@ def _run(name, answer_id, code=None):
     printed = io.StringIO()
     with warnings.catch_warnings(), contextlib.redirect_stdout(printed):
         warnings.simplefilter("ignore")
-        exec(compile(setup.source, "setup", "exec"), namespace)
+        # without its IPython magics (%load_ext, %autograd_cards: cards only)
+        plain = "\n".join(line for line in setup.source.splitlines()
+                           if not line.lstrip().startswith("%"))
+        exec(compile(plain, "setup", "exec"), namespace)
         exec(compile(_answered(source[answer_id], code), answer_id, "exec"), namespace)
         exec(compile(test.source, f"{prefix}_test", "exec"), namespace)
     return printed.getvalue()

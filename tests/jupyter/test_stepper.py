@@ -476,3 +476,15 @@ def test_js_reads_the_svg_as_python_does(name, tmp_path):
     assert in_js == picture_of(svg)
     if "x * x" in name:
         assert any(key.endswith("#2") for key in in_js["labelledEdges"])
+
+
+@needs_renderer
+def test_side_by_side_holds_each_stepper_whole(example):
+    from micrograd_nb.jupyter.stepper import SideBySide
+
+    _, graph, _ = example
+    left, right = PassStepper(graph), PassStepper(graph, step=1)
+    markup = SideBySide(left, right)._repr_html_()
+    assert markup.startswith('<div style="display:flex;flex-wrap:wrap')
+    assert left._repr_html_() in markup and right._repr_html_() in markup
+    assert markup.count('class="mgnb-output"') == 2
