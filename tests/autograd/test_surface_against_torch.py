@@ -296,7 +296,9 @@ def default_dtype_and_device():
 def test_same_as_torch(torch, name):
     ours = outcome(mg, CASES[name])
     theirs = outcome(torch, CASES[name])
-    torch.set_default_device("cpu")
+    # None, not "cpu": PyTorch keeps a default device as a TorchFunctionMode, which would
+    # stay on for every later test (and look like one left behind by the recorder)
+    torch.set_default_device(None)
     if name in WARNED_ONCE_BY_TORCH:
         assert ours[0] == theirs[0]
         return
