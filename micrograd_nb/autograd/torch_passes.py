@@ -21,6 +21,8 @@ import weakref
 from collections import deque
 from contextlib import ExitStack, contextmanager
 
+from .walk import breadth_first
+
 MODULE_KEY = "micrograd_nb.module"  # in node.metadata: a weakref to the module that made it
 
 
@@ -219,20 +221,13 @@ class TorchPassInfo:
 
 def graph_nodes(roots, limit=None):
     """The nodes reachable from ``roots`` through next_functions, breadth first in
-    next_functions order (the discovery order the pictures number nodes by), at most
-    ``limit`` of them; returns (nodes, complete)."""
-    seen = {}
-    queue = deque(r for r in roots if r is not None)
-    for r in queue:
-        seen[r] = None
-    while queue:
-        for parent, _ in queue.popleft().next_functions:
-            if parent is not None and parent not in seen:
-                if limit is not None and len(seen) >= limit:
-                    return list(seen), False
-                seen[parent] = None
-                queue.append(parent)
-    return list(seen), True
+    next_functions order (walk.py), at most ``limit`` of them; returns (nodes,
+    complete)."""
+    return breadth_first(roots, _next_nodes, limit)
+
+
+def _next_nodes(node):
+    return [parent for parent, _ in node.next_functions]
 
 
 def saved_values(node):
