@@ -4,7 +4,9 @@ time to draw a 5,000-node torch graph.
     .venv/bin/python benchmarks/run.py --only torch_record
 """
 
-from timing import Stats, fmt_ratio, fmt_time, markdown_table, measure
+from timing import Stats, fmt_ratio, fmt_time, goal_line, markdown_table, measure
+
+QUIET_GOAL = 2.0  # %%autograd --quiet on a training step, against the bare cell
 
 SETUP = """
 import torch
@@ -57,10 +59,12 @@ def magic_overhead(repeat, target):
              "svg": cell("%%autograd\n")}
     labels = {"bare": "the cell alone", "quiet": "%%autograd --quiet (record only)",
               "svg": "%%autograd (record + draw)"}
-    rows = _rows(measure(cases, repeat, target), "bare", labels)
+    results = measure(cases, repeat, target)
+    rows = _rows(results, "bare", labels)
     ip.run_line_magic("unload_ext", "micrograd_nb")
-    return markdown_table(["a torch MLP training step (3 Linear, batch 64)", "median", "min",
-                           "max", "vs bare"], rows)
+    return "\n".join([markdown_table(["a torch MLP training step (3 Linear, batch 64)",
+                                      "median", "min", "max", "vs bare"], rows), "",
+                      goal_line(results, labels, "quiet", "bare", QUIET_GOAL)])
 
 
 def _big_pass(torch, layers=1000):

@@ -65,13 +65,14 @@ def _watch_class(torch):
 
         def __torch_function__(self, func, types, args=(), kwargs=None):
             __tracebackhide__ = True
-            kwargs = kwargs or {}
+            # Every torch call of the cell comes through here: the common case first.
             try:
                 watched = self.watched.get(func)
             except TypeError:  # an unhashable callable: not one of ours
                 watched = None
             if watched is None:
-                return func(*args, **kwargs)
+                return func(*args, **kwargs) if kwargs else func(*args)
+            kwargs = kwargs or {}
             call = _Call.bind(torch, watched, args, kwargs)
             if call is None:  # arguments torch will reject: let it say so
                 return func(*args, **kwargs)
@@ -265,7 +266,9 @@ class _TorchPass:
         With create_graph=True the gradient itself (its graph is part of the picture)."""
         if grad is None or not isinstance(grad, self.torch.Tensor):
             return grad
-        if self.call.create_graph and grad.requires_grad:
+        if not grad.requires_grad:  # every gradient of a plain pass: no graph to cut
+            return grad.clone()
+        if self.call.create_graph:
             return grad
         return grad.detach().clone()
 

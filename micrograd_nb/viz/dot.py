@@ -4,9 +4,11 @@ Colours follow torchviz: leaves light blue, outputs green, ops grey; what a
 create_graph pass built is purple and dashed; gradients are red.
 """
 
+import functools
 from collections import defaultdict
 
 import graphviz
+from graphviz import quoting
 
 FILL = {"leaf": "lightblue", "output": "darkolivegreen1", "op": "lightgrey",
         "collapsed": "lightyellow"}
@@ -96,11 +98,32 @@ def left_to_right_width_at_least(graph):
     return max(reach.values(), default=0)
 
 
+@functools.lru_cache(maxsize=8192)
+def _quoted(text):
+    return quoting.quote(text)
+
+
+class _Digraph(graphviz.Digraph):
+    """graphviz's Digraph, quoting each attribute name and value once: most are the same
+    on every node and edge (shape=box, fontname=Helvetica, the same gradient), and
+    quoting is most of the time the DOT source takes. The text is graphviz's own."""
+
+    @staticmethod
+    def _attr_list(label=None, kwargs=None, attributes=None):
+        if attributes is not None or type(kwargs) is not dict:
+            return quoting.attr_list(label, kwargs=kwargs, attributes=attributes)
+        parts = [f"label={_quoted(label)}"] if label is not None else []
+        # sorted, as graphviz sorts a plain dict (_tools.mapping_items)
+        parts += [f"{_quoted(k)}={_quoted(v)}" for k, v in sorted(kwargs.items())
+                  if v is not None]
+        return f" [{' '.join(parts)}]" if parts else ""
+
+
 def to_dot(graph, rankdir="LR"):
     """The DOT source of a picture model; the same model gives the same text. ``rankdir``
     "LR" lays the graph out left to right (inputs left), "TB" top to bottom (for long
     chains, which would be too wide)."""
-    dot = graphviz.Digraph("autograd", format="svg")
+    dot = _Digraph("autograd", format="svg")
     dot.attr(rankdir=rankdir, fontname="Helvetica", fontsize="11", nodesep="0.25",
              ranksep="0.35")
     dot.attr("node", fontname="Helvetica", fontsize="10")

@@ -110,3 +110,16 @@ def test_a_graph_dot_rejects_falls_back_to_one_shot_and_its_error():
         render_module.render("digraph { a -> }", "svg", "dot")
     svg = render_module.render("digraph { a -> b }", "svg", "dot")[0]  # a fresh process
     assert svg.endswith(b"</svg>\n") and b"<title>a&#45;&gt;b</title>" in svg
+
+
+def test_the_dot_source_is_graphviz_digraphs_own(monkeypatch):
+    """The Digraph that quotes each attribute once writes what graphviz.Digraph writes."""
+    import graphviz
+
+    from micrograd_nb.viz import dot as dot_module
+
+    models = [draw(recorded, max_nodes=m).model for recorded in _passes().values()
+              for m in (200, 12)]
+    ours = [to_dot(model, rankdir) for model in models for rankdir in ("LR", "TB")]
+    monkeypatch.setattr(dot_module, "_Digraph", graphviz.Digraph)
+    assert ours == [to_dot(model, rankdir) for model in models for rankdir in ("LR", "TB")]
