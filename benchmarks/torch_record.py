@@ -43,12 +43,15 @@ def magic_overhead(repeat, target):
     from IPython.testing.globalipapp import start_ipython
     from IPython.utils.capture import capture_output
 
+    from micrograd_nb.viz.render import clear_svg_cache
+
     ip = start_ipython()
     ip.run_line_magic("load_ext", "micrograd_nb")
     ip.run_cell(SETUP)
 
     def cell(prefix):
         def run():
+            clear_svg_cache()  # every sample lays its picture out
             with capture_output():
                 result = ip.run_cell(prefix + STEP, store_history=False)
             result.raise_error()
@@ -86,14 +89,18 @@ def big_graph(repeat, target):
     import torch
 
     from micrograd_nb.viz import draw, torch_names
-    from micrograd_nb.viz.render import available_renderers
+    from micrograd_nb.viz.render import available_renderers, clear_svg_cache
 
     recorded, namespace, params = _big_pass(torch)
     names = torch_names(namespace)
     cases = {"model": lambda: draw(recorded, names=names, max_nodes=200)}
     labels = {"model": "picture model (walk, names, replay, collapse by module)"}
     if available_renderers():
-        cases["svg"] = lambda: draw(recorded, names=names, max_nodes=200).svg()
+        def svg():
+            clear_svg_cache()
+            draw(recorded, names=names, max_nodes=200).svg()
+
+        cases["svg"] = svg
         labels["svg"] = "picture model + SVG"
     results = measure(cases, repeat, target)
     shown = draw(recorded, names=names, max_nodes=200).model

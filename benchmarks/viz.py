@@ -35,12 +35,14 @@ def _recorded_pass(n_nodes):
 
 def render_by_size(repeat, target, renderers):
     from micrograd_nb.viz import draw
+    from micrograd_nb.viz.render import clear_svg_cache
 
     cases, labels = {}, {}
     for n in SIZES:
         recorded = _recorded_pass(n)
         for renderer in renderers:
             def case(recorded=recorded, renderer=renderer, n=n):
+                clear_svg_cache()  # every sample lays the picture out
                 draw(recorded, max_nodes=n + 10, renderer=renderer).svg()
 
             key = (renderer, n)
@@ -50,6 +52,7 @@ def render_by_size(repeat, target, renderers):
             # As drawn by default: collapsed to max_nodes (200), with a note saying so.
             for renderer in renderers:
                 def default(recorded=recorded, renderer=renderer):
+                    clear_svg_cache()
                     draw(recorded, renderer=renderer).svg()
 
                 key = (renderer, "default")
@@ -130,12 +133,16 @@ def magic_overhead(repeat, target):
     from IPython.testing.globalipapp import start_ipython
     from IPython.utils.capture import capture_output
 
+    from micrograd_nb.viz.render import clear_svg_cache
+
     ip = start_ipython()
     ip.run_line_magic("load_ext", "micrograd_nb")
     ip.run_cell("import micrograd_nb as mg")
 
-    def cell(prefix):
+    def cell(prefix, fresh=False):
         def run():
+            if fresh:  # as the first run of the cell: nothing in the SVG cache
+                clear_svg_cache()
             with capture_output():
                 result = ip.run_cell(prefix + CELL, store_history=False)
             result.raise_error()
@@ -143,9 +150,12 @@ def magic_overhead(repeat, target):
         return run
 
     cases = {"bare": cell(""), "quiet": cell("%%autograd --quiet\n"),
-             "svg": cell("%%autograd\n"), "step": cell("%%autograd --step\n")}
+             "svg": cell("%%autograd\n", fresh=True), "rerun": cell("%%autograd\n"),
+             "step": cell("%%autograd --step\n", fresh=True)}
     labels = {"bare": "the cell alone", "quiet": "%%autograd --quiet (record only)",
-              "svg": "%%autograd (record + draw)", "step": "%%autograd --step (widget)"}
+              "svg": "%%autograd (record + draw)",
+              "rerun": "%%autograd, run again (SVG from the cache)",
+              "step": "%%autograd --step (widget)"}
     results = measure(cases, repeat, target)
     base = results["bare"]
     rows = []

@@ -123,3 +123,30 @@ def test_the_dot_source_is_graphviz_digraphs_own(monkeypatch):
     ours = [to_dot(model, rankdir) for model in models for rankdir in ("LR", "TB")]
     monkeypatch.setattr(dot_module, "_Digraph", graphviz.Digraph)
     assert ours == [to_dot(model, rankdir) for model in models for rankdir in ("LR", "TB")]
+
+
+def test_the_same_dot_source_is_laid_out_once(monkeypatch):
+    """A cell run again with the same numbers shows its pictures from the SVG cache: the
+    same bytes, no second layout; another source, or the other renderer, is rendered."""
+    calls = []
+
+    def fake_render(source, fmt, name):
+        calls.append((source, name))
+        return f"<svg>{name} {source}</svg>".encode()
+
+    monkeypatch.setattr(render_module, "_render", fake_render)
+    render_module.clear_svg_cache()
+    first = render_module.render("digraph { a }", "svg", "dot")
+    assert render_module.render("digraph { a }", "svg", "dot") == first
+    assert calls == [("digraph { a }", "dot")]
+    render_module.render("digraph { b }", "svg", "dot")
+    render_module.render("digraph { a }", "svg", "wasm")
+    render_module.render("digraph { a }", "png", "dot")  # other formats are not kept
+    render_module.render("digraph { a }", "png", "dot")
+    assert len(calls) == 5
+    for i in range(render_module.SVG_CACHE_ENTRIES + 1):  # bounded: the oldest goes
+        render_module.render(f"digraph {{ n{i} }}", "svg", "dot")
+    before = len(calls)
+    render_module.render("digraph { a }", "svg", "dot")
+    assert len(calls) == before + 1
+    render_module.clear_svg_cache()
