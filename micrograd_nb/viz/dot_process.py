@@ -21,6 +21,7 @@ import subprocess
 import threading
 import time
 
+ONE_GRAPH = "digraph autograd {\n"  # how to_dot's source starts
 END = b"</svg>\n"  # the last line of an SVG; text in labels is escaped (&lt;/svg&gt;)
 _LATER_GRAPH_ID = re.compile(rb'<g id="page\d+,\d+_graph(\d+)"')
 
@@ -30,7 +31,11 @@ _process = None  # (Popen, executable, pid of the Python process that started it
 
 def render_svg(executable, dot_source, timeout):
     """The SVG bytes of ``dot_source`` from the long-lived process of ``executable``, or
-    None where it cannot give them (the caller falls back to a one-shot run)."""
+    None where it cannot give them (the caller falls back to a one-shot run). Only for
+    the pictures' own DOT (dot.py's ``to_dot``: one graph): a source of two graphs would
+    leave the second SVG to the next caller."""
+    if not dot_source.startswith(ONE_GRAPH):
+        return None
     with _lock:
         process = _running(executable)
         if process is None:

@@ -105,11 +105,24 @@ def test_the_long_lived_dot_gives_one_shot_output_byte_for_byte():
 @needs_dot
 def test_a_graph_dot_rejects_falls_back_to_one_shot_and_its_error():
     executable = shutil.which("dot")
-    assert dot_process.render_svg(executable, "digraph { a -> }", 60) is None
+    broken = "digraph autograd {\n a -> \n}"
+    assert dot_process.render_svg(executable, broken, 60) is None  # dot exited
     with pytest.raises(RuntimeError, match="dot failed: .*syntax error"):
-        render_module.render("digraph { a -> }", "svg", "dot")
-    svg = render_module.render("digraph { a -> b }", "svg", "dot")[0]  # a fresh process
-    assert svg.endswith(b"</svg>\n") and b"<title>a&#45;&gt;b</title>" in svg
+        render_module.render(broken, "svg", "dot")
+    svg = dot_process.render_svg(executable, "digraph autograd {\n a -> b\n}", 60)
+    assert svg.endswith(b"</svg>\n") and b"<title>a&#45;&gt;b</title>" in svg  # a new one
+
+
+@needs_dot
+def test_only_one_graph_sources_go_to_the_long_lived_dot():
+    """Two graphs in one source would leave the second SVG to the next caller."""
+    executable = shutil.which("dot")
+    two = "digraph { a }\ndigraph { b }"
+    assert dot_process.render_svg(executable, two, 60) is None
+    svg = render_module.render(two, "svg", "dot")[0]  # one-shot: both, as dot writes them
+    assert svg.count(b"</svg>") == 2
+    after = dot_process.render_svg(executable, "digraph autograd {\n c\n}", 60)
+    assert after.count(b"</svg>") == 1 and b"<title>c</title>" in after
 
 
 def test_the_dot_source_is_graphviz_digraphs_own(monkeypatch):
