@@ -4,7 +4,9 @@ time to draw a 5,000-node torch graph.
     .venv/bin/python benchmarks/run.py --only torch_record
 """
 
-from timing import Stats, fmt_ratio, fmt_time, markdown_table, measure
+from timing import Stats, fmt_ratio, fmt_time, goal_line, markdown_table, measure
+
+QUIET_GOAL = 2.0  # %%autograd --quiet on a training step, against the bare cell
 
 SETUP = """
 import torch
@@ -41,12 +43,15 @@ def magic_overhead(repeat, target):
     from IPython.testing.globalipapp import start_ipython
     from IPython.utils.capture import capture_output
 
+    from micrograd_nb.viz.render import clear_svg_cache
+
     ip = start_ipython()
     ip.run_line_magic("load_ext", "micrograd_nb")
     ip.run_cell(SETUP)
 
     def cell(prefix):
         def run():
+            clear_svg_cache()  # every sample lays its picture out
             with capture_output():
                 result = ip.run_cell(prefix + STEP, store_history=False)
             result.raise_error()
@@ -57,10 +62,12 @@ def magic_overhead(repeat, target):
              "svg": cell("%%autograd\n")}
     labels = {"bare": "the cell alone", "quiet": "%%autograd --quiet (record only)",
               "svg": "%%autograd (record + draw)"}
-    rows = _rows(measure(cases, repeat, target), "bare", labels)
+    results = measure(cases, repeat, target)
+    rows = _rows(results, "bare", labels)
     ip.run_line_magic("unload_ext", "micrograd_nb")
-    return markdown_table(["a torch MLP training step (3 Linear, batch 64)", "median", "min",
-                           "max", "vs bare"], rows)
+    return "\n".join([markdown_table(["a torch MLP training step (3 Linear, batch 64)",
+                                      "median", "min", "max", "vs bare"], rows), "",
+                      goal_line(results, labels, "quiet", "bare", QUIET_GOAL)])
 
 
 def _big_pass(torch, layers=1000):
@@ -82,14 +89,18 @@ def big_graph(repeat, target):
     import torch
 
     from micrograd_nb.viz import draw, torch_names
-    from micrograd_nb.viz.render import available_renderers
+    from micrograd_nb.viz.render import available_renderers, clear_svg_cache
 
     recorded, namespace, params = _big_pass(torch)
     names = torch_names(namespace)
     cases = {"model": lambda: draw(recorded, names=names, max_nodes=200)}
     labels = {"model": "picture model (walk, names, replay, collapse by module)"}
     if available_renderers():
-        cases["svg"] = lambda: draw(recorded, names=names, max_nodes=200).svg()
+        def svg():
+            clear_svg_cache()
+            draw(recorded, names=names, max_nodes=200).svg()
+
+        cases["svg"] = svg
         labels["svg"] = "picture model + SVG"
     results = measure(cases, repeat, target)
     shown = draw(recorded, names=names, max_nodes=200).model

@@ -21,6 +21,8 @@ import weakref
 from collections import deque
 from contextlib import ExitStack, contextmanager
 
+from .walk import breadth_first
+
 MODULE_KEY = "micrograd_nb.module"  # in node.metadata: a weakref to the module that made it
 
 
@@ -63,13 +65,14 @@ def _watch_class(torch):
 
         def __torch_function__(self, func, types, args=(), kwargs=None):
             __tracebackhide__ = True
-            kwargs = kwargs or {}
+            # Every torch call of the cell comes through here: the common case first.
             try:
                 watched = self.watched.get(func)
             except TypeError:  # an unhashable callable: not one of ours
                 watched = None
             if watched is None:
-                return func(*args, **kwargs)
+                return func(*args, **kwargs) if kwargs else func(*args)
+            kwargs = kwargs or {}
             call = _Call.bind(torch, watched, args, kwargs)
             if call is None:  # arguments torch will reject: let it say so
                 return func(*args, **kwargs)
@@ -219,20 +222,13 @@ class TorchPassInfo:
 
 def graph_nodes(roots, limit=None):
     """The nodes reachable from ``roots`` through next_functions, breadth first in
-    next_functions order (the discovery order the pictures number nodes by), at most
-    ``limit`` of them; returns (nodes, complete)."""
-    seen = {}
-    queue = deque(r for r in roots if r is not None)
-    for r in queue:
-        seen[r] = None
-    while queue:
-        for parent, _ in queue.popleft().next_functions:
-            if parent is not None and parent not in seen:
-                if limit is not None and len(seen) >= limit:
-                    return list(seen), False
-                seen[parent] = None
-                queue.append(parent)
-    return list(seen), True
+    next_functions order (walk.py), at most ``limit`` of them; returns (nodes,
+    complete)."""
+    return breadth_first(roots, _next_nodes, limit)
+
+
+def _next_nodes(node):
+    return [parent for parent, _ in node.next_functions]
 
 
 def saved_values(node):
@@ -270,7 +266,9 @@ class _TorchPass:
         With create_graph=True the gradient itself (its graph is part of the picture)."""
         if grad is None or not isinstance(grad, self.torch.Tensor):
             return grad
-        if self.call.create_graph and grad.requires_grad:
+        if not grad.requires_grad:  # every gradient of a plain pass: no graph to cut
+            return grad.clone()
+        if self.call.create_graph:
             return grad
         return grad.detach().clone()
 

@@ -4,7 +4,11 @@ Colours follow torchviz: leaves light blue, outputs green, ops grey; what a
 create_graph pass built is purple and dashed; gradients are red.
 """
 
+import functools
+from collections import defaultdict
+
 import graphviz
+from graphviz import quoting
 
 FILL = {"leaf": "lightblue", "output": "darkolivegreen1", "op": "lightgrey",
         "collapsed": "lightyellow"}
@@ -48,11 +52,78 @@ def _escape_record(text):
     return text
 
 
+# What every layout keeps, in points (1 in = 72 pt), for a lower bound of a picture's
+# width: a box or record is at least Graphviz's default width (0.75 in), an op's circle
+# its width (0.3 in); ranks are at least ``ranksep`` (0.35 in) apart. (With edge labels
+# dot doubles the ranks and halves the separation, rounded up: no less in all.)
+MIN_BOX_PT = 54
+MIN_CIRCLE_PT = 21.6
+MIN_RANKSEP_PT = 25
+
+
+def left_to_right_width_at_least(graph):
+    """A width the left-to-right picture of ``graph`` cannot be narrower than: the
+    longest path of the DOT graph, each node on it in a rank of its own. Lets ``svg()``
+    skip a layout that is sure to be too wide (graph.py)."""
+    inputs, users = defaultdict(list), defaultdict(list)
+    width = {}
+    value_ids = {n.id for n in graph.nodes if n.op}
+    for node in graph.nodes:
+        width[node.id] = MIN_BOX_PT
+        if node.op:  # a Value's op circle feeds its record
+            width[f"{node.id}_op"] = MIN_CIRCLE_PT
+            inputs[node.id].append(f"{node.id}_op")
+            users[f"{node.id}_op"].append(node.id)
+    for edge in graph.edges:
+        dst = f"{edge.dst}_op" if edge.dst in value_ids else edge.dst
+        inputs[dst].append(edge.src)
+        users[edge.src].append(dst)
+    if graph.seed_target is not None:
+        width["seed"] = MIN_BOX_PT
+        inputs["seed"].append(graph.seed_target)
+        users[graph.seed_target].append("seed")
+    # Longest path (in points) ending at each node, in topological order (Kahn).
+    waiting = {n: len(inputs[n]) for n in width}
+    ready = [n for n, k in waiting.items() if k == 0]
+    reach = {n: width[n] for n in ready}
+    while ready:
+        node = ready.pop()
+        for user in users[node]:
+            reach[user] = max(reach.get(user, 0), reach[node] + MIN_RANKSEP_PT + width[user])
+            waiting[user] -= 1
+            if waiting[user] == 0:
+                ready.append(user)
+    if len(reach) < len(width):
+        return 0  # not a DAG (never for autograd graphs): no bound
+    return max(reach.values(), default=0)
+
+
+@functools.lru_cache(maxsize=8192)
+def _quoted(text):
+    return quoting.quote(text)
+
+
+class _Digraph(graphviz.Digraph):
+    """graphviz's Digraph, quoting each attribute name and value once: most are the same
+    on every node and edge (shape=box, fontname=Helvetica, the same gradient), and
+    quoting is most of the time the DOT source takes. The text is graphviz's own."""
+
+    @staticmethod
+    def _attr_list(label=None, kwargs=None, attributes=None):
+        if attributes is not None or type(kwargs) is not dict:
+            return quoting.attr_list(label, kwargs=kwargs, attributes=attributes)
+        parts = [f"label={_quoted(label)}"] if label is not None else []
+        # sorted, as graphviz sorts a plain dict (_tools.mapping_items)
+        parts += [f"{_quoted(k)}={_quoted(v)}" for k, v in sorted(kwargs.items())
+                  if v is not None]
+        return f" [{' '.join(parts)}]" if parts else ""
+
+
 def to_dot(graph, rankdir="LR"):
     """The DOT source of a picture model; the same model gives the same text. ``rankdir``
     "LR" lays the graph out left to right (inputs left), "TB" top to bottom (for long
     chains, which would be too wide)."""
-    dot = graphviz.Digraph("autograd", format="svg")
+    dot = _Digraph("autograd", format="svg")
     dot.attr(rankdir=rankdir, fontname="Helvetica", fontsize="11", nodesep="0.25",
              ranksep="0.35")
     dot.attr("node", fontname="Helvetica", fontsize="10")

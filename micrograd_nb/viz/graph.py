@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..autograd.record import RecordedPass
 from . import render, torch_adapter
-from .dot import to_dot
+from .dot import left_to_right_width_at_least, to_dot
 from .model import graph_of, graph_of_pass
 
 # Pictures scale down to the width they are shown in (the SVG's viewBox, max-width: 100%).
@@ -63,11 +63,24 @@ class AutogradGraph:
         """The SVG text; raises ``RendererUnavailable`` where nothing can render. Left to
         right, or top to bottom where that fits a column better (``MAX_WIDTH_PT``)."""
         if self._svg is None:
+            tall_dot = tall = None
+            at_least = left_to_right_width_at_least(self.model)
+            if at_least > MAX_WIDTH_PT:
+                # Surely too wide left to right: top to bottom first, and where that is
+                # narrower than left to right can be, the left-to-right layout is skipped.
+                tall_dot = to_dot(self.model, "TB")
+                tall = self._render(tall_dot)
+                tall_width = svg_width_pt(tall)
+                if tall_width is not None and tall_width < at_least:
+                    self._dot, self.rankdir = tall_dot, "TB"
+                    self._svg = fit_width(tall)
+                    return self._svg
             svg = self._render(self.dot())
             width = svg_width_pt(svg)
             if width is not None and width > MAX_WIDTH_PT:
-                tall_dot = to_dot(self.model, "TB")
-                tall = self._render(tall_dot)
+                if tall is None:
+                    tall_dot = to_dot(self.model, "TB")
+                    tall = self._render(tall_dot)
                 if (svg_width_pt(tall) or width) < width:
                     svg, self._dot, self.rankdir = tall, tall_dot, "TB"
             self._svg = fit_width(svg)

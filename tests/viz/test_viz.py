@@ -66,6 +66,7 @@ def test_both_renderers_produce_svg(renderer, monkeypatch, tmp_path):
         monkeypatch.setenv("PATH", str(tmp_path))  # hide the system dot
         monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
         monkeypatch.setattr(render_module, "_backend", None)  # compile anew, into this cache
+        render_module.clear_svg_cache()  # and render anew, not from an earlier test's SVG
         assert render_module.available_renderers() == ["wasm"]
     elif not render_module.shutil.which("dot"):
         if os.environ.get("CI"):

@@ -1,0 +1,165 @@
+"""The faster ways to a picture give the picture the slow ways gave: the long-lived dot
+process gives a one-shot dot's SVG byte for byte, and choosing the layout from a lower
+bound of its width picks what rendering both layouts and comparing them picks."""
+
+import shutil
+import subprocess
+
+import pytest
+
+import micrograd_nb as mg
+from micrograd_nb import Value
+from micrograd_nb.autograd import record
+from micrograd_nb.viz import dot_process, draw
+from micrograd_nb.viz import render as render_module
+from micrograd_nb.viz.dot import left_to_right_width_at_least, to_dot
+from micrograd_nb.viz.graph import MAX_WIDTH_PT, fit_width, svg_width_pt
+
+needs_dot = pytest.mark.skipif(not shutil.which("dot"), reason="no system dot")
+
+
+def _passes():
+    """Recorded passes of several shapes: small, a long chain, wide, micrograd Values
+    (records with op circles), a create_graph pass."""
+    cases = {}
+    x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x
+    for i in range(30):
+        y = y * 1.01 if i % 2 else y + 0.5
+    with record() as passes:
+        y.sum().backward()
+    cases["chain"] = passes[0]
+    xs = [mg.tensor([float(i)], requires_grad=True) for i in range(40)]
+    with record() as passes:
+        sum(t * 2 for t in xs).sum().backward()
+    cases["wide"] = passes[0]
+    w = mg.tensor([0.5, -1.0], requires_grad=True)
+    with record() as passes:
+        (w * w).sum().backward()
+    cases["small"] = passes[0]
+    a, b = Value(2.0), Value(-3.0)
+    z = a * b
+    for _ in range(8):
+        z = (z + a).tanh()
+    with record() as passes:
+        z.backward()
+    cases["values"] = passes[0]
+    v = mg.tensor([1.5], requires_grad=True)
+    with record() as passes:
+        (g,) = mg.autograd.grad((v * v * v).sum(), v, create_graph=True)
+    cases["create_graph"] = passes[0]
+    return cases
+
+
+def _both_layouts(model, renderer):
+    """The choice as made by rendering left to right, and top to bottom where that is
+    too wide, keeping the narrower."""
+    def render(dot):
+        return render_module.render(dot, "svg", renderer)[0].decode()
+
+    svg, rankdir = render(to_dot(model, "LR")), "LR"
+    width = svg_width_pt(svg)
+    if width > MAX_WIDTH_PT:
+        tall = render(to_dot(model, "TB"))
+        if svg_width_pt(tall) < width:
+            svg, rankdir = tall, "TB"
+    return fit_width(svg), rankdir
+
+
+@pytest.mark.parametrize("renderer", render_module.available_renderers())
+@pytest.mark.parametrize("case", ["chain", "wide", "small", "values", "create_graph"])
+def test_the_layout_chosen_is_the_one_comparing_both_would_choose(case, renderer):
+    recorded = _passes()[case]
+    picture = draw(recorded, renderer=renderer)
+    expected_svg, expected_rankdir = _both_layouts(picture.model, renderer)
+    assert picture.svg() == expected_svg
+    assert picture.rankdir == expected_rankdir and f"rankdir={expected_rankdir}" in picture.dot()
+
+
+@pytest.mark.parametrize("renderer", render_module.available_renderers())
+def test_the_width_bound_is_never_above_the_real_width(renderer):
+    chosen = set()
+    for recorded in _passes().values():
+        for max_nodes in (200, 12):  # as drawn, and collapsed
+            model = draw(recorded, max_nodes=max_nodes).model
+            real = svg_width_pt(render_module.render(to_dot(model, "LR"), "svg",
+                                                     renderer)[0].decode())
+            bound = left_to_right_width_at_least(model)
+            assert 0 < bound <= real
+            chosen.add(bound > MAX_WIDTH_PT)
+    assert chosen == {True, False}  # both branches of svg() were taken
+
+
+@needs_dot
+def test_the_long_lived_dot_gives_one_shot_output_byte_for_byte():
+    executable = shutil.which("dot")
+    dot_process.stop()
+    for recorded in list(_passes().values()) * 2:  # the second round: a warm process
+        for rankdir in ("LR", "TB"):
+            source = to_dot(draw(recorded).model, rankdir)
+            one_shot = subprocess.run([executable, "-Tsvg"], input=source.encode(),
+                                      capture_output=True, check=True).stdout
+            assert dot_process.render_svg(executable, source, 60) == one_shot
+
+
+@needs_dot
+def test_a_graph_dot_rejects_falls_back_to_one_shot_and_its_error():
+    executable = shutil.which("dot")
+    broken = "digraph autograd {\n a -> \n}"
+    assert dot_process.render_svg(executable, broken, 60) is None  # dot exited
+    with pytest.raises(RuntimeError, match="dot failed: .*syntax error"):
+        render_module.render(broken, "svg", "dot")
+    svg = dot_process.render_svg(executable, "digraph autograd {\n a -> b\n}", 60)
+    assert svg.endswith(b"</svg>\n") and b"<title>a&#45;&gt;b</title>" in svg  # a new one
+
+
+@needs_dot
+def test_only_one_graph_sources_go_to_the_long_lived_dot():
+    """Two graphs in one source would leave the second SVG to the next caller."""
+    executable = shutil.which("dot")
+    two = "digraph { a }\ndigraph { b }"
+    assert dot_process.render_svg(executable, two, 60) is None
+    svg = render_module.render(two, "svg", "dot")[0]  # one-shot: both, as dot writes them
+    assert svg.count(b"</svg>") == 2
+    after = dot_process.render_svg(executable, "digraph autograd {\n c\n}", 60)
+    assert after.count(b"</svg>") == 1 and b"<title>c</title>" in after
+
+
+def test_the_dot_source_is_graphviz_digraphs_own(monkeypatch):
+    """The Digraph that quotes each attribute once writes what graphviz.Digraph writes."""
+    import graphviz
+
+    from micrograd_nb.viz import dot as dot_module
+
+    models = [draw(recorded, max_nodes=m).model for recorded in _passes().values()
+              for m in (200, 12)]
+    ours = [to_dot(model, rankdir) for model in models for rankdir in ("LR", "TB")]
+    monkeypatch.setattr(dot_module, "_Digraph", graphviz.Digraph)
+    assert ours == [to_dot(model, rankdir) for model in models for rankdir in ("LR", "TB")]
+
+
+def test_the_same_dot_source_is_laid_out_once(monkeypatch):
+    """A cell run again with the same numbers shows its pictures from the SVG cache: the
+    same bytes, no second layout; another source, or the other renderer, is rendered."""
+    calls = []
+
+    def fake_render(source, fmt, name):
+        calls.append((source, name))
+        return f"<svg>{name} {source}</svg>".encode()
+
+    monkeypatch.setattr(render_module, "_render", fake_render)
+    render_module.clear_svg_cache()
+    first = render_module.render("digraph { a }", "svg", "dot")
+    assert render_module.render("digraph { a }", "svg", "dot") == first
+    assert calls == [("digraph { a }", "dot")]
+    render_module.render("digraph { b }", "svg", "dot")
+    render_module.render("digraph { a }", "svg", "wasm")
+    render_module.render("digraph { a }", "png", "dot")  # other formats are not kept
+    render_module.render("digraph { a }", "png", "dot")
+    assert len(calls) == 5
+    for i in range(render_module.SVG_CACHE_ENTRIES + 1):  # bounded: the oldest goes
+        render_module.render(f"digraph {{ n{i} }}", "svg", "dot")
+    before = len(calls)
+    render_module.render("digraph { a }", "svg", "dot")
+    assert len(calls) == before + 1
+    render_module.clear_svg_cache()
