@@ -10,6 +10,7 @@ the protocol of graph.py, which drives the pass.
 """
 
 import re
+from operator import attrgetter
 
 import numpy as np
 
@@ -46,7 +47,8 @@ class SavedTensor:
 
     def unpack(self, node, as_tensor):
         __tracebackhide__ = True
-        self.check(node)
+        if self.version.value != self.saved_version:
+            self.check(node)
         if not as_tensor:
             return self.array
         if self.tensor is not None:
@@ -96,15 +98,15 @@ class Function:
 
     _accumulates = False
 
-    def __init__(self, op, inputs, prev, ctx, saved, shape):
+    def __init__(self, op, prev, meta, ctx, saved, shape):
         self._op = op
         self._shape = shape  # of the output: what a picture of the graph shows
         self._prev = prev
         self._ctx = ctx
         self._saved = saved  # a SavedTensor for each input position or ANS a rule reads
-        # Shape and dtype of each input that needs a gradient: the rule's result is
-        # summed back over broadcast dimensions and cast to the input's dtype.
-        self._meta = tuple([None if p is None else layout(t._data) for t, p in zip(inputs, prev)])
+        # Shape and dtype of each input that needs a gradient (None for the others): the
+        # rule's result is summed back over broadcast dimensions and cast to that dtype.
+        self._meta = meta
         self._seq = graph.next_seq()
         self._pre_hooks = ()
         self._tensor_hooks = None
@@ -173,13 +175,17 @@ class Function:
         args = [None] * len(prev)
         ans = None
         for item in saved:
-            if item.key == ANS:
+            if item.is_output:
                 ans = item.unpack(self, create_graph)
             else:
                 args[item.key] = item.unpack(self, create_graph)
         op, ctx, meta, to_input = self._op, self._ctx, self._meta, F.to_input
-        grads = [None if parent is None else to_input(op.vjp(i, F, grad, ans, args, ctx), meta[i])
-                 for i, parent in enumerate(prev)]
+        grads = []
+        for i, parent in enumerate(prev):
+            if parent is None:
+                grads.append(None)
+            else:
+                grads.append(to_input(op.vjp(i, F, grad, ans, args, ctx), meta[i]))
         if graph._GradMode.detect_anomaly:
             for i, g in enumerate(grads):
                 if g is not None and np.isnan(F.array_of(g)).any():
@@ -289,7 +295,7 @@ def apply(op, inputs, compute_dtype=None, **ctx):
     Tensor = tensor.Tensor
     try:
         if compute_dtype is None:
-            data = op.forward(*[t._data for t in inputs], **ctx)
+            data = op.forward(*map(_array_of, inputs), **ctx)
         else:
             data = op.forward(*[t._data if t._data.dtype == compute_dtype
                                 else t._data.astype(compute_dtype) for t in inputs], **ctx)
@@ -305,41 +311,32 @@ def apply(op, inputs, compute_dtype=None, **ctx):
             return Tensor._make(data)
     else:
         return Tensor._make(data)
-    prev = tuple([t._grad_node() if t._requires_grad else None for t in inputs])
+    # Per input: the node its gradient flows into and its layout, or None for an input
+    # outside any graph. Layouts are shared: a graph has few, and every node keeps one
+    # per input.
+    prev, meta = [], []
+    for t in inputs:
+        if t._requires_grad:
+            prev.append(t._grad_node())
+            layout = (t._data.shape, t._data.dtype)
+            meta.append(_layouts.setdefault(layout, layout))
+        else:
+            prev.append(None)
+            meta.append(None)
+    prev = tuple(prev)
     out = Tensor._make(data, True)
-    saved = ()
-    if op.saves:
-        saved = tuple(_saved_for_rules(op, inputs, prev, out))
-    out._grad_fn = op.node_type(op, inputs, prev, ctx or _NO_CTX, saved, layout(data)[0])
+    saved = () if not op.saves else tuple([
+        SavedTensor(out, True, key) if key == ANS
+        else SavedTensor(inputs[key], False, key, keep_tensor=inputs[key]._requires_grad)
+        for key in op.saved_keys(prev)])
+    # (An input outside any graph is kept as its array: the node holds no tensor for it.)
+    out._grad_fn = op.node_type(op, prev, tuple(meta), ctx or _NO_CTX, saved, data.shape)
     return out
 
 
-_NO_CTX = {}  # shared by every node of an op without constants: never written to
-
-
-def _saved_for_rules(op, inputs, prev, out):
-    """What the rules of the inputs that need a gradient read, each once. An input that
-    is outside any graph is kept as its array: the node then holds no tensor for it."""
-    keys = []
-    for i, parent in enumerate(prev):
-        if parent is not None:
-            keys += [key for key in op.saves[i] if key not in keys]
-    for key in keys:
-        if key == ANS:
-            yield SavedTensor(out, True, key)
-        else:
-            kept = inputs[key]
-            yield SavedTensor(kept, False, key, keep_tensor=kept._requires_grad)
-
-
+_array_of = attrgetter("_data")
 _layouts = {}
-
-
-def layout(array):
-    """``(array.shape, array.dtype)``, one shared tuple per distinct layout: a graph has
-    few of them, and every node keeps one per input."""
-    key = (array.shape, array.dtype)
-    return _layouts.setdefault(key, key)
+_NO_CTX = {}  # shared by every node of an op without constants: never written to
 
 
 def broadcast_mismatch(shapes):
