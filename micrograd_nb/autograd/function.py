@@ -394,6 +394,14 @@ def constant(array):
 # ---------------------------------------------------------------------------------------
 # The two namespaces rules are written against.
 
+def _sum(x, dim, keepdim=False):
+    return x.sum(axis=dim, keepdims=keepdim)  # numpy's names: a Tensor takes them too
+
+
+def _reshape(x, shape):
+    return x.reshape(shape)
+
+
 class NUMPY_NS:
     """Rules on raw arrays: the fast path of every backward pass."""
 
@@ -442,13 +450,7 @@ class NUMPY_NS:
     def mT(x):
         return np.swapaxes(x, -1, -2)
 
-    @staticmethod
-    def sum(x, dim, keepdim=False):
-        return x.sum(axis=dim, keepdims=keepdim)
-
-    @staticmethod
-    def reshape(x, shape):
-        return x.reshape(shape)
+    sum, reshape = staticmethod(_sum), staticmethod(_reshape)
 
     expand = staticmethod(arrays.expand)
 
@@ -560,13 +562,7 @@ class TENSOR_NS:
     def mT(x):
         return x.transpose(-1, -2)
 
-    @staticmethod
-    def sum(x, dim, keepdim=False):
-        return x.sum(dim=dim, keepdim=keepdim)
-
-    @staticmethod
-    def reshape(x, shape):
-        return x.reshape(shape)
+    sum, reshape = staticmethod(_sum), staticmethod(_reshape)
 
     @staticmethod
     def expand(x, shape):
