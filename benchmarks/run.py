@@ -20,6 +20,7 @@ import demo_net
 import memory
 import peers
 import torch_record
+import value_training
 import viz
 
 
@@ -30,7 +31,7 @@ def parse_args(argv=None):
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: fewer samples, a 10,000-node chain")
     parser.add_argument("--only", choices=("demo", "batched", "chain", "viz", "memory",
-                                           "torch_record"),
+                                           "torch_record", "value_training"),
                         action="append",
                         help="run only these benchmarks (repeatable; default: all)")
     args = parser.parse_args(argv)
@@ -46,11 +47,13 @@ def main(argv=None):
         target = 0.02  # seconds per timed sample
         chain_n, chain_repeat = 10_000, 1
         memory_n = 20_000
+        training_steps, training_repeat = 10, 1
     else:
         repeat = args.repeat or 7
         target = 0.1
         chain_n, chain_repeat = 1_000_000, min(repeat, 3)
         memory_n = 200_000
+        training_steps, training_repeat = 100, 1
 
     started = time.perf_counter()
     print("# micrograd_nb benchmarks" + (" (--quick)" if args.quick else ""))
@@ -68,6 +71,7 @@ def main(argv=None):
         "viz": lambda: viz.run(repeat, target),
         "memory": lambda: memory.run(memory_n, 3),
         "torch_record": lambda: torch_record.run(repeat, target),
+        "value_training": lambda: value_training.run(training_steps, training_repeat),
     }
     for name, benchmark in benchmarks.items():
         if args.only and name not in args.only:

@@ -10,6 +10,7 @@ the protocol of graph.py, which drives the pass.
 """
 
 import re
+from operator import attrgetter
 
 import numpy as np
 
@@ -22,14 +23,18 @@ _FREED = object()  # a node's saved values after a pass without retain_graph
 
 class SavedTensor:
     """A tensor an op keeps for its backward rule, with the version it had then, so
-    that an in-place change made since is caught instead of giving a wrong gradient."""
+    that an in-place change made since is caught instead of giving a wrong gradient.
+    ``key`` says which one it is to the rules: an input position or ``ANS``."""
 
-    __slots__ = ("tensor", "array", "version", "saved_version")
+    __slots__ = ("key", "tensor", "array", "version", "saved_version", "is_output")
 
-    def __init__(self, tensor, is_output):
+    def __init__(self, tensor, is_output, key=None, keep_tensor=True):
         # An output is kept as its array alone: holding the tensor would make a cycle
-        # (tensor -> grad_fn -> saved tensor).
-        self.tensor = None if is_output else tensor
+        # (tensor -> grad_fn -> saved tensor). An input outside any graph may be kept so
+        # too (keep_tensor=False): its array is all a rule reads, even with create_graph.
+        self.key = key
+        self.is_output = is_output
+        self.tensor = tensor if keep_tensor and not is_output else None
         self.array = tensor._data
         self.version = tensor._version
         self.saved_version = tensor._version.value
@@ -42,13 +47,25 @@ class SavedTensor:
 
     def unpack(self, node, as_tensor):
         __tracebackhide__ = True
-        self.check(node)
+        if self.version.value != self.saved_version:
+            self.check(node)
         if not as_tensor:
             return self.array
         if self.tensor is not None:
             return self.tensor
-        # An output is rebuilt as a tensor with this node as its grad_fn.
-        return tensor.Tensor._make(self.array, True, node, self.version)
+        if self.is_output:  # rebuilt as a tensor with this node as its grad_fn
+            return tensor.Tensor._make(self.array, True, node, self.version)
+        return tensor.Tensor._make(self.array, False, None, self.version)
+
+
+def saved_arrays(node):
+    """What a node of the ops table saved for its rules, as ``((key, array), ...)`` in
+    the order its rules ask for them; None for any other node, or once a pass freed it."""
+    if not isinstance(node, Function) or not isinstance(node._saved, tuple):
+        return None
+    if not all(isinstance(item, SavedTensor) for item in node._saved):
+        return None  # a custom Function's node keeps (saved, node) pairs
+    return tuple((item.key, item.array) for item in node._saved)
 
 
 def _op_name(grad_fn):
@@ -58,13 +75,12 @@ def _op_name(grad_fn):
 
 
 def _modified_message(saved, node):
-    if saved.tensor is None:  # an output of ``node`` itself
+    if saved.is_output:  # an output of ``node`` itself
         which = errors.MODIFIED_INPLACE_WHICH.format(op=_op_name(node))
-        dtype = dtypes.from_numpy_dtype(saved.array.dtype)
     else:
-        grad_fn = saved.tensor.grad_fn
+        grad_fn = saved.tensor.grad_fn if saved.tensor is not None else None
         which = errors.MODIFIED_INPLACE_WHICH.format(op=_op_name(grad_fn)) if grad_fn else ""
-        dtype = saved.tensor.dtype
+    dtype = dtypes.from_numpy_dtype(saved.array.dtype)
     return errors.MODIFIED_INPLACE.format(
         type_name=f"micrograd_nb.{dtype.tensor_type}",
         shape=", ".join(str(d) for d in saved.array.shape),
@@ -82,16 +98,15 @@ class Function:
 
     _accumulates = False
 
-    def __init__(self, op, inputs, prev, ctx, saved, shape):
+    def __init__(self, op, prev, meta, ctx, saved, shape):
         self._op = op
         self._shape = shape  # of the output: what a picture of the graph shows
         self._prev = prev
         self._ctx = ctx
-        self._saved = saved  # {input index or "ans": SavedTensor}
-        # Shape and dtype of each input that needs a gradient: the rule's result is
-        # summed back over broadcast dimensions and cast to the input's dtype.
-        self._meta = [None if p is None else (t._data.shape, t._data.dtype)
-                      for t, p in zip(inputs, prev)]
+        self._saved = saved  # a SavedTensor for each input position or ANS a rule reads
+        # Shape and dtype of each input that needs a gradient (None for the others): the
+        # rule's result is summed back over broadcast dimensions and cast to that dtype.
+        self._meta = meta
         self._seq = graph.next_seq()
         self._pre_hooks = ()
         self._tensor_hooks = None
@@ -150,33 +165,27 @@ class Function:
         saved = self._saved
         if saved is _FREED:
             raise attach(RuntimeError(errors.BACKWARD_TWICE), node=self.name())
-        op = self._op
         if create_graph:
             F = TENSOR_NS
             if not isinstance(grad, tensor.Tensor):
                 grad = constant(grad)
         else:
             F = NUMPY_NS
-        args = [None] * len(self._prev)
+        prev = self._prev
+        args = [None] * len(prev)
         ans = None
-        for key, item in saved.items():
-            value = item.unpack(self, create_graph)
-            if key == "ans":
-                ans = value
+        for item in saved:
+            if item.is_output:
+                ans = item.unpack(self, create_graph)
             else:
-                args[key] = value
-        ctx, meta, sum_to = self._ctx, self._meta, F.sum_to
+                args[item.key] = item.unpack(self, create_graph)
+        op, ctx, meta, to_input = self._op, self._ctx, self._meta, F.to_input
         grads = []
-        for i, parent in enumerate(self._prev):
+        for i, parent in enumerate(prev):
             if parent is None:
                 grads.append(None)
-                continue
-            g = op.vjp(i, F, grad, ans, args, ctx)
-            shape, dt = meta[i]
-            g = sum_to(g, shape)  # undo broadcasting
-            if F.dtype_of(g) != dt:
-                g = F.cast(g, dt)
-            grads.append(g)
+            else:
+                grads.append(to_input(op.vjp(i, F, grad, ans, args, ctx), meta[i]))
         if graph._GradMode.detect_anomaly:
             for i, g in enumerate(grads):
                 if g is not None and np.isnan(F.array_of(g)).any():
@@ -286,7 +295,7 @@ def apply(op, inputs, compute_dtype=None, **ctx):
     Tensor = tensor.Tensor
     try:
         if compute_dtype is None:
-            data = op.forward(*[t._data for t in inputs], **ctx)
+            data = op.forward(*map(_array_of, inputs), **ctx)
         else:
             data = op.forward(*[t._data if t._data.dtype == compute_dtype
                                 else t._data.astype(compute_dtype) for t in inputs], **ctx)
@@ -302,19 +311,32 @@ def apply(op, inputs, compute_dtype=None, **ctx):
             return Tensor._make(data)
     else:
         return Tensor._make(data)
-    prev = tuple(t._grad_node() if t._requires_grad else None for t in inputs)
+    # Per input: the node its gradient flows into and its layout, or None for an input
+    # outside any graph. Layouts are shared: a graph has few, and every node keeps one
+    # per input.
+    prev, meta = [], []
+    for t in inputs:
+        if t._requires_grad:
+            prev.append(t._grad_node())
+            layout = (t._data.shape, t._data.dtype)
+            meta.append(_layouts.setdefault(layout, layout))
+        else:
+            prev.append(None)
+            meta.append(None)
+    prev = tuple(prev)
     out = Tensor._make(data, True)
-    saved = {}
-    if op.saves:
-        for i, parent in enumerate(prev):
-            if parent is not None:
-                for key in op.saves[i]:
-                    if key not in saved:
-                        is_output = key == ANS
-                        kept = out if is_output else inputs[key]
-                        saved[key] = SavedTensor(kept, is_output)
-    out._grad_fn = op.node_type(op, inputs, prev, ctx, saved, data.shape)
+    saved = () if not op.saves else tuple([
+        SavedTensor(out, True, key) if key == ANS
+        else SavedTensor(inputs[key], False, key, keep_tensor=inputs[key]._requires_grad)
+        for key in op.saved_keys(prev)])
+    # (An input outside any graph is kept as its array: the node holds no tensor for it.)
+    out._grad_fn = op.node_type(op, prev, tuple(meta), ctx or _NO_CTX, saved, data.shape)
     return out
+
+
+_array_of = attrgetter("_data")
+_layouts = {}
+_NO_CTX = {}  # shared by every node of an op without constants: never written to
 
 
 def broadcast_mismatch(shapes):
@@ -372,6 +394,14 @@ def constant(array):
 # ---------------------------------------------------------------------------------------
 # The two namespaces rules are written against.
 
+def _sum(x, dim, keepdim=False):
+    return x.sum(axis=dim, keepdims=keepdim)  # numpy's names: a Tensor takes them too
+
+
+def _reshape(x, shape):
+    return x.reshape(shape)
+
+
 class NUMPY_NS:
     """Rules on raw arrays: the fast path of every backward pass."""
 
@@ -396,6 +426,15 @@ class NUMPY_NS:
     view_of, unview = staticmethod(arrays.view_of), staticmethod(arrays.unview)
 
     @staticmethod
+    def to_input(g, layout):
+        """A rule's result as its input's gradient: summed back over the dimensions
+        broadcasting added, in the input's dtype."""
+        shape, dt = layout
+        if g.shape != shape:
+            g = arrays.sum_to(g, shape)
+        return g if g.dtype == dt else g.astype(dt)
+
+    @staticmethod
     def dtype_of(x):
         return x.dtype
 
@@ -411,13 +450,7 @@ class NUMPY_NS:
     def mT(x):
         return np.swapaxes(x, -1, -2)
 
-    @staticmethod
-    def sum(x, dim, keepdim=False):
-        return x.sum(axis=dim, keepdims=keepdim)
-
-    @staticmethod
-    def reshape(x, shape):
-        return x.reshape(shape)
+    sum, reshape = staticmethod(_sum), staticmethod(_reshape)
 
     expand = staticmethod(arrays.expand)
 
@@ -508,6 +541,12 @@ class TENSOR_NS:
         return apply(ops.SCATTER, (g,), shape=shape, key=key)
 
     @staticmethod
+    def to_input(g, layout):
+        shape, dt = layout
+        g = TENSOR_NS.sum_to(g, shape)
+        return g if g._data.dtype == dt else TENSOR_NS.cast(g, dt)
+
+    @staticmethod
     def dtype_of(x):
         return x._data.dtype
 
@@ -523,13 +562,7 @@ class TENSOR_NS:
     def mT(x):
         return x.transpose(-1, -2)
 
-    @staticmethod
-    def sum(x, dim, keepdim=False):
-        return x.sum(dim=dim, keepdim=keepdim)
-
-    @staticmethod
-    def reshape(x, shape):
-        return x.reshape(shape)
+    sum, reshape = staticmethod(_sum), staticmethod(_reshape)
 
     @staticmethod
     def expand(x, shape):

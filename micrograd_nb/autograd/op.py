@@ -12,7 +12,8 @@ class Op:
     marks ops that keep data of their own (a mask, indices), so a second pass fails.
     """
 
-    __slots__ = ("name", "forward", "rules", "saves", "saves_ctx", "variadic", "_node_type")
+    __slots__ = ("name", "forward", "rules", "saves", "saves_ctx", "variadic", "_node_type",
+                 "_saved_keys")
 
     def __init__(self, name, forward, *rules, saves=(), saves_ctx=False, variadic=None):
         self.name = name
@@ -22,6 +23,7 @@ class Op:
         self.saves_ctx = saves_ctx
         self.variadic = variadic  # rule(i, F, g, **ctx) for ops with any number of inputs
         self._node_type = None
+        self._saved_keys = {}
 
     @property
     def node_type(self):
@@ -33,6 +35,20 @@ class Op:
             name = self.name.rsplit("::", 1)[-1]
             self._node_type = type(name, (Function,), {"__slots__": ()})
         return self._node_type
+
+    def saved_keys(self, prev):
+        """What a node keeps when the inputs whose parent in ``prev`` is not None need a
+        gradient: what their rules read, each once, in the order the rules name them.
+        There are few such patterns per op, so each is worked out once."""
+        needs = tuple([parent is not None for parent in prev])
+        keys = self._saved_keys.get(needs)
+        if keys is None:
+            keys = []
+            for rule_reads, needed in zip(self.saves, needs):
+                if needed:
+                    keys += [key for key in rule_reads if key not in keys]
+            keys = self._saved_keys[needs] = tuple(keys)
+        return keys
 
     def vjp(self, i, F, g, ans, args, ctx):
         if self.variadic is not None:

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from . import graph
+from .function import saved_arrays
 from .torch_passes import watching_torch
 
 
@@ -94,10 +95,10 @@ class Recorder(list):
     def _keep_saved(self, recorded, node):
         """What one of our tensor nodes saved for its rule (input positions and "ans"),
         copied before the pass frees it: practice mode's hints quote these numbers."""
-        saved = getattr(node, "_saved", None)
-        if isinstance(saved, dict):
+        saved = saved_arrays(node)
+        if saved is not None:
             recorded._own_saved[node] = tuple(
-                (key, np.array(item.array, copy=True)) for key, item in saved.items())
+                (key, np.array(array, copy=True)) for key, array in saved)
 
     def pass_started(self, info):
         recorded = RecordedPass(info)
