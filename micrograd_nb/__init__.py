@@ -66,6 +66,7 @@ from .autograd import (
 from .autograd.devices import device, get_default_device, set_default_device
 from .autograd.dtypes import double, float16, half, int8, int16, long, short
 from .autograd.factories import asarray, empty_like, logspace
+from .autograd.out_arg import with_out
 from .autograd.functions import (
     addmm,
     bmm,
@@ -111,12 +112,21 @@ for _name in ("exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu", "neg", "su
               "eq", "ne", "lt", "le", "gt", "ge",
               # reductions
               "prod", "var", "std", "logsumexp", "amax", "amin", "cumsum", "cumprod", "flip",
-              "t"):
+              "t",
+              # picking, placing, repeating
+              "split", "chunk", "narrow", "diagonal", "gather", "scatter", "scatter_add",
+              "index_select", "masked_fill", "roll", "tril", "triu", "repeat_interleave",
+              "clamp_min", "clamp_max"):
     globals()[_name] = _unary(_name)
 del _name
 
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne  # noqa: F821
-add, sub, mul, div = Tensor.add, Tensor.sub, Tensor.mul, Tensor.div
+# The functions teaching code calls with out=, taking it as PyTorch does.
+add, sub, mul, div = (with_out(f.__name__, f) for f in (Tensor.add, Tensor.sub, Tensor.mul,
+                                                       Tensor.div))
+matmul, mm = with_out("matmul", matmul, "exact"), with_out("mm", mm, "exact")
+cat, stack = with_out("cat", cat, "cat"), with_out("stack", stack, "cat")
+concat = cat
 subtract, multiply, divide, true_divide = sub, mul, div, div
 
 from . import data, nn, optim, utils  # noqa: E402  (they build on the names above)

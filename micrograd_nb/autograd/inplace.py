@@ -10,6 +10,7 @@ import numpy as np
 from . import dtypes, errors, function, graph, ops, tensor
 from .function import apply
 from .involved import attach
+from .op import ANS
 from .promotion import binary
 
 
@@ -35,11 +36,21 @@ def commit_inplace(t, result):
     np.copyto(t._data, result._data, casting="unsafe")
     t._version.value += 1
     if result.grad_fn is not None:
+        _saved_output_is(result.grad_fn, t)
         if t._retains_grad:
             result.grad_fn._set_retains(function.RetainGrad(weakref.ref(t)))
         t._grad_fn = result._grad_fn
         t._requires_grad = True
     return t
+
+
+def _saved_output_is(node, t):
+    """The op saved its output: after an in-place op that output is ``t`` itself, so a
+    later change of ``t`` is caught when the node runs, as in PyTorch (x.exp_() saves x)."""
+    saved = getattr(node, "_saved", None)
+    saved = saved.get(ANS) if isinstance(saved, dict) else None
+    if saved is not None:
+        saved.array, saved.version, saved.saved_version = t._data, t._version, t._version.value
 
 
 def write_through_view(t, result):
@@ -72,6 +83,28 @@ def inplace(t, op, other=None, **ctx):
             raise RuntimeError(errors.INPLACE_RESULT_TYPE.format(
                 result=result.dtype.scalar_type, out=t.dtype.scalar_type))
     return commit_inplace(t, result)
+
+
+def inplace_of(name):
+    """The in-place form of the method ``name`` (``exp_`` of ``exp``): the op runs on the
+    tensor as it was and its result is written back, with PyTorch's checks (a leaf, a
+    view of one, a result that does not fit the tensor's dtype or shape), the version
+    bump and the op's own node (ExpBackward0)."""
+
+    def method(self, *args, **kwargs):
+        check_inplace(self)
+        result = getattr(before_inplace(self), name)(*args, **kwargs)
+        if result._data.shape != self._data.shape:
+            raise RuntimeError(errors.INPLACE_BROADCAST.format(
+                shape=list(self._data.shape), broadcast=list(result._data.shape)))
+        if not dtypes.can_cast(result.dtype, self.dtype):
+            raise RuntimeError(errors.INPLACE_RESULT_TYPE.format(
+                result=result.dtype.scalar_type, out=self.dtype.scalar_type))
+        return commit_inplace(self, result)
+
+    method.__name__ = method.__qualname__ = f"{name}_"
+    method.__doc__ = f"``{name}``, in place."
+    return method
 
 
 def refresh_view_history(t):

@@ -9,6 +9,7 @@ import numpy as np
 
 from . import dtypes, errors, functions, ops, tensor
 from .function import apply
+from .inplace import inplace_of
 from .promotion import as_tensor, binary, scalar_of
 from .shapes import all_dims, check_dim, check_dims, numpy_names, reduced_count, shape_arg
 
@@ -72,6 +73,12 @@ class TensorMath:
         return apply(ops.CLAMP, (self,), min=scalar_of(min), max=scalar_of(max))
 
     clip = clamp
+
+    def clamp_min(self, min):
+        return apply(ops.CLAMP_MIN, (self,), min=scalar_of(min))
+
+    def clamp_max(self, max):
+        return apply(ops.CLAMP_MAX, (self,), max=scalar_of(max))
 
     # Pointwise math, in floating point (an integer tensor is read as the default float).
     sin, cos, tan = _floating_unary(ops.SIN), _floating_unary(ops.COS), _floating_unary(ops.TAN)
@@ -304,3 +311,18 @@ class TensorMath:
         if keepdim and self.ndim:
             indices = np.expand_dims(indices, dim)
         return result(values, tensor.Tensor._make(np.asarray(indices, dtype=np.int64)))
+
+
+# The in-place form of every pointwise op (``x.exp_()``...), each made from its method by
+# one mechanism (inplace.py): the op's node and checks, the version bump.
+POINTWISE = (
+    "exp", "log", "sqrt", "abs", "neg", "negative", "tanh", "sigmoid", "relu", "reciprocal",
+    "square", "sin", "cos", "tan", "asin", "acos", "atan", "arcsin", "arccos", "arctan",
+    "sinh", "cosh", "asinh", "acosh", "atanh", "arcsinh", "arccosh", "arctanh", "log1p",
+    "expm1", "log2", "log10", "exp2", "rsqrt", "erf", "floor", "ceil", "round", "trunc",
+    "fix", "frac", "sign", "sgn", "clamp_min", "clamp_max", "clip", "lerp", "atan2",
+    "arctan2", "hypot", "remainder", "floor_divide", "pow",
+)
+for _name in POINTWISE:
+    setattr(TensorMath, f"{_name}_", inplace_of(_name))
+del _name

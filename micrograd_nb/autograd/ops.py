@@ -470,3 +470,7 @@ CAT = Op("CatBackward0", lambda *xs, dim, bounds: contiguous(np.concatenate(xs, 
 STACK = Op("StackBackward0", lambda *xs, dim: contiguous(np.stack(xs, axis=dim)),
            variadic=lambda i, F, g, dim: g[(slice(None),) * dim + (i,)])
 
+
+# clamp with one bound, a number: clamp's rule, under PyTorch's names for it.
+CLAMP_MIN = CLAMP.renamed("ClampMinBackward0")
+CLAMP_MAX = CLAMP.renamed("ClampMaxBackward0")
