@@ -20,7 +20,6 @@ from .autograd import (
     bernoulli,
     bool_,
     cat,
-    concat,
     default_generator,
     dtype,
     empty,
@@ -66,7 +65,6 @@ from .autograd import (
 from .autograd.devices import device, get_default_device, set_default_device
 from .autograd.dtypes import double, float16, half, int8, int16, long, short
 from .autograd.factories import asarray, empty_like, logspace
-from .autograd.out_arg import with_out
 from .autograd.functions import (
     addmm,
     bmm,
@@ -79,6 +77,7 @@ from .autograd.functions import (
     norm,
     outer,
 )
+from .autograd.out_arg import with_out
 
 # PyTorch's aliases.
 float = float32  # noqa: A001

@@ -1017,7 +1017,9 @@ NOT_DIFFERENTIABLE_ARGUMENT = (
 SPLIT_0D = "{name} expects at least a 1-dimensional tensor"
 CHUNK_NOT_POSITIVE = "chunk expects `chunks` to be greater than 0, got: {chunks}"
 SPLIT_SIZE_NEGATIVE = "split expects split_size be non-negative, but got split_size={size}"
-SPLIT_SIZE_ZERO = "split_size can only be 0 if dimension size is 0, but got dimension size of {size}"
+SPLIT_SIZE_ZERO = (
+    "split_size can only be 0 if dimension size is 0, but got dimension size of {size}"
+)
 SPLIT_SIZES_NEGATIVE = (
     "split_with_sizes expects split_sizes have only non-negative entries, but got "
     "split_sizes={sizes}"

@@ -17,10 +17,13 @@ import numpy as np
 from .arrays import silently
 from .op import Op, defop
 
+# Built once: numpy's error state set around each call (arrays, or tensors under create_graph).
+_quiet_mean, _quiet_divide = silently(np.mean), silently(lambda a, b: a / b)
+
 
 def _reduce(loss, reduction):
     if reduction == "mean":
-        return silently(np.mean)(loss) if loss.size else np.asarray(np.nan, loss.dtype)
+        return _quiet_mean(loss) if loss.size else np.asarray(np.nan, loss.dtype)
     if reduction == "sum":
         return loss.sum()
     return loss
@@ -186,7 +189,7 @@ def _nll(x, classes, weight, ignore_index, reduction):
     class_dim = 0 if x.ndim == 1 else 1
     loss = (coefficients * x).sum(axis=class_dim)
     if reduction == "mean":
-        return silently(np.divide)(loss.sum(), total_weight)
+        return _quiet_divide(loss.sum(), total_weight)
     return _reduce(loss, reduction)
 
 
@@ -196,7 +199,7 @@ def _nll_rule(F, g, ans, x, classes, weight, ignore_index, reduction):
     if reduction == "none":
         g = F.reshape(g, np.expand_dims(classes, 0 if arr.ndim == 1 else 1).shape)
     elif reduction == "mean":
-        g = silently(lambda: g / total_weight)()
+        g = _quiet_divide(g, total_weight)
     return F.through(g * coefficients, x)  # linked to x, as PyTorch's kernel is
 
 

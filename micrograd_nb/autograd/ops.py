@@ -56,16 +56,16 @@ from .op import ANS, Op, defop
 
 # The table. One entry per op: forward, then the rule for each input.
 
-ADD = defop("AddBackward0", lambda a, b, alpha=1: a + alpha * b if alpha != 1 else a + b,
+ADD = defop("AddBackward0", silently(lambda a, b, alpha=1: a + alpha * b if alpha != 1 else a + b),
             lambda F, g, ans, a, b, alpha=1: g,
             lambda F, g, ans, a, b, alpha=1: g * alpha if alpha != 1 else g)
-SUB = defop("SubBackward0", lambda a, b, alpha=1: a - alpha * b if alpha != 1 else a - b,
+SUB = defop("SubBackward0", silently(lambda a, b, alpha=1: a - alpha * b if alpha != 1 else a - b),
             lambda F, g, ans, a, b, alpha=1: g,
             lambda F, g, ans, a, b, alpha=1: -g * alpha if alpha != 1 else -g)
-RSUB = defop("RsubBackward1", lambda a, b: b - a,  # scalar - tensor
+RSUB = defop("RsubBackward1", silently(lambda a, b: b - a),  # scalar - tensor
              lambda F, g, ans, a, b: -g,
              lambda F, g, ans, a, b: g)
-MUL = defop("MulBackward0", np.multiply,
+MUL = defop("MulBackward0", silently(np.multiply),
             lambda F, g, ans, a, b: g * b,
             lambda F, g, ans, a, b: g * a,
             saves=((1,), (0,)))
@@ -185,16 +185,16 @@ REMAINDER = defop("RemainderBackward1", silently(np.remainder),
                   lambda F, g, ans, a, b: F.through(
                       -g * np.floor_divide(F.array_of(a), F.array_of(b)), a, b),
                   saves=((), (0, 1)))
-REMAINDER_SCALAR = defop("RemainderBackward0", lambda a, other: silently(np.remainder)(a, other),
+REMAINDER_SCALAR = defop("RemainderBackward0", silently(np.remainder),
                          lambda F, g, ans, a, other: g)
 # No derivative in PyTorch: its node is named NotImplemented and refuses to run.
 FLOOR_DIVIDE = defop("NotImplemented", silently(np.floor_divide),
                      *[lambda F, g, ans, a, b: no_derivative("aten::floor_divide")] * 2)
 # lerp(start, end, weight): weight a number (LerpBackward0) or a tensor (LerpBackward1).
-LERP = defop("LerpBackward0", lambda a, b, weight: a + weight * (b - a),
+LERP = defop("LerpBackward0", silently(lambda a, b, weight: a + weight * (b - a)),
              lambda F, g, ans, a, b, weight: g * (1 - weight),
              lambda F, g, ans, a, b, weight: g * weight)
-LERP_TENSOR = defop("LerpBackward1", lambda a, b, w: a + w * (b - a),
+LERP_TENSOR = defop("LerpBackward1", silently(lambda a, b, w: a + w * (b - a)),
                     lambda F, g, ans, a, b, w: g * (1 - w),
                     lambda F, g, ans, a, b, w: g * w,
                     lambda F, g, ans, a, b, w: g * (b - a), saves=((2,), (2,), (0, 1)))
@@ -334,32 +334,33 @@ def _norm_rule(F, g, x, norm, ord):
             * (ns != 0))
 
 
-MM = defop("MmBackward0", np.matmul,
+MM = defop("MmBackward0", silently(np.matmul),
            lambda F, g, ans, a, b: F.matmul(g, F.mT(b)),
            lambda F, g, ans, a, b: F.matmul(F.mT(a), g),
            saves=((1,), (0,)))
-MV = defop("MvBackward0", np.matmul,
+MV = defop("MvBackward0", silently(np.matmul),
            lambda F, g, ans, m, v: F.outer(g, v),
            lambda F, g, ans, m, v: F.matmul(F.mT(m), g),
            saves=((1,), (0,)))
-DOT = defop("DotBackward0", np.matmul,
+DOT = defop("DotBackward0", silently(np.matmul),
             lambda F, g, ans, a, b: g * b,
             lambda F, g, ans, a, b: g * a,
             saves=((1,), (0,)))
 # Batched, broadcasting matmul of operands with at least 2 dimensions.
 BMM = MM.renamed("BmmBackward0")
 ADDMM = defop("AddmmBackward0",
-              lambda c, a, b, beta, alpha: beta * c + alpha * (a @ b),
+              silently(lambda c, a, b, beta, alpha: beta * c + alpha * (a @ b)),
               lambda F, g, ans, c, a, b, beta, alpha: g * beta,
               lambda F, g, ans, c, a, b, beta, alpha: F.matmul(g, F.mT(b)) * alpha,
               lambda F, g, ans, c, a, b, beta, alpha: F.matmul(F.mT(a), g) * alpha,
               saves=((), (2,), (1,)))
 
-SUM = defop("SumBackward0", lambda x, shape: x.sum(),
+SUM = defop("SumBackward0", silently(lambda x, shape: x.sum()),
             lambda F, g, ans, x, shape: F.expand(unsqueeze_reduced(g, shape, None, False),
                                                  shape))
 SUM_DIM = defop("SumBackward1",
-                lambda x, dim, keepdim, shape: contiguous(x.sum(axis=dim, keepdims=keepdim)),
+                silently(lambda x, dim, keepdim, shape: contiguous(
+                    x.sum(axis=dim, keepdims=keepdim))),
                 lambda F, g, ans, x, dim, keepdim, shape: F.expand(
                     unsqueeze_reduced(g, shape, dim, keepdim), shape))
 # A sum over the count, not ndarray.mean: the mean of nothing is nan, silently, as in PyTorch.

@@ -11,13 +11,14 @@ import warnings
 
 import numpy as np
 
-from . import dtypes, errors, graph, tensor
+from . import dtypes, errors, graph
 from .functions import c_type
+from .tensor import Tensor
 
 
 def _tensors(args):
     for a in args:
-        if isinstance(a, tensor.Tensor):
+        if isinstance(a, Tensor):
             yield a
         elif isinstance(a, (list, tuple)):
             yield from _tensors(a)

@@ -19,8 +19,8 @@ from .indexing import index, setitem
 from .inplace import check_inplace, inplace, refresh_view_history
 from .involved import attach, involving
 from .math_methods import TensorMath
-from .select_methods import TensorSelect
 from .promotion import as_tensor, binary, scalar_of
+from .select_methods import TensorSelect
 from .shapes import (
     arg_along,
     check_dim,
