@@ -22,10 +22,22 @@ def _floating_unary(op):
     return lambda self: apply(op, (self._floating(),))
 
 
-def _step(op):
-    """A method for a step function (floor...): an integer tensor stays as it is."""
-    return lambda self: (apply(op, (self,)) if self.dtype.is_floating_point
-                         else tensor.Tensor._make(self._data.copy()))
+def _step(op, kernel=None):
+    """A method for a step function (floor...): an integer tensor stays as it is; a bool
+    one is refused where PyTorch has no ``kernel`` for it."""
+
+    def method(self):
+        if self.dtype.is_floating_point:
+            return apply(op, (self,))
+        if kernel is not None and self._data.dtype == np.bool_:
+            raise NotImplementedError(errors.KERNEL_NOT_FOR_DTYPE.format(kernel=kernel,
+                                                                         dtype="Bool"))
+        return tensor.Tensor._make(self._data.copy())
+
+    return method
+
+
+_round = _step(ops.ROUND, "round_vml_cpu")
 
 
 class TensorMath:
@@ -94,7 +106,8 @@ class TensorMath:
                          _floating_unary(ops.EXP2))
     rsqrt, erf = _floating_unary(ops.RSQRT), _floating_unary(ops.ERF)
     # Steps: an integer tensor is returned as it is, copied.
-    floor, ceil, trunc = _step(ops.FLOOR), _step(ops.CEIL), _step(ops.TRUNC)
+    floor, ceil, trunc = (_step(ops.FLOOR, "floor_vml_cpu"), _step(ops.CEIL, "ceil_vml_cpu"),
+                          _step(ops.TRUNC, "trunc_vml_cpu"))
     fix = trunc
     sign = _step(ops.SIGN_STEP)
 
@@ -104,7 +117,7 @@ class TensorMath:
     def round(self, *, decimals=0):
         if decimals:
             return (self * 10 ** decimals).round() / 10 ** decimals
-        return _step(ops.ROUND)(self)
+        return _round(self)
 
 
     def frac(self):

@@ -147,6 +147,10 @@ class TensorSelect:
         dims = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
         if len(shifts) != len(dims):
             raise RuntimeError(errors.ROLL_ALIGN.format(shifts=len(shifts), dims=len(dims)))
+        if self._data.size == 0:  # PyTorch returns before it looks at the dims
+            return apply(sel.ROLL, (self,), shifts=(0,), dims=None)
+        if self.ndim == 0:
+            raise IndexError(errors.DIM_OF_0D.format(dim=dims[0]))
         dims = tuple(check_dim(d, self.ndim) for d in dims)
         return apply(sel.ROLL, (self,), shifts=shifts, dims=dims)
 
@@ -183,8 +187,12 @@ class TensorSelect:
             raise IndexError(errors.INDEX_SELECT_NOT_VECTOR)
         idx = idx.reshape(-1)
         size = self._data.shape[dim] if self.ndim else 1
+        if size == 0 and idx.size and self.ndim > 1:
+            raise RuntimeError(errors.INDEX_SELECT_EMPTY_DIM)
         bad = (idx < 0) | (idx >= size)
         if bad.any():
+            if self.ndim <= 1:  # PyTorch's kernel for vectors words it so
+                raise IndexError(errors.INDEX_OUT_OF_RANGE)
             raise RuntimeError(errors.INDEX_SELECT_OUT_OF_BOUNDS.format(
                 index=int(idx[bad][0]), size=size))
         key = (slice(None),) * dim + (idx,) if self.ndim else ()
