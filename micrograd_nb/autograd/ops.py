@@ -296,10 +296,13 @@ AMIN = AMAX.renamed("AminBackward0", forward=lambda x, dim, keepdim: contiguous(
 CUMSUM = defop("CumsumBackward0", silently(
     lambda x, dim: np.cumsum(x, axis=dim).reshape(x.shape)),
                lambda F, g, ans, x, dim: F.flip(F.cumsum(F.flip(g, dim), dim), dim))
-# (The rule divides by x: wrong where x has zeros, unlike PyTorch's.)
+# As PyTorch's rule: a division by x where x has no zeros, else the exact sums.
 CUMPROD = defop("CumprodBackward0", silently(
     lambda x, dim: np.cumprod(x, axis=dim).reshape(x.shape)),
-                lambda F, g, ans, x, dim: F.flip(F.cumsum(F.flip(g * ans, dim), dim), dim) / x,
+                lambda F, g, ans, x, dim: (
+                    g if F.array_of(x).ndim == 0
+                    else F.flip(F.cumsum(F.flip(g * ans, dim), dim), dim) / x
+                    if F.array_of(x).all() else _cumprod_rule_at_zeros(F, g, x, dim)),
                 saves=((0, ANS),))
 FLIP = defop("FlipBackward0", lambda x, dims: np.flip(x, dims).copy(),
              lambda F, g, ans, x, dims: F.flip(g, dims))
@@ -313,6 +316,23 @@ def _gelu_tanh_rule(F, g, x):
     t = F.tanh((x + 0.044715 * x * x * x) * SQRT_2_OVER_PI)
     return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * SQRT_2_OVER_PI
                 * (1 + 3 * 0.044715 * x * x))
+
+
+def _cumprod_rule_at_zeros(F, g, x, dim):
+    """The gradient of cumprod without dividing by x: at k it is (x_0 ... x_{k-1}) S_k,
+    where S_k = g_k + x_{k+1} S_{k+1} sums what each later product owes to x_k."""
+    n = F.array_of(x).shape[dim]
+
+    def at(t, k):
+        return t[(slice(None),) * dim + (k,)]
+
+    before = [F.zeros_like(at(x, 0)) + 1]
+    for k in range(1, n):
+        before.append(before[-1] * at(x, k - 1))
+    owed = [at(g, n - 1)]
+    for k in range(n - 2, -1, -1):
+        owed.append(at(g, k) + at(x, k + 1) * owed[-1])
+    return F.stack([b * s for b, s in zip(before, reversed(owed))], dim)
 
 
 def no_derivative(name):

@@ -25,8 +25,8 @@ OWN_TEXTS = {
     ("autograd/function.py", "calling a grad_fn directly is not supported"),
     # PyTorch names its missing CUDA library; this engine has a CPU generator only.
     ("autograd/random.py", "micrograd_nb has a CPU generator only"),
-    # einsum subscripts this engine does not decompose (PyTorch has them all).
-    ("autograd/functions.py", "micrograd_nb.einsum: '...' and repeated subscripts"),
+    # scatter's reduce= (deprecated in PyTorch), which this engine does not have.
+    ("autograd/select_methods.py", "micrograd_nb: scatter(reduce=...) is not implemented"),
     # karpathy's micrograd message, on the scalar Value.
     ("autograd/value.py", "only supporting int/float/Value powers"),
 }

@@ -138,6 +138,14 @@ OPS = [
     OpInfo("cumsum", lambda lib, x: x.cumsum(0), [((3,),), ((2, 3),), ((0,),)]),
     OpInfo("cumsum_dim", lambda lib, x: lib.cumsum(x, dim=-1), [((2, 3),)]),
     OpInfo("cumprod", lambda lib, x: x.cumprod(dim=1), [((2, 3),)]),
+    # zeros, once and twice in a row: PyTorch's rule is exact there
+    OpInfo("cumprod_zeros", lambda lib, x: (x * lib.tensor([1.0, 0.0, 1.0, 1.0])).cumprod(0),
+           [((4,),)]),
+    OpInfo("cumprod_two_zeros", lambda lib, x: lib.cumprod(
+        x * lib.tensor([[1.0, 0.0, 1.0], [0.0, 1.0, 0.0]]), dim=0), [((2, 3),)]),
+    OpInfo("cumprod_zero_first", lambda lib, x: (x * lib.tensor([0.0, 1.0, 1.0])).cumprod(-1),
+           [((2, 3),)]),
+    OpInfo("cumprod_0d", lambda lib, x: x.cumprod(0), [((),)]),
     OpInfo("flip", lambda lib, x: x.flip(0, 1), [((2, 3),)]),
     OpInfo("sum_axis", lambda lib, x: x.sum(axis=0, keepdims=True), [((2, 3),)]),
     OpInfo("sum_empty_dims", lambda lib, x: x.sum(dim=()), [((2, 3),)]),
