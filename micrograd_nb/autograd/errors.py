@@ -1066,6 +1066,7 @@ SCATTER_ADD_SRC_TYPE = (
 INDEX_SELECT_NOT_VECTOR = "index_select(): Index is supposed to be a vector"
 INDEX_SELECT_DTYPE = "index_select(): Expected dtype int32 or int64 for index"
 INDEX_OUT_OF_RANGE = "index out of range in self"
+NO_INPLACE_DERIVATIVE = "the derivative for 'inplace version of {name}' is not implemented."
 INDEX_SELECT_EMPTY_DIM = "index_select(): self indexing axis dim should be positive"
 DIM_OF_0D = "Dimension specified as {dim} but tensor has no dimensions"
 INDEX_SELECT_OUT_OF_BOUNDS = "INDICES element is out of DATA bounds, id={index} axis_dim={size}"

@@ -85,15 +85,18 @@ def inplace(t, op, other=None, **ctx):
     return commit_inplace(t, result)
 
 
-def inplace_of(name):
+def inplace_of(name, compute=None):
     """The in-place form of the method ``name`` (``exp_`` of ``exp``): the op runs on the
-    tensor as it was and its result is written back, with PyTorch's checks (a leaf, a
-    view of one, a result that does not fit the tensor's dtype or shape), the version
-    bump and the op's own node (ExpBackward0)."""
+    tensor as it was (or ``compute`` does, where PyTorch records the in-place form
+    otherwise) and its result is written back, with PyTorch's checks (a leaf, a view of
+    one, a result that does not fit the tensor's dtype or shape), the version bump and
+    the op's own node (ExpBackward0)."""
 
     def method(self, *args, **kwargs):
         check_inplace(self)
-        result = getattr(before_inplace(self), name)(*args, **kwargs)
+        old = before_inplace(self)
+        result = (compute(old, *args, **kwargs) if compute is not None
+                  else getattr(old, name)(*args, **kwargs))
         if result._data.shape != self._data.shape:
             raise RuntimeError(errors.INPLACE_BROADCAST.format(
                 shape=list(self._data.shape), broadcast=list(result._data.shape)))

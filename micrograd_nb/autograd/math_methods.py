@@ -331,11 +331,18 @@ class TensorMath:
 POINTWISE = (
     "exp", "log", "sqrt", "abs", "neg", "negative", "tanh", "sigmoid", "relu", "reciprocal",
     "square", "sin", "cos", "tan", "asin", "acos", "atan", "arcsin", "arccos", "arctan",
-    "sinh", "cosh", "asinh", "acosh", "atanh", "arcsinh", "arccosh", "arctanh", "log1p",
-    "expm1", "log2", "log10", "exp2", "rsqrt", "erf", "floor", "ceil", "round", "trunc",
-    "fix", "frac", "sign", "sgn", "clamp_min", "clamp_max", "clip", "lerp", "atan2",
-    "arctan2", "hypot", "remainder", "floor_divide", "pow",
+    "sinh", "cosh", "log1p", "expm1", "log2", "log10", "exp2", "rsqrt", "erf", "floor",
+    "ceil", "round", "trunc", "fix", "frac", "sign", "sgn", "clamp_min", "clamp_max", "clip",
+    "lerp", "atan2", "arctan2", "hypot", "remainder", "pow",
 )
 for _name in POINTWISE:
     setattr(TensorMath, f"{_name}_", inplace_of(_name))
-del _name
+# Where PyTorch records the in-place form as a node of its own: asinh_ (AsinhBackward1,
+# no derivative), floor_divide_ (named aten::floor_divide_ when it refuses).
+for _name, _op in ops.INPLACE_WITHOUT_DERIVATIVE.items():
+    _method = inplace_of(_name, lambda self, op=_op: apply(op, (self._floating(),)))
+    setattr(TensorMath, f"{_name}_", _method)
+    setattr(TensorMath, f"arc{_name[1:]}_", _method)
+del _name, _op, _method
+TensorMath.floor_divide_ = inplace_of(
+    "floor_divide", lambda self, other: binary(ops.FLOOR_DIVIDE_INPLACE, self, other))

@@ -185,11 +185,14 @@ REMAINDER = defop("RemainderBackward1", silently(np.remainder),
                   lambda F, g, ans, a, b: F.through(
                       -g * np.floor_divide(F.array_of(a), F.array_of(b)), a, b),
                   saves=((), (0, 1)))
-REMAINDER_SCALAR = defop("RemainderBackward0", silently(np.remainder),
+REMAINDER_SCALAR = defop("RemainderBackward0",
+                         silently(lambda a, other: np.remainder(a, other)),
                          lambda F, g, ans, a, other: g)
 # No derivative in PyTorch: its node is named NotImplemented and refuses to run.
-FLOOR_DIVIDE = defop("NotImplemented", silently(np.floor_divide),
+FLOOR_DIVIDE = defop("torch::autograd::NotImplemented", silently(np.floor_divide),
                      *[lambda F, g, ans, a, b: no_derivative("aten::floor_divide")] * 2)
+FLOOR_DIVIDE_INPLACE = defop("torch::autograd::NotImplemented", silently(np.floor_divide),
+                             *[lambda F, g, ans, a, b: no_derivative("aten::floor_divide_")] * 2)
 # lerp(start, end, weight): weight a number (LerpBackward0) or a tensor (LerpBackward1).
 LERP = defop("LerpBackward0", silently(lambda a, b, weight: a + weight * (b - a)),
              lambda F, g, ans, a, b, weight: g * (1 - weight),
@@ -495,3 +498,13 @@ STACK = Op("StackBackward0", lambda *xs, dim: contiguous(np.stack(xs, axis=dim))
 # clamp with one bound, a number: clamp's rule, under PyTorch's names for it.
 CLAMP_MIN = CLAMP.renamed("ClampMinBackward0")
 CLAMP_MAX = CLAMP.renamed("ClampMaxBackward0")
+
+# asinh_, acosh_, atanh_: PyTorch records them (AsinhBackward1...) with no derivative.
+INPLACE_WITHOUT_DERIVATIVE = {
+    name: defop(f"{name.capitalize()}Backward1", op.forward, lambda F, g, ans, x, name=name: (
+        _no_inplace_derivative(name)))
+    for name, op in (("asinh", ASINH), ("acosh", ACOSH), ("atanh", ATANH))}
+
+
+def _no_inplace_derivative(name):
+    raise NotImplementedError(errors.NO_INPLACE_DERIVATIVE.format(name=name))

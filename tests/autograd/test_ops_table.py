@@ -14,6 +14,7 @@ import pytest
 
 import micrograd_nb as mg
 from micrograd_nb.autograd import functions as mg_functions
+from micrograd_nb.autograd import math_methods
 from micrograd_nb.autograd.gradcheck import gradcheck, gradgradcheck
 
 from .test_against_torch import grad_fn_name, numbers
@@ -236,7 +237,8 @@ OPS = [
                          ("ij,jj->i", ((2, 3), (3, 3))),
                          ("...ij,...jk->...ik", ((2, 2, 3), (2, 3, 4))),
                          ("i...->...", ((2, 3, 2),)), ("...->...", ((2, 3),)),
-                         ("b...,b...->b", ((2, 3, 2), (2, 3, 2))), ("...ij,jk", ((2, 2, 3), (3, 2)))]),
+                         ("b...,b...->b", ((2, 3, 2), (2, 3, 2))),
+                         ("...ij,jk", ((2, 2, 3), (3, 2)))]),
 ]
 OPS_BY_NAME = {op.name: op for op in OPS}
 assert len(OPS_BY_NAME) == len(OPS), "two rows with one name"
@@ -387,3 +389,74 @@ def test_einsum_trailing_ellipsis_node_order(torch):
                           torch.tensor(b))
     assert np.allclose(numbers(ours), numbers(theirs))
     assert grad_fn_name(ours) == grad_fn_name(theirs)
+
+
+# --- the in-place form of every pointwise op ----------------------------------------------
+
+INPLACE_ARGS = {"clamp_min": (0.7,), "clamp_max": (1.1,), "clip": (0.7, 1.1), "pow": (3,),
+                "lerp": ("other", 0.25), "atan2": ("other",), "arctan2": ("other",),
+                "hypot": ("other",), "remainder": (0.4,), "floor_divide": (0.4,)}
+INPLACE_DOMAIN = {"acosh": (1.2, 3.0), "arccosh": (1.2, 3.0), "asin": (-0.9, 0.9),
+                  "acos": (-0.9, 0.9), "atanh": (-0.9, 0.9), "arcsin": (-0.9, 0.9),
+                  "arccos": (-0.9, 0.9), "arctanh": (-0.9, 0.9)}
+# PyTorch's node refuses a backward pass (checked in the next test).
+NO_GRADIENT = {"floor_divide", "asinh", "acosh", "atanh", "arcsinh", "arccosh", "arctanh"}
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("name", [*math_methods.POINTWISE, "floor_divide", "asinh", "acosh",
+                                  "atanh", "arcsinh", "arccosh", "arctanh"])
+def test_inplace_pointwise_matches_torch(torch, name, dtype):
+    """x.<name>_() on a non-leaf: the same values, node name, version and gradients."""
+    low, high = INPLACE_DOMAIN.get(name, (0.3, 1.9))
+    rng = np.random.default_rng(3)
+    base, other = rng.uniform(low, high, size=(2, 3)), rng.uniform(0.5, 1.5, size=(3,))
+    v = rng.uniform(-1, 1, size=(2, 3))
+    results = []
+    for lib in (mg, torch):
+        x = lib.tensor(base, dtype=getattr(lib, dtype), requires_grad=True)
+        o = lib.tensor(other, dtype=getattr(lib, dtype), requires_grad=True)
+        args = [o if a == "other" else a for a in INPLACE_ARGS.get(name, ())]
+        y = x * 1
+        before = int(y._version)
+        out = getattr(y, f"{name}_")(*args)
+        assert out is y
+        grads = None
+        if name not in NO_GRADIENT:
+            grads = lib.autograd.grad((y * lib.tensor(v, dtype=y.dtype)).sum(), [x, o],
+                                      allow_unused=True)
+        results.append((y, grad_fn_name(y), int(y._version) - before, grads))
+    (ours, ours_name, ours_bump, ours_g), (theirs, theirs_name, theirs_bump, theirs_g) = results
+    close(ours, theirs, dtype, f"{name}_: value")
+    assert (ours_name, ours_bump) == (theirs_name, theirs_bump)
+    for k, (a, b) in enumerate(zip(ours_g or (), theirs_g or ())):
+        assert (a is None) == (b is None), f"{name}_: gradient {k}"
+        if a is not None:
+            close(a, b, dtype, f"{name}_: gradient {k}")
+
+
+@pytest.mark.parametrize("name", sorted(NO_GRADIENT))
+def test_inplace_forms_without_a_derivative_refuse_backward(torch, name):
+    texts = []
+    for lib in (mg, torch):
+        y = lib.ones(3, requires_grad=True) * 2
+        getattr(y, f"{name}_")(*INPLACE_ARGS.get(name, ()))
+        with pytest.raises((NotImplementedError, RuntimeError)) as caught:
+            y.sum().backward()
+        texts.append((type(caught.value).__name__, grad_fn_name(y),
+                      str(caught.value).replace("torch", "LIB").replace("micrograd_nb", "LIB")))
+    assert texts[0] == texts[1]
+
+
+@pytest.mark.parametrize("name", ["exp", "sigmoid", "relu", "clamp_min"])
+def test_inplace_pointwise_refuses_a_leaf_and_its_views(torch, name):
+    args = INPLACE_ARGS.get(name, ())
+    for make in (lambda x: x, lambda x: x[0]):
+        texts = []
+        for lib in (mg, torch):
+            x = lib.ones(2, 3, requires_grad=True)
+            with pytest.raises(RuntimeError) as caught:
+                getattr(make(x), f"{name}_")(*args)
+            texts.append(str(caught.value))
+            assert int(x._version) == 0
+        assert texts[0] == texts[1]
