@@ -115,7 +115,14 @@ for _name in ("exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu", "neg", "su
               # picking, placing, repeating
               "split", "chunk", "narrow", "diagonal", "gather", "scatter", "scatter_add",
               "index_select", "masked_fill", "roll", "tril", "triu", "repeat_interleave",
-              "clamp_min", "clamp_max"):
+              "clamp_min", "clamp_max",
+              # in place, where PyTorch has the function too
+              "exp_", "log_", "sqrt_", "abs_", "neg_", "negative_", "tanh_", "sigmoid_",
+              "relu_", "reciprocal_", "square_", "sin_", "cos_", "tan_", "asin_", "acos_",
+              "atan_", "arcsin_", "arccos_", "arctan_", "sinh_", "cosh_", "log1p_", "expm1_",
+              "log2_", "log10_", "exp2_", "rsqrt_", "erf_", "floor_", "ceil_", "round_",
+              "trunc_", "fix_", "frac_", "clamp_min_", "clamp_max_", "clip_", "asinh_",
+              "acosh_", "atanh_", "clamp_"):
     globals()[_name] = _unary(_name)
 del _name
 

@@ -1035,7 +1035,6 @@ NARROW_BEYOND = "start ({start}) + length ({length}) exceeds dimension size ({si
 REPEAT_TOO_FEW = (
     "Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor"
 )
-NEGATIVE_DIMENSION = "Trying to create tensor with negative dimension {size}: {shape}"
 REPEATS_NEGATIVE = "Repeats must be non-negative"
 REPEATS_SIZE = (
     "repeats must have the same size as input along dim, but got repeats.size(0) = {count} "

@@ -76,13 +76,18 @@ def inplace(t, op, other=None, **ctx):
         result = apply(op, (old,), **ctx)
     else:
         result = binary(op, old, other, **ctx)
-        if result._data.shape != t._data.shape:
-            raise RuntimeError(errors.INPLACE_BROADCAST.format(
-                shape=list(t._data.shape), broadcast=list(result._data.shape)))
-        if not dtypes.can_cast(result.dtype, t.dtype):
-            raise RuntimeError(errors.INPLACE_RESULT_TYPE.format(
-                result=result.dtype.scalar_type, out=t.dtype.scalar_type))
+        check_fits(t, result)
     return commit_inplace(t, result)
+
+
+def check_fits(t, result):
+    """Can ``result`` be written into ``t``: the same shape, a dtype it casts to."""
+    if result._data.shape != t._data.shape:
+        raise RuntimeError(errors.INPLACE_BROADCAST.format(
+            shape=list(t._data.shape), broadcast=list(result._data.shape)))
+    if not dtypes.can_cast(result.dtype, t.dtype):
+        raise RuntimeError(errors.INPLACE_RESULT_TYPE.format(
+            result=result.dtype.scalar_type, out=t.dtype.scalar_type))
 
 
 def inplace_of(name, compute=None):
@@ -97,12 +102,7 @@ def inplace_of(name, compute=None):
         old = before_inplace(self)
         result = (compute(old, *args, **kwargs) if compute is not None
                   else getattr(old, name)(*args, **kwargs))
-        if result._data.shape != self._data.shape:
-            raise RuntimeError(errors.INPLACE_BROADCAST.format(
-                shape=list(self._data.shape), broadcast=list(result._data.shape)))
-        if not dtypes.can_cast(result.dtype, self.dtype):
-            raise RuntimeError(errors.INPLACE_RESULT_TYPE.format(
-                result=result.dtype.scalar_type, out=self.dtype.scalar_type))
+        check_fits(self, result)
         return commit_inplace(self, result)
 
     method.__name__ = method.__qualname__ = f"{name}_"

@@ -108,7 +108,7 @@ class TensorSelect:
         shape = [r * n for r, n in zip(sizes, padded)]
         for size in shape:
             if size < 0:
-                raise RuntimeError(errors.NEGATIVE_DIMENSION.format(size=size, shape=shape))
+                raise RuntimeError(errors.NEGATIVE_DIMENSION.format(dim=size, shape=shape))
         return apply(sel.REPEAT, (self,), repeats=sizes, in_shape=self._data.shape)
 
     def repeat_interleave(self, repeats, dim=None, *, output_size=None):

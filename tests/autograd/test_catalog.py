@@ -110,3 +110,12 @@ def test_the_scan_sees_literal_messages():
     texts = [_literal_text(arg) for _, arg in _messages(tree)]
     assert sorted(t for t in texts if t) == ["!", "a {} c", "t {}", "w", "xy"]
     assert texts.count(None) == 1  # errors.BACKWARD_TWICE; the bare raise has no call
+
+
+def test_no_entry_is_defined_twice():
+    """A second definition silently replaces the first, and the first's callers format a
+    template they did not write."""
+    tree = ast.parse(Path(errors.__file__).read_text())
+    names = [target.id for node in tree.body if isinstance(node, ast.Assign)
+             for target in node.targets if isinstance(target, ast.Name)]
+    assert sorted({n for n in names if names.count(n) > 1}) == []

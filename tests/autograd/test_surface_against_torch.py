@@ -399,6 +399,9 @@ CASES.update({
     "diagonal of a vector": lambda lib: lib.ones(3).diagonal(),
     "diagonal same dims": lambda lib: lib.ones(3, 3).diagonal(0, 1, 1),
     "diagonal far offset": lambda lib: lib.ones(3, 3).diagonal(5),
+    "torch.relu_ and friends": lambda lib: (lambda y: (lib.relu_(y), lib.sigmoid_(y),
+                                                       lib.clamp_min_(y, 0.6), y))(
+        lib.tensor([-1.0, 2.0], requires_grad=True) * 1),
     "torch.split sizes": lambda lib: lib.split(lib.arange(5.0), [2, 3]),
     "torch.chunk": lambda lib: lib.chunk(lib.arange(5.0), 2),
 })
