@@ -1065,6 +1065,12 @@ SCATTER_ADD_SRC_TYPE = (
 INDEX_SELECT_NOT_VECTOR = "index_select(): Index is supposed to be a vector"
 INDEX_SELECT_DTYPE = "index_select(): Expected dtype int32 or int64 for index"
 INDEX_OUT_OF_RANGE = "index out of range in self"
+INPLACE_ON_MULTIPLE_VIEWS = (
+    "Output {output_nr} of {op} is a view and is being modified inplace. This view is the "
+    "output of a function that returns multiple views. Such functions do not allow the "
+    "output views to be modified inplace. You should replace the inplace operation by an "
+    "out-of-place one."
+)
 NO_INPLACE_DERIVATIVE = "the derivative for 'inplace version of {name}' is not implemented."
 INDEX_SELECT_EMPTY_DIM = "index_select(): self indexing axis dim should be positive"
 DIM_OF_0D = "Dimension specified as {dim} but tensor has no dimensions"

@@ -3,6 +3,7 @@ may run, bumps the version counter saved tensors compare against, and records a 
 the tensor's history; through a view, the base's history gets a CopySlices node and the
 view's history is rebuilt on it."""
 
+import re
 import weakref
 
 import numpy as np
@@ -12,11 +13,17 @@ from .function import apply
 from .involved import attach
 from .op import ANS
 from .promotion import binary
+from .select_ops import MULTIPLE_VIEWS
 
 
 def check_inplace(t, view=False):
     if not graph._GradMode.enabled:
         return
+    if t._requires_grad and any(op in MULTIPLE_VIEWS for op, _ in t._view_chain):
+        op, ctx = t._view_chain[-1]
+        raise attach(RuntimeError(errors.INPLACE_ON_MULTIPLE_VIEWS.format(
+            output_nr=ctx.get("output_nr", 0), op=re.sub(r"Backward\d*$", "", op.name))),
+                     tensor=t)
     if t._requires_grad and t.grad_fn is None:
         raise attach(RuntimeError(errors.INPLACE_ON_LEAF_VIEW if view else errors.INPLACE_ON_LEAF),
                      tensor=t)

@@ -48,7 +48,8 @@ class TensorSelect:
         if split_size == 0 and n:
             raise RuntimeError(errors.SPLIT_SIZE_ZERO.format(size=n))
         starts = range(0, n, split_size) if n else (0,)
-        return tuple(self._part(sel.SPLIT, dim, a, min(a + split_size, n)) for a in starts)
+        return tuple(self._part(sel.SPLIT, dim, a, min(a + split_size, n), output_nr=i)
+                     for i, a in enumerate(starts))
 
     def _split_with_sizes(self, sizes, dim):
         if any(s < 0 for s in sizes):
@@ -57,8 +58,8 @@ class TensorSelect:
         if sum(sizes) != n:
             raise RuntimeError(errors.SPLIT_SIZES_SUM.format(size=n, dim=dim, sizes=list(sizes)))
         bounds = np.cumsum((0,) + sizes)
-        return tuple(self._part(sel.SPLIT_WITH_SIZES, dim, int(a), int(b))
-                     for a, b in zip(bounds[:-1], bounds[1:]))
+        return tuple(self._part(sel.SPLIT_WITH_SIZES, dim, int(a), int(b), output_nr=i)
+                     for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])))
 
     def chunk(self, chunks, dim=0):
         if self.ndim == 0:
@@ -87,9 +88,9 @@ class TensorSelect:
             raise RuntimeError(errors.NARROW_BEYOND.format(start=start, length=length, size=n))
         return self._part(sel.NARROW, dim, start, start + length)
 
-    def _part(self, op, dim, start, stop):
+    def _part(self, op, dim, start, stop, **ctx):
         return apply_view(op, self, key=sel.slice_along(dim, start, stop),
-                          in_shape=self._data.shape)
+                          in_shape=self._data.shape, **ctx)
 
     def diagonal(self, offset=0, dim1=0, dim2=1):
         d1, d2 = check_dim(dim1, self.ndim), check_dim(dim2, self.ndim)

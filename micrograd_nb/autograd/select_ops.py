@@ -75,10 +75,14 @@ def _repeat_rule(F, g, in_shape, repeats):
     return F.reshape(g, tuple(in_shape))
 
 
-# Views of a part of x (split and chunk give several, narrow one): a slice each.
-SPLIT = ops.SLICE.renamed("SplitBackward0")
-SPLIT_WITH_SIZES = ops.SLICE.renamed("SplitWithSizesBackward0")
+# Views of a part of x (split and chunk give several, narrow one): a slice each. A part
+# knows which output of its split it is (PyTorch's messages say so).
+SPLIT = defop("SplitBackward0", lambda x, key, in_shape, output_nr: x[key],
+              lambda F, g, ans, x, key, in_shape, output_nr: F.scatter(g, in_shape, key))
+SPLIT_WITH_SIZES = SPLIT.renamed("SplitWithSizesBackward0")
 NARROW = ops.SLICE  # PyTorch records narrow as the slice it is
+# Ops that return several views: PyTorch refuses an in-place change through them.
+MULTIPLE_VIEWS = (SPLIT, SPLIT_WITH_SIZES)
 
 # Reading at indices: x[key], the gradient scattered back (summed at repeats).
 GATHER = ops.INDEX.renamed("GatherBackward0")
