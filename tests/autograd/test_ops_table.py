@@ -460,3 +460,18 @@ def test_inplace_pointwise_refuses_a_leaf_and_its_views(torch, name):
             texts.append(str(caught.value))
             assert int(x._version) == 0
         assert texts[0] == texts[1]
+
+
+def test_scatter_from_a_larger_source(torch):
+    """A source larger than the index: PyTorch reads its leading part, as here; its
+    backward then refuses the gradient's shape, ours gives the source its gradient
+    (zero outside that part), checked against finite differences."""
+    index = [[1, 0, 1]]
+    x, src = np.arange(6.0).reshape(2, 3), np.arange(8.0).reshape(2, 4) + 10
+    ours = mg.tensor(x).scatter(0, mg.tensor(index), mg.tensor(src))
+    theirs = torch.tensor(x).scatter(0, torch.tensor(index), torch.tensor(src))
+    assert np.array_equal(numbers(ours), numbers(theirs))
+    xs = leaves(mg, [x, src], "float64")
+    assert gradcheck(lambda a, b: a.scatter(0, mg.tensor(index), b), xs)
+    xs[0].scatter(0, mg.tensor(index), xs[1]).sum().backward()
+    assert numbers(xs[1].grad).tolist() == [[1.0, 1.0, 1.0, 0.0], [0.0] * 4]

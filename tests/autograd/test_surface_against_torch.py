@@ -415,6 +415,9 @@ CASES.update({
     "in-place op on a split without grad": lambda lib: lib.ones(4).split(2)[1].mul_(2),
     "in-place op on a narrow": lambda lib: (lambda y: (y.narrow(0, 1, 2).mul_(3), y)[1])(
         lib.ones(4, 2, requires_grad=True) * 1),
+    "exp_ through a view": lambda lib: (lambda x: (lambda y: (y[1:].exp_(), y.sum().backward(),
+                                                             y, y.grad_fn.name(), x.grad)[2:])(
+        x * 2))(lib.tensor([0.5, 1.0, 1.5], requires_grad=True)),
     "torch.split sizes": lambda lib: lib.split(lib.arange(5.0), [2, 3]),
     "torch.chunk": lambda lib: lib.chunk(lib.arange(5.0), 2),
 })
