@@ -315,6 +315,48 @@ HINTS = {
         "d(x @ W.T + b)/dW = g.T @ x, with g = {g} and x = {input}",
         "d(x @ W.T + b)/db = the incoming gradient {g}, summed over the batch"),
         pointwise=False),
+    # clamp with one bound; the nodes PyTorch records with no derivative
+    "ClampMinBackward0": _unary("clamp_min passes the gradient where x is at least min and 0 "
+                                "where it was raised to min; here x is {x}; the incoming "
+                                "gradient is {g}", masks=True),
+    "ClampMaxBackward0": _unary("clamp_max passes the gradient where x is at most max and 0 "
+                                "where it was lowered to max; here x is {x}; the incoming "
+                                "gradient is {g}", masks=True),
+    "torch::autograd::NotImplemented": Hint(("a", "b"), (
+        "floor_divide has no derivative: PyTorch refuses to run this node",)),
+    **{name: Hint(("x",), (f"{op}_() has no derivative in PyTorch: it refuses to run this "
+                           "node",)) for name, op in (("AsinhBackward1", "asinh"),
+                                                      ("AcoshBackward1", "acosh"),
+                                                      ("AtanhBackward1", "atanh"))},
+    # picking, placing, repeating (select_ops.py)
+    "SplitBackward0": _INDEX,
+    "SplitWithSizesBackward0": _INDEX,
+    "GatherBackward0": _INDEX,
+    "IndexSelectBackward0": _INDEX,
+    "DiagonalBackward0": _INDEX,
+    "ScatterBackward0": _WRITE,
+    "ScatterBackward1": _unary("scatter wrote a number over some entries of x: those get 0, "
+                               "the others the incoming gradient {g}", pointwise=False),
+    "ScatterAddBackward0": Hint(("x", "src"), (
+        "scatter_add adds src into x: x gets the incoming gradient {g} unchanged",
+        "each entry of src was added at one place: it gets the gradient {g} of that place"),
+        pointwise=False),
+    "MaskedFillBackward0": _unary("masked_fill overwrote x where the mask holds: there the "
+                                  "gradient is 0, elsewhere the incoming {g}", masks=True),
+    "MaskedFillBackward1": Hint(("x", "value"), (
+        "masked_fill overwrote x where the mask holds: there the gradient is 0, elsewhere "
+        "the incoming {g}",
+        "the value was written wherever the mask holds: it gets the sum of the incoming "
+        "gradient {g} there"), pointwise=False, masks=True),
+    "RepeatBackward0": Hint(("x",), ("repeat copied each entry of x several times: it gets "
+                                     "the sum of the incoming gradient {g} over its copies",),
+                            pointwise=False),
+    "RollBackward0": Hint(("x",), ("roll moves entries: the gradient {g} is rolled back",),
+                          pointwise=False),
+    "TrilBackward0": Hint(("x",), ("tril kept the lower triangle: it gets the incoming "
+                                   "gradient {g}, the zeroed entries get 0",), pointwise=False),
+    "TriuBackward0": Hint(("x",), ("triu kept the upper triangle: it gets the incoming "
+                                   "gradient {g}, the zeroed entries get 0",), pointwise=False),
 }
 
 # Common PyTorch nodes a lesson meets (tests/jupyter/test_predict.py checks each has a hint).
