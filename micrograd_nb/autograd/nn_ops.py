@@ -53,7 +53,7 @@ def _mse_rule(sign):
 
 
 MSE_LOSS = defop("MseLossBackward0",
-                 lambda x, t, reduction: _reduce((x - t) ** 2, reduction),
+                 silently(lambda x, t, reduction: _reduce((x - t) ** 2, reduction)),
                  _mse_rule(1), _mse_rule(-1), saves=((0, 1), (0, 1)))
 
 
@@ -74,7 +74,8 @@ def _smooth_l1_rule(sign):
 
 
 SMOOTH_L1_LOSS = defop("SmoothL1LossBackward0",
-                       lambda x, t, reduction, beta: _reduce(_smooth_l1(x, t, beta), reduction),
+                       silently(lambda x, t, reduction, beta: _reduce(_smooth_l1(x, t, beta),
+                                                                      reduction)),
                        _smooth_l1_rule(1), _smooth_l1_rule(-1), saves=((0, 1), (0, 1)))
 
 
@@ -89,9 +90,9 @@ def _huber_rule(sign):
 
 
 HUBER_LOSS = defop("HuberLossBackward0",
-                   lambda x, t, reduction, delta: _reduce(np.where(
+                   silently(lambda x, t, reduction, delta: _reduce(np.where(
                        np.abs(x - t) < delta, 0.5 * (x - t) ** 2,
-                       delta * (np.abs(x - t) - 0.5 * delta)), reduction),
+                       delta * (np.abs(x - t) - 0.5 * delta)), reduction)),
                    _huber_rule(1), _huber_rule(-1), saves=((0, 1), (0, 1)))
 
 
@@ -224,11 +225,12 @@ EMBEDDING = Op("EmbeddingBackward0",
 # ``t * 2.0`` from Python is MulBackward0 (the number becomes a tensor); PyTorch's own
 # composites (cross_entropy with label smoothing) call mul/div with a Scalar instead.
 
-MUL_SCALAR = defop("MulBackward1", lambda x, other: x * other,
+MUL_SCALAR = defop("MulBackward1", silently(lambda x, other: x * other),
                    lambda F, g, ans, x, other: g * other)
-DIV_SCALAR = defop("DivBackward1", lambda x, other: x / other,
+DIV_SCALAR = defop("DivBackward1", silently(lambda x, other: x / other),
                    lambda F, g, ans, x, other: g / other)
-ADD_SCALAR = defop("AddBackward1", lambda x, other: x + other, lambda F, g, ans, x, other: g)
+ADD_SCALAR = defop("AddBackward1", silently(lambda x, other: x + other),
+                   lambda F, g, ans, x, other: g)
 
 # The identity PyTorch puts on a module's inputs and outputs when it has a full backward
 # hook, so the hook sees the gradients that cross the module's boundary.

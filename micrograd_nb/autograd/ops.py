@@ -220,16 +220,16 @@ SOFTPLUS = defop("SoftplusBackward0",
                  lambda F, g, ans, x, beta, threshold: F.where(
                      F.array_of(x) * beta > threshold, g, g * F.sigmoid(x * beta)),
                  saves=((0,),))
-GELU = defop("GeluBackward0", lambda x: 0.5 * x * (1 + erf(x * SQRT_HALF)),
+GELU = defop("GeluBackward0", silently(lambda x: 0.5 * x * (1 + erf(x * SQRT_HALF))),
              lambda F, g, ans, x: g * (0.5 * (1 + F.erf(x * SQRT_HALF))
                                        + x * F.exp(-0.5 * x * x) * INV_SQRT_2PI),
              saves=((0,),))
 # gelu(approximate="tanh"): 0.5 x (1 + tanh(k (x + 0.044715 x^3))), k = sqrt(2 / pi).
 GELU_TANH = GELU.renamed(
-    "GeluBackward0", forward=lambda x: 0.5 * x * (1 + np.tanh(SQRT_2_OVER_PI * (
-        x + 0.044715 * x * x * x))))
+    "GeluBackward0", forward=silently(lambda x: 0.5 * x * (1 + np.tanh(SQRT_2_OVER_PI * (
+        x + 0.044715 * x * x * x)))))
 GELU_TANH.rules = (lambda F, g, ans, x: _gelu_tanh_rule(F, g, x),)
-SILU = defop("SiluBackward0", lambda x: x * sigmoid(x),
+SILU = defop("SiluBackward0", silently(lambda x: x * sigmoid(x)),
              lambda F, g, ans, x: g * F.sigmoid(x) * (1 + x * (1 - F.sigmoid(x))),
              saves=((0,),))
 LEAKY_RELU = defop("LeakyReluBackward0",
@@ -277,8 +277,8 @@ STD = defop("StdBackward0",
                    * unsqueeze_reduced(ans, x.shape, dim, keepdim))),
             saves=((0, ANS),))
 VECTOR_NORM = defop("LinalgVectorNormBackward0",
-                    lambda x, ord, dim, keepdim: contiguous(np.asarray(
-                        vector_norm(x, ord, dim, keepdim))),
+                    silently(lambda x, ord, dim, keepdim: contiguous(np.asarray(
+                        vector_norm(x, ord, dim, keepdim)))),
                     lambda F, g, ans, x, ord, dim, keepdim: _norm_rule(
                         F, unsqueeze_reduced(g, x.shape, dim, keepdim), x,
                         unsqueeze_reduced(ans, x.shape, dim, keepdim), ord),

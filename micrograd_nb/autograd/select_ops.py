@@ -12,8 +12,8 @@ the op's forward on arrays, or the op recorded on tensors under ``create_graph``
 
 import numpy as np
 
-from . import ops
-from .arrays import copy_into, outside
+from . import nn_ops, ops
+from .arrays import copy_into, outside, silently
 from .op import defop
 
 
@@ -58,6 +58,7 @@ def _embed_diagonal(g, offset, dim1, dim2, in_shape):
     return out
 
 
+@silently  # inf + -inf
 def _add_into(x, src, key):
     out = x.copy()
     np.add.at(out, key, src)
@@ -98,9 +99,7 @@ SCATTER_ADD = defop("ScatterAddBackward0", _add_into,
                     lambda F, g, ans, x, src, key: g[key], saves_ctx=True)
 # masked_fill with a number (MaskedFillBackward0) or a 0-d tensor (MaskedFillBackward1):
 # the gradient goes to x where the mask is off, to the value where it is on.
-MASKED_FILL = defop("MaskedFillBackward0",
-                    lambda x, mask, value: np.where(mask, np.asarray(value).astype(x.dtype), x),
-                    lambda F, g, ans, x, mask, value: g * ~mask, saves_ctx=True)
+MASKED_FILL = nn_ops.MASKED_FILL  # cross_entropy's label smoothing records it too
 MASKED_FILL_TENSOR = defop("MaskedFillBackward1",
                            lambda x, value, mask: np.where(mask, value, x),
                            lambda F, g, ans, x, value, mask: g * ~mask,

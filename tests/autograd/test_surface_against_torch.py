@@ -504,6 +504,16 @@ CASES.update({
         lib.tensor([float("inf")]), 0.5),
     "sub_ of inf is silent": lambda lib: (lambda x: x.sub_(x))(lib.tensor([float("inf")])),
     "float32 overflow is silent": lambda lib: lib.tensor([1e308]),
+    "norm of huge numbers is silent": lambda lib: lib.tensor([1e200, 1e200],
+                                                             dtype=lib.float64).norm(),
+    "silu and gelu of infs are silent": lambda lib: (
+        lib.nn.functional.silu(lib.tensor([float("-inf")])),
+        lib.nn.functional.gelu(lib.tensor([float("-inf")])),
+        lib.nn.functional.gelu(lib.tensor([float("-inf")]), approximate="tanh")),
+    "mse_loss of infs is silent": lambda lib: lib.nn.functional.mse_loss(
+        lib.tensor([float("inf")]), lib.tensor([float("inf")])),
+    "scatter_add of infs is silent": lambda lib: lib.tensor([float("inf")]).scatter_add(
+        0, lib.tensor([0]), lib.tensor([float("-inf")])),
     "backward through infs is silent": _silent_backward,
 })
 
