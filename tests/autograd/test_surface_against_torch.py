@@ -598,3 +598,4 @@ def test_setitem_on_a_split_names_the_view_the_key_makes(torch):
         (lib.ones(4, 2, requires_grad=True) * 1).split(2)[1][0] = 1.0
 
     assert outcome(mg, case) == outcome(torch, case)
+
