@@ -475,3 +475,12 @@ def test_scatter_from_a_larger_source(torch):
     assert gradcheck(lambda a, b: a.scatter(0, mg.tensor(index), b), xs)
     xs[0].scatter(0, mg.tensor(index), xs[1]).sum().backward()
     assert numbers(xs[1].grad).tolist() == [[1.0, 1.0, 1.0, 0.0], [0.0] * 4]
+
+
+@pytest.mark.xfail(strict=True, reason="einsum: dimensions under '...' of size 1 are not "
+                   "broadcast against the other operand's, as PyTorch broadcasts them")
+def test_einsum_broadcasts_the_ellipsis(torch):
+    a, b = np.ones((2, 3)), np.ones((1, 3))
+    ours = mg.einsum("...i,...i->...", mg.tensor(a), mg.tensor(b))
+    theirs = torch.einsum("...i,...i->...", torch.tensor(a), torch.tensor(b))
+    assert np.allclose(numbers(ours), numbers(theirs))
