@@ -47,6 +47,11 @@ def _same(text, inputs=("x",), **flags):
     return Hint(inputs, (text,), **flags)
 
 
+def _clamp_hint(name, kept, changed):
+    return _unary(f"{name} passes the gradient where x is {kept} and 0 where it was "
+                  f"{changed}; here x is {{x}}; the incoming gradient is {{g}}", masks=True)
+
+
 _STEP = _unary("a step function is flat where it is defined: its derivative is 0, whatever "
                "the incoming gradient {g}")
 _RESHAPE = Hint(("x",), ("a reshaping moves entries without changing them: the gradient "
@@ -115,9 +120,7 @@ HINTS = {
     "ReluBackward0": _unary("relu passes the gradient where its output is positive and 0 "
                             "elsewhere; here the output is {ans}; the incoming gradient is "
                             "{g}", masks=True),
-    "ClampBackward1": _unary("clamp passes the gradient where x is within [min, max] and 0 "
-                             "where it was clamped; here x is {x}; the incoming gradient is "
-                             "{g}", masks=True),
+    "ClampBackward1": _clamp_hint("clamp", "within [min, max]", "clamped"),
     "WhereBackward0": Hint(("a", "b"), (
         "where(condition, a, b) passes the gradient {g} to a where the condition holds, 0 "
         "elsewhere; the output took {ans}",
@@ -316,12 +319,8 @@ HINTS = {
         "d(x @ W.T + b)/db = the incoming gradient {g}, summed over the batch"),
         pointwise=False),
     # clamp with one bound; the nodes PyTorch records with no derivative
-    "ClampMinBackward0": _unary("clamp_min passes the gradient where x is at least min and 0 "
-                                "where it was raised to min; here x is {x}; the incoming "
-                                "gradient is {g}", masks=True),
-    "ClampMaxBackward0": _unary("clamp_max passes the gradient where x is at most max and 0 "
-                                "where it was lowered to max; here x is {x}; the incoming "
-                                "gradient is {g}", masks=True),
+    "ClampMinBackward0": _clamp_hint("clamp_min", "at least min", "raised to min"),
+    "ClampMaxBackward0": _clamp_hint("clamp_max", "at most max", "lowered to max"),
     "torch::autograd::NotImplemented": Hint(("a", "b"), (
         "floor_divide has no derivative: PyTorch refuses to run this node",)),
     **{name: Hint(("x",), (f"{op}_() has no derivative in PyTorch: it refuses to run this "
