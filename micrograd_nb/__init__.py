@@ -20,7 +20,6 @@ from .autograd import (
     bernoulli,
     bool_,
     cat,
-    concat,
     default_generator,
     dtype,
     empty,
@@ -78,6 +77,7 @@ from .autograd.functions import (
     norm,
     outer,
 )
+from .autograd.out_arg import with_out
 
 # PyTorch's aliases.
 float = float32  # noqa: A001
@@ -111,12 +111,28 @@ for _name in ("exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu", "neg", "su
               "eq", "ne", "lt", "le", "gt", "ge",
               # reductions
               "prod", "var", "std", "logsumexp", "amax", "amin", "cumsum", "cumprod", "flip",
-              "t"):
+              "t",
+              # picking, placing, repeating
+              "split", "chunk", "narrow", "diagonal", "gather", "scatter", "scatter_add",
+              "index_select", "masked_fill", "roll", "tril", "triu", "repeat_interleave",
+              "clamp_min", "clamp_max",
+              # in place, where PyTorch has the function too
+              "exp_", "log_", "sqrt_", "abs_", "neg_", "negative_", "tanh_", "sigmoid_",
+              "relu_", "reciprocal_", "square_", "sin_", "cos_", "tan_", "asin_", "acos_",
+              "atan_", "arcsin_", "arccos_", "arctan_", "sinh_", "cosh_", "log1p_", "expm1_",
+              "log2_", "log10_", "exp2_", "rsqrt_", "erf_", "floor_", "ceil_", "round_",
+              "trunc_", "fix_", "frac_", "clamp_min_", "clamp_max_", "clip_", "asinh_",
+              "acosh_", "atanh_", "clamp_"):
     globals()[_name] = _unary(_name)
 del _name
 
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne  # noqa: F821
-add, sub, mul, div = Tensor.add, Tensor.sub, Tensor.mul, Tensor.div
+# The functions teaching code calls with out=, taking it as PyTorch does.
+add, sub, mul, div = (with_out(f.__name__, f) for f in (Tensor.add, Tensor.sub, Tensor.mul,
+                                                       Tensor.div))
+matmul, mm = with_out("matmul", matmul, "exact"), with_out("mm", mm, "exact")
+cat, stack = with_out("cat", cat, "cat"), with_out("stack", stack, "cat")
+concat = cat
 subtract, multiply, divide, true_divide = sub, mul, div, div
 
 from . import data, nn, optim, utils  # noqa: E402  (they build on the names above)

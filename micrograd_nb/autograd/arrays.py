@@ -92,6 +92,26 @@ def take_at(x, indices, dim, keepdim):
     return values if keepdim else values.squeeze(dim)
 
 
+def quietly(fn):
+    """numpy's own RuntimeWarnings too (var of one element: "Degrees of freedom <= 0"):
+    PyTorch has its own warning for that, given by the caller."""
+    quiet = silently(fn)
+
+    def wrapped(*args, **ctx):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return quiet(*args, **ctx)
+
+    return wrapped
+
+
+def silently(fn):
+    """numpy warns on log(0), 1/0, sqrt(-1), inf - inf, 0 * inf; PyTorch returns inf/nan
+    silently. numpy's errstate as a decorator: a fraction of the cost of entering a
+    fresh ``with np.errstate(...)`` at every call (it sets the error state directly)."""
+    return np.errstate(divide="ignore", invalid="ignore", over="ignore")(fn)
+
+
 def contiguous(a):
     """Where PyTorch's kernel writes a fresh contiguous result whatever the input's
     layout (reductions over a dim, softmax, cat, scalar ** x). The layout shows in the
@@ -99,6 +119,7 @@ def contiguous(a):
     return a if a.flags.c_contiguous else a.copy()
 
 
+@silently  # inf - inf where a row holds two infs
 def softmax(x, dim):
     if x.size == 0:
         return x.copy()
@@ -106,6 +127,7 @@ def softmax(x, dim):
     return contiguous(shifted / shifted.sum(axis=dim, keepdims=True))
 
 
+@silently
 def log_softmax(x, dim):
     if x.size == 0:
         return x.copy()
@@ -113,31 +135,11 @@ def log_softmax(x, dim):
     return contiguous(shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True)))
 
 
+@silently
 def power(a, b):
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        return np.power(a, b)
+    return np.power(a, b)
 
 
-def quietly(fn):
-    """numpy's own RuntimeWarnings too (var of one element: "Degrees of freedom <= 0"):
-    PyTorch has its own warning for that, given by the caller."""
-
-    def wrapped(*args, **ctx):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            return silently(fn)(*args, **ctx)
-
-    return wrapped
-
-
-def silently(fn):
-    """numpy warns on log(0), 1/0, sqrt(-1); PyTorch returns inf/nan silently."""
-
-    def wrapped(*args, **ctx):
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return fn(*args, **ctx)
-
-    return wrapped
 
 
 def copy_into(x, key, value):

@@ -1011,3 +1011,86 @@ NOT_DIFFERENTIABLE_ARGUMENT = (
     "The function '{function}' is not differentiable with respect to argument '{argument}'. "
     "This input cannot have requires_grad True."
 )
+
+# --- picking and placing: split, narrow, gather, scatter, masked_fill... --------------------
+
+SPLIT_0D = "{name} expects at least a 1-dimensional tensor"
+CHUNK_NOT_POSITIVE = "chunk expects `chunks` to be greater than 0, got: {chunks}"
+SPLIT_SIZE_NEGATIVE = "split expects split_size be non-negative, but got split_size={size}"
+SPLIT_SIZE_ZERO = (
+    "split_size can only be 0 if dimension size is 0, but got dimension size of {size}"
+)
+SPLIT_SIZES_NEGATIVE = (
+    "split_with_sizes expects split_sizes have only non-negative entries, but got "
+    "split_sizes={sizes}"
+)
+SPLIT_SIZES_SUM = (
+    "split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size at "
+    "dimension {dim}), but got split_sizes={sizes}"
+)
+NARROW_0D = "narrow() cannot be applied to a 0-dim tensor."
+NARROW_LENGTH_NEGATIVE = "narrow(): length must be non-negative."
+NARROW_START = "start out of range (expected to be in range of [{low}, {high}], but got {start})"
+NARROW_BEYOND = "start ({start}) + length ({length}) exceeds dimension size ({size})."
+REPEAT_TOO_FEW = (
+    "Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor"
+)
+REPEATS_NEGATIVE = "Repeats must be non-negative"
+REPEATS_SIZE = (
+    "repeats must have the same size as input along dim, but got repeats.size(0) = {count} "
+    "and input.size({dim}) = {size}"
+)
+MASK_NOT_BOOL = "masked_fill_ only supports boolean masks, but got mask with dtype {dtype}"
+MASK_VALUE_NOT_0D = (
+    "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with {ndim} "
+    "dimension(s)."
+)
+INDEX_DTYPE = "{name}(): Expected dtype int32/int64 for index"
+INDEX_NDIM = "Index tensor must have the same number of dimensions as {what} tensor"
+GATHER_INDEX_SIZE = (
+    "Size does not match at dimension {at} expected index {index} to be no larger than "
+    "self {shape} apart from dimension {dim}"
+)
+SCATTER_INDEX_SIZE = (
+    "Expected index {index} to be no larger than self {shape} apart from dimension {dim}"
+)
+SCATTER_INDEX_SRC_SIZE = (
+    "Expected index {index} to be no larger than self {shape} apart from dimension {dim} and "
+    "to be no larger size than src {src}"
+)
+SCATTER_SRC_DTYPE = "scatter(): Expected self.dtype to be equal to src.dtype"
+SCATTER_ADD_SRC_TYPE = (
+    "scatter_add(): argument 'src' (position 3) must be Tensor, not {type_name}"
+)
+INDEX_SELECT_NOT_VECTOR = "index_select(): Index is supposed to be a vector"
+INDEX_SELECT_DTYPE = "index_select(): Expected dtype int32 or int64 for index"
+INDEX_OUT_OF_RANGE = "index out of range in self"
+INPLACE_ON_MULTIPLE_VIEWS = (
+    "Output {output_nr} of {op} is a view and is being modified inplace. This view is the "
+    "output of a function that returns multiple views. Such functions do not allow the "
+    "output views to be modified inplace. You should replace the inplace operation by an "
+    "out-of-place one."
+)
+NO_INPLACE_DERIVATIVE = "the derivative for 'inplace version of {name}' is not implemented."
+INDEX_SELECT_EMPTY_DIM = "index_select(): self indexing axis dim should be positive"
+DIM_OF_0D = "Dimension specified as {dim} but tensor has no dimensions"
+INDEX_SELECT_OUT_OF_BOUNDS = "INDICES element is out of DATA bounds, id={index} axis_dim={size}"
+ROLL_ALIGN = "shifts and dimensions must align. shifts: {shifts}, dims:{dims}"
+TRI_NDIM = "{name}: input tensor must have at least 2 dimensions"
+DIAGONAL_SAME_DIMS = "diagonal dimensions cannot be identical {dim1}, {dim2}"
+
+# --- out= ----------------------------------------------------------------------------------
+
+OUT_NO_AUTOGRAD = (
+    "{name}(): functions with out=... arguments don't support automatic differentiation, but "
+    "one of the arguments requires grad."
+)
+OUT_DTYPE = "Expected out tensor to have dtype {expected}, but got {got} instead"
+CAT_OUT_DTYPE = "torch.cat(): input types can't be cast to the desired output type {out}"
+OUT_RESIZED = (
+    "An output with one or more elements was resized since it had shape {shape}, which does "
+    "not match the required output shape {required}. This behavior is deprecated, and in a "
+    "future PyTorch release outputs will not be resized unless they have zero elements. You "
+    "can explicitly reuse an out tensor t by resizing it, inplace, to zero elements with "
+    "t.resize_(0)."
+)

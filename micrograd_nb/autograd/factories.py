@@ -46,7 +46,9 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
         odd = _first_non_number(data)
         raise RuntimeError(errors.INFER_DTYPE.format(type_name=type(odd).__name__))
     dt = dtype or _infer_dtype(array, data)
-    return _leaf(array.astype(dt.numpy, copy=False).copy(), requires_grad)
+    with np.errstate(over="ignore", invalid="ignore"):  # 1e308 as float32 is inf, silently
+        array = array.astype(dt.numpy, copy=False)
+    return _leaf(array.copy(), requires_grad)
 
 
 def _first_non_number(data):

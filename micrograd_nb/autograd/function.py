@@ -421,6 +421,7 @@ class NUMPY_NS:
     matmul = staticmethod(np.matmul)
     outer = staticmethod(np.multiply.outer)
     where = staticmethod(np.where)
+    stack = staticmethod(lambda xs, dim: np.stack(xs, axis=dim))
     sum_to = staticmethod(arrays.sum_to)
     scatter = staticmethod(arrays.scatter)
     view_of, unview = staticmethod(arrays.view_of), staticmethod(arrays.unview)
@@ -526,6 +527,12 @@ class TENSOR_NS:
         from .functions import where  # it records through apply, defined here
 
         return where(cond, a, b)
+
+    @staticmethod
+    def stack(xs, dim):
+        from .functions import stack
+
+        return stack(xs, dim)
 
     @staticmethod
     def sum_to(g, shape):

@@ -266,27 +266,23 @@ def relu6(input, inplace=False):
 # --- einsum: decomposed as PyTorch decomposes it, so the nodes are the same -------------
 
 def einsum(equation, *operands):
-    """``einsum("ij,jk->ik", a, b)`` for subscripts without repeats or ``...``: sums,
-    permutes, a product for outer products, a batched matmul for contractions."""
+    """``einsum("ij,jk->ik", a, b)``, as PyTorch decomposes it, so the nodes are the same:
+    a letter repeated within an operand takes a diagonal (``ii->i``, trace ``ii->``),
+    ``...`` stands for the dimensions no letter names; then sums, permutes, a product for
+    outer products and a batched matmul for contractions. (The dimensions under ``...``
+    must agree in size: they are not broadcast against each other.)"""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     operands = [as_tensor(t) for t in operands]
     equation = equation.replace(" ", "")
-    if "->" in equation:
-        inputs, output = equation.split("->")
-    else:
-        inputs = equation
-        letters = inputs.replace(",", "")
-        output = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    inputs, output = equation.split("->") if "->" in equation else (equation, None)
     subscripts = inputs.split(",")
     if len(subscripts) != len(operands):
         raise RuntimeError(errors.EINSUM_OPERAND_COUNT.format(
             which="fewer" if len(operands) < len(subscripts) else "more"))
+    subscripts, output = _name_ellipsis(subscripts, operands, output, equation)
     seen = {}
     for index, (sub, t) in enumerate(zip(subscripts, operands)):
-        if "." in sub or len(set(sub)) != len(sub):
-            raise NotImplementedError(
-                "micrograd_nb.einsum: '...' and repeated subscripts are not implemented")
         if len(sub) != t.ndim:
             raise RuntimeError(errors.EINSUM_SUBSCRIPTS.format(
                 count=len(sub), ndim=t.ndim, index=index))
@@ -294,6 +290,8 @@ def einsum(equation, *operands):
             if seen.setdefault(letter, n) != n:
                 raise RuntimeError(errors.EINSUM_SIZE.format(
                     letter=letter, size=n, index=index, seen=seen[letter]))
+    for index, (sub, t) in enumerate(zip(subscripts, operands)):
+        operands[index], subscripts[index] = _diagonals(t, sub)
     result, letters = operands[0], subscripts[0]
     for i in range(1, len(operands)):
         later = set("".join(subscripts[i + 1:])) | set(output)
@@ -302,6 +300,40 @@ def einsum(equation, *operands):
     if letters != output or result is operands[0]:  # PyTorch permutes even to the same order
         result = result.permute(*[letters.index(c) for c in output])
     return result
+
+
+def _name_ellipsis(subscripts, operands, output, equation):
+    """The subscripts with each ``...`` spelled out in letters of its own (the last
+    dimensions of the longest ``...`` for a shorter one), and the output's: as given, or
+    (implicit) the ``...`` first, then the letters used once, in order."""
+    spare = iter(c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                 if c not in equation)
+    widths = [t.ndim - (len(sub) - 3) if "..." in sub else 0
+              for sub, t in zip(subscripts, operands)]
+    width = max(widths, default=0)
+    names = "".join(next(spare) for _ in range(max(width, 0)))
+    subscripts = [sub.replace("...", names[len(names) - w:] if w > 0 else "")
+                  for sub, w in zip(subscripts, widths)]
+    if output is None:
+        letters = "".join(subscripts)
+        output = names + "".join(sorted(c for c in set(letters)
+                                        if letters.count(c) == 1 and c not in names))
+    else:
+        output = output.replace("...", names)
+    return subscripts, output
+
+
+def _diagonals(t, letters):
+    """A letter twice in one operand: the diagonal over its two dimensions (last, as
+    PyTorch's ``diagonal`` puts it), until every letter is there once."""
+    for c in letters:
+        if letters.count(c) > 1:
+            first = letters.index(c)
+            second = letters.index(c, first + 1)
+            t = t.diagonal(0, first, second)
+            rest = "".join(x for i, x in enumerate(letters) if i not in (first, second))
+            return _diagonals(t, rest + c)
+    return t, letters
 
 
 def _sum_letters(t, letters, keep):

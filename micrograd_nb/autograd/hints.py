@@ -47,6 +47,11 @@ def _same(text, inputs=("x",), **flags):
     return Hint(inputs, (text,), **flags)
 
 
+def _clamp_hint(name, kept, changed):
+    return _unary(f"{name} passes the gradient where x is {kept} and 0 where it was "
+                  f"{changed}; here x is {{x}}; the incoming gradient is {{g}}", masks=True)
+
+
 _STEP = _unary("a step function is flat where it is defined: its derivative is 0, whatever "
                "the incoming gradient {g}")
 _RESHAPE = Hint(("x",), ("a reshaping moves entries without changing them: the gradient "
@@ -115,9 +120,7 @@ HINTS = {
     "ReluBackward0": _unary("relu passes the gradient where its output is positive and 0 "
                             "elsewhere; here the output is {ans}; the incoming gradient is "
                             "{g}", masks=True),
-    "ClampBackward1": _unary("clamp passes the gradient where x is within [min, max] and 0 "
-                             "where it was clamped; here x is {x}; the incoming gradient is "
-                             "{g}", masks=True),
+    "ClampBackward1": _clamp_hint("clamp", "within [min, max]", "clamped"),
     "WhereBackward0": Hint(("a", "b"), (
         "where(condition, a, b) passes the gradient {g} to a where the condition holds, 0 "
         "elsewhere; the output took {ans}",
@@ -315,6 +318,44 @@ HINTS = {
         "d(x @ W.T + b)/dW = g.T @ x, with g = {g} and x = {input}",
         "d(x @ W.T + b)/db = the incoming gradient {g}, summed over the batch"),
         pointwise=False),
+    # clamp with one bound; the nodes PyTorch records with no derivative
+    "ClampMinBackward0": _clamp_hint("clamp_min", "at least min", "raised to min"),
+    "ClampMaxBackward0": _clamp_hint("clamp_max", "at most max", "lowered to max"),
+    "torch::autograd::NotImplemented": Hint(("a", "b"), (
+        "floor_divide has no derivative: PyTorch refuses to run this node",)),
+    **{name: Hint(("x",), (f"{op}_() has no derivative in PyTorch: it refuses to run this "
+                           "node",)) for name, op in (("AsinhBackward1", "asinh"),
+                                                      ("AcoshBackward1", "acosh"),
+                                                      ("AtanhBackward1", "atanh"))},
+    # picking, placing, repeating (select_ops.py)
+    "SplitBackward0": _INDEX,
+    "SplitWithSizesBackward0": _INDEX,
+    "GatherBackward0": _INDEX,
+    "IndexSelectBackward0": _INDEX,
+    "DiagonalBackward0": _INDEX,
+    "ScatterBackward0": _WRITE,
+    "ScatterBackward1": _unary("scatter wrote a number over some entries of x: those get 0, "
+                               "the others the incoming gradient {g}", pointwise=False),
+    "ScatterAddBackward0": Hint(("x", "src"), (
+        "scatter_add adds src into x: x gets the incoming gradient {g} unchanged",
+        "each entry of src was added at one place: it gets the gradient {g} of that place"),
+        pointwise=False),
+    "MaskedFillBackward0": _unary("masked_fill overwrote x where the mask holds: there the "
+                                  "gradient is 0, elsewhere the incoming {g}", masks=True),
+    "MaskedFillBackward1": Hint(("x", "value"), (
+        "masked_fill overwrote x where the mask holds: there the gradient is 0, elsewhere "
+        "the incoming {g}",
+        "the value was written wherever the mask holds: it gets the sum of the incoming "
+        "gradient {g} there"), pointwise=False, masks=True),
+    "RepeatBackward0": Hint(("x",), ("repeat copied each entry of x several times: it gets "
+                                     "the sum of the incoming gradient {g} over its copies",),
+                            pointwise=False),
+    "RollBackward0": Hint(("x",), ("roll moves entries: the gradient {g} is rolled back",),
+                          pointwise=False),
+    "TrilBackward0": Hint(("x",), ("tril kept the lower triangle: it gets the incoming "
+                                   "gradient {g}, the zeroed entries get 0",), pointwise=False),
+    "TriuBackward0": Hint(("x",), ("triu kept the upper triangle: it gets the incoming "
+                                   "gradient {g}, the zeroed entries get 0",), pointwise=False),
 }
 
 # Common PyTorch nodes a lesson meets (tests/jupyter/test_predict.py checks each has a hint).

@@ -3,6 +3,7 @@ may run, bumps the version counter saved tensors compare against, and records a 
 the tensor's history; through a view, the base's history gets a CopySlices node and the
 view's history is rebuilt on it."""
 
+import re
 import weakref
 
 import numpy as np
@@ -10,12 +11,19 @@ import numpy as np
 from . import dtypes, errors, function, graph, ops, tensor
 from .function import apply
 from .involved import attach
+from .op import ANS
 from .promotion import binary
+from .select_ops import MULTIPLE_VIEWS
 
 
 def check_inplace(t, view=False):
     if not graph._GradMode.enabled:
         return
+    if t._requires_grad and any(op in MULTIPLE_VIEWS for op, _ in t._view_chain):
+        op, ctx = t._view_chain[-1]
+        raise attach(RuntimeError(errors.INPLACE_ON_MULTIPLE_VIEWS.format(
+            output_nr=ctx.get("output_nr", 0), op=re.sub(r"Backward\d*$", "", op.name))),
+                     tensor=t)
     if t._requires_grad and t.grad_fn is None:
         raise attach(RuntimeError(errors.INPLACE_ON_LEAF_VIEW if view else errors.INPLACE_ON_LEAF),
                      tensor=t)
@@ -35,11 +43,21 @@ def commit_inplace(t, result):
     np.copyto(t._data, result._data, casting="unsafe")
     t._version.value += 1
     if result.grad_fn is not None:
+        _saved_output_is(result.grad_fn, t)
         if t._retains_grad:
             result.grad_fn._set_retains(function.RetainGrad(weakref.ref(t)))
         t._grad_fn = result._grad_fn
         t._requires_grad = True
     return t
+
+
+def _saved_output_is(node, t):
+    """The op saved its output: after an in-place op that output is ``t`` itself, so a
+    later change of ``t`` is caught when the node runs, as in PyTorch (x.exp_() saves x)."""
+    saved = getattr(node, "_saved", None)
+    saved = saved.get(ANS) if isinstance(saved, dict) else None
+    if saved is not None:
+        saved.array, saved.version, saved.saved_version = t._data, t._version, t._version.value
 
 
 def write_through_view(t, result):
@@ -65,13 +83,38 @@ def inplace(t, op, other=None, **ctx):
         result = apply(op, (old,), **ctx)
     else:
         result = binary(op, old, other, **ctx)
-        if result._data.shape != t._data.shape:
-            raise RuntimeError(errors.INPLACE_BROADCAST.format(
-                shape=list(t._data.shape), broadcast=list(result._data.shape)))
-        if not dtypes.can_cast(result.dtype, t.dtype):
-            raise RuntimeError(errors.INPLACE_RESULT_TYPE.format(
-                result=result.dtype.scalar_type, out=t.dtype.scalar_type))
+        check_fits(t, result)
     return commit_inplace(t, result)
+
+
+def check_fits(t, result):
+    """Can ``result`` be written into ``t``: the same shape, a dtype it casts to."""
+    if result._data.shape != t._data.shape:
+        raise RuntimeError(errors.INPLACE_BROADCAST.format(
+            shape=list(t._data.shape), broadcast=list(result._data.shape)))
+    if not dtypes.can_cast(result.dtype, t.dtype):
+        raise RuntimeError(errors.INPLACE_RESULT_TYPE.format(
+            result=result.dtype.scalar_type, out=t.dtype.scalar_type))
+
+
+def inplace_of(name, compute=None):
+    """The in-place form of the method ``name`` (``exp_`` of ``exp``): the op runs on the
+    tensor as it was (or ``compute`` does, where PyTorch records the in-place form
+    otherwise) and its result is written back, with PyTorch's checks (a leaf, a view of
+    one, a result that does not fit the tensor's dtype or shape), the version bump and
+    the op's own node (ExpBackward0)."""
+
+    def method(self, *args, **kwargs):
+        check_inplace(self)
+        old = before_inplace(self)
+        result = (compute(old, *args, **kwargs) if compute is not None
+                  else getattr(old, name)(*args, **kwargs))
+        check_fits(self, result)
+        return commit_inplace(self, result)
+
+    method.__name__ = method.__qualname__ = f"{name}_"
+    method.__doc__ = f"``{name}``, in place."
+    return method
 
 
 def refresh_view_history(t):

@@ -9,6 +9,7 @@ import numpy as np
 
 from . import dtypes, errors, functions, ops, tensor
 from .function import apply
+from .inplace import inplace_of
 from .promotion import as_tensor, binary, scalar_of
 from .shapes import all_dims, check_dim, check_dims, numpy_names, reduced_count, shape_arg
 
@@ -21,10 +22,22 @@ def _floating_unary(op):
     return lambda self: apply(op, (self._floating(),))
 
 
-def _step(op):
-    """A method for a step function (floor...): an integer tensor stays as it is."""
-    return lambda self: (apply(op, (self,)) if self.dtype.is_floating_point
-                         else tensor.Tensor._make(self._data.copy()))
+def _step(op, kernel=None):
+    """A method for a step function (floor...): an integer tensor stays as it is; a bool
+    one is refused where PyTorch has no ``kernel`` for it."""
+
+    def method(self):
+        if self.dtype.is_floating_point:
+            return apply(op, (self,))
+        if kernel is not None and self._data.dtype == np.bool_:
+            raise NotImplementedError(errors.KERNEL_NOT_FOR_DTYPE.format(kernel=kernel,
+                                                                         dtype="Bool"))
+        return tensor.Tensor._make(self._data.copy())
+
+    return method
+
+
+_round = _step(ops.ROUND, "round_vml_cpu")
 
 
 class TensorMath:
@@ -73,6 +86,12 @@ class TensorMath:
 
     clip = clamp
 
+    def clamp_min(self, min):
+        return apply(ops.CLAMP_MIN, (self,), min=scalar_of(min))
+
+    def clamp_max(self, max):
+        return apply(ops.CLAMP_MAX, (self,), max=scalar_of(max))
+
     # Pointwise math, in floating point (an integer tensor is read as the default float).
     sin, cos, tan = _floating_unary(ops.SIN), _floating_unary(ops.COS), _floating_unary(ops.TAN)
     asin, acos, atan = (_floating_unary(ops.ASIN), _floating_unary(ops.ACOS),
@@ -87,7 +106,8 @@ class TensorMath:
                          _floating_unary(ops.EXP2))
     rsqrt, erf = _floating_unary(ops.RSQRT), _floating_unary(ops.ERF)
     # Steps: an integer tensor is returned as it is, copied.
-    floor, ceil, trunc = _step(ops.FLOOR), _step(ops.CEIL), _step(ops.TRUNC)
+    floor, ceil, trunc = (_step(ops.FLOOR, "floor_vml_cpu"), _step(ops.CEIL, "ceil_vml_cpu"),
+                          _step(ops.TRUNC, "trunc_vml_cpu"))
     fix = trunc
     sign = _step(ops.SIGN_STEP)
 
@@ -97,7 +117,7 @@ class TensorMath:
     def round(self, *, decimals=0):
         if decimals:
             return (self * 10 ** decimals).round() / 10 ** decimals
-        return _step(ops.ROUND)(self)
+        return _round(self)
 
 
     def frac(self):
@@ -304,3 +324,25 @@ class TensorMath:
         if keepdim and self.ndim:
             indices = np.expand_dims(indices, dim)
         return result(values, tensor.Tensor._make(np.asarray(indices, dtype=np.int64)))
+
+
+# The in-place form of every pointwise op (``x.exp_()``...), each made from its method by
+# one mechanism (inplace.py): the op's node and checks, the version bump.
+POINTWISE = (
+    "exp", "log", "sqrt", "abs", "neg", "negative", "tanh", "sigmoid", "relu", "reciprocal",
+    "square", "sin", "cos", "tan", "asin", "acos", "atan", "arcsin", "arccos", "arctan",
+    "sinh", "cosh", "log1p", "expm1", "log2", "log10", "exp2", "rsqrt", "erf", "floor",
+    "ceil", "round", "trunc", "fix", "frac", "sign", "sgn", "clamp_min", "clamp_max", "clip",
+    "lerp", "atan2", "arctan2", "hypot", "remainder", "pow",
+)
+for _name in POINTWISE:
+    setattr(TensorMath, f"{_name}_", inplace_of(_name))
+# Where PyTorch records the in-place form as a node of its own: asinh_ (AsinhBackward1,
+# no derivative), floor_divide_ (named aten::floor_divide_ when it refuses).
+for _name, _op in ops.INPLACE_WITHOUT_DERIVATIVE.items():
+    _method = inplace_of(_name, lambda self, op=_op: apply(op, (self._floating(),)))
+    setattr(TensorMath, f"{_name}_", _method)
+    setattr(TensorMath, f"arc{_name[1:]}_", _method)
+del _name, _op, _method
+TensorMath.floor_divide_ = inplace_of(
+    "floor_divide", lambda self, other: binary(ops.FLOOR_DIVIDE_INPLACE, self, other))

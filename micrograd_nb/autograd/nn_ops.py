@@ -17,10 +17,13 @@ import numpy as np
 from .arrays import silently
 from .op import Op, defop
 
+# Built once: numpy's error state set around each call (arrays, or tensors under create_graph).
+_quiet_mean, _quiet_divide = silently(np.mean), silently(lambda a, b: a / b)
+
 
 def _reduce(loss, reduction):
     if reduction == "mean":
-        return silently(np.mean)(loss) if loss.size else np.asarray(np.nan, loss.dtype)
+        return _quiet_mean(loss) if loss.size else np.asarray(np.nan, loss.dtype)
     if reduction == "sum":
         return loss.sum()
     return loss
@@ -50,7 +53,7 @@ def _mse_rule(sign):
 
 
 MSE_LOSS = defop("MseLossBackward0",
-                 lambda x, t, reduction: _reduce((x - t) ** 2, reduction),
+                 silently(lambda x, t, reduction: _reduce((x - t) ** 2, reduction)),
                  _mse_rule(1), _mse_rule(-1), saves=((0, 1), (0, 1)))
 
 
@@ -71,7 +74,8 @@ def _smooth_l1_rule(sign):
 
 
 SMOOTH_L1_LOSS = defop("SmoothL1LossBackward0",
-                       lambda x, t, reduction, beta: _reduce(_smooth_l1(x, t, beta), reduction),
+                       silently(lambda x, t, reduction, beta: _reduce(_smooth_l1(x, t, beta),
+                                                                      reduction)),
                        _smooth_l1_rule(1), _smooth_l1_rule(-1), saves=((0, 1), (0, 1)))
 
 
@@ -86,9 +90,9 @@ def _huber_rule(sign):
 
 
 HUBER_LOSS = defop("HuberLossBackward0",
-                   lambda x, t, reduction, delta: _reduce(np.where(
+                   silently(lambda x, t, reduction, delta: _reduce(np.where(
                        np.abs(x - t) < delta, 0.5 * (x - t) ** 2,
-                       delta * (np.abs(x - t) - 0.5 * delta)), reduction),
+                       delta * (np.abs(x - t) - 0.5 * delta)), reduction)),
                    _huber_rule(1), _huber_rule(-1), saves=((0, 1), (0, 1)))
 
 
@@ -186,7 +190,7 @@ def _nll(x, classes, weight, ignore_index, reduction):
     class_dim = 0 if x.ndim == 1 else 1
     loss = (coefficients * x).sum(axis=class_dim)
     if reduction == "mean":
-        return silently(np.divide)(loss.sum(), total_weight)
+        return _quiet_divide(loss.sum(), total_weight)
     return _reduce(loss, reduction)
 
 
@@ -196,7 +200,7 @@ def _nll_rule(F, g, ans, x, classes, weight, ignore_index, reduction):
     if reduction == "none":
         g = F.reshape(g, np.expand_dims(classes, 0 if arr.ndim == 1 else 1).shape)
     elif reduction == "mean":
-        g = silently(lambda: g / total_weight)()
+        g = _quiet_divide(g, total_weight)
     return F.through(g * coefficients, x)  # linked to x, as PyTorch's kernel is
 
 
@@ -221,11 +225,12 @@ EMBEDDING = Op("EmbeddingBackward0",
 # ``t * 2.0`` from Python is MulBackward0 (the number becomes a tensor); PyTorch's own
 # composites (cross_entropy with label smoothing) call mul/div with a Scalar instead.
 
-MUL_SCALAR = defop("MulBackward1", lambda x, other: x * other,
+MUL_SCALAR = defop("MulBackward1", silently(lambda x, other: x * other),
                    lambda F, g, ans, x, other: g * other)
-DIV_SCALAR = defop("DivBackward1", lambda x, other: x / other,
+DIV_SCALAR = defop("DivBackward1", silently(lambda x, other: x / other),
                    lambda F, g, ans, x, other: g / other)
-ADD_SCALAR = defop("AddBackward1", lambda x, other: x + other, lambda F, g, ans, x, other: g)
+ADD_SCALAR = defop("AddBackward1", silently(lambda x, other: x + other),
+                   lambda F, g, ans, x, other: g)
 
 # The identity PyTorch puts on a module's inputs and outputs when it has a full backward
 # hook, so the hook sees the gradients that cross the module's boundary.

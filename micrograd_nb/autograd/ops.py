@@ -56,16 +56,16 @@ from .op import ANS, Op, defop
 
 # The table. One entry per op: forward, then the rule for each input.
 
-ADD = defop("AddBackward0", lambda a, b, alpha=1: a + alpha * b if alpha != 1 else a + b,
+ADD = defop("AddBackward0", silently(lambda a, b, alpha=1: a + alpha * b if alpha != 1 else a + b),
             lambda F, g, ans, a, b, alpha=1: g,
             lambda F, g, ans, a, b, alpha=1: g * alpha if alpha != 1 else g)
-SUB = defop("SubBackward0", lambda a, b, alpha=1: a - alpha * b if alpha != 1 else a - b,
+SUB = defop("SubBackward0", silently(lambda a, b, alpha=1: a - alpha * b if alpha != 1 else a - b),
             lambda F, g, ans, a, b, alpha=1: g,
             lambda F, g, ans, a, b, alpha=1: -g * alpha if alpha != 1 else -g)
-RSUB = defop("RsubBackward1", lambda a, b: b - a,  # scalar - tensor
+RSUB = defop("RsubBackward1", silently(lambda a, b: b - a),  # scalar - tensor
              lambda F, g, ans, a, b: -g,
              lambda F, g, ans, a, b: g)
-MUL = defop("MulBackward0", np.multiply,
+MUL = defop("MulBackward0", silently(np.multiply),
             lambda F, g, ans, a, b: g * b,
             lambda F, g, ans, a, b: g * a,
             saves=((1,), (0,)))
@@ -185,16 +185,19 @@ REMAINDER = defop("RemainderBackward1", silently(np.remainder),
                   lambda F, g, ans, a, b: F.through(
                       -g * np.floor_divide(F.array_of(a), F.array_of(b)), a, b),
                   saves=((), (0, 1)))
-REMAINDER_SCALAR = defop("RemainderBackward0", lambda a, other: silently(np.remainder)(a, other),
+REMAINDER_SCALAR = defop("RemainderBackward0",
+                         silently(lambda a, other: np.remainder(a, other)),
                          lambda F, g, ans, a, other: g)
 # No derivative in PyTorch: its node is named NotImplemented and refuses to run.
-FLOOR_DIVIDE = defop("NotImplemented", silently(np.floor_divide),
+FLOOR_DIVIDE = defop("torch::autograd::NotImplemented", silently(np.floor_divide),
                      *[lambda F, g, ans, a, b: no_derivative("aten::floor_divide")] * 2)
+FLOOR_DIVIDE_INPLACE = defop("torch::autograd::NotImplemented", silently(np.floor_divide),
+                             *[lambda F, g, ans, a, b: no_derivative("aten::floor_divide_")] * 2)
 # lerp(start, end, weight): weight a number (LerpBackward0) or a tensor (LerpBackward1).
-LERP = defop("LerpBackward0", lambda a, b, weight: a + weight * (b - a),
+LERP = defop("LerpBackward0", silently(lambda a, b, weight: a + weight * (b - a)),
              lambda F, g, ans, a, b, weight: g * (1 - weight),
              lambda F, g, ans, a, b, weight: g * weight)
-LERP_TENSOR = defop("LerpBackward1", lambda a, b, w: a + w * (b - a),
+LERP_TENSOR = defop("LerpBackward1", silently(lambda a, b, w: a + w * (b - a)),
                     lambda F, g, ans, a, b, w: g * (1 - w),
                     lambda F, g, ans, a, b, w: g * w,
                     lambda F, g, ans, a, b, w: g * (b - a), saves=((2,), (2,), (0, 1)))
@@ -217,16 +220,16 @@ SOFTPLUS = defop("SoftplusBackward0",
                  lambda F, g, ans, x, beta, threshold: F.where(
                      F.array_of(x) * beta > threshold, g, g * F.sigmoid(x * beta)),
                  saves=((0,),))
-GELU = defop("GeluBackward0", lambda x: 0.5 * x * (1 + erf(x * SQRT_HALF)),
+GELU = defop("GeluBackward0", silently(lambda x: 0.5 * x * (1 + erf(x * SQRT_HALF))),
              lambda F, g, ans, x: g * (0.5 * (1 + F.erf(x * SQRT_HALF))
                                        + x * F.exp(-0.5 * x * x) * INV_SQRT_2PI),
              saves=((0,),))
 # gelu(approximate="tanh"): 0.5 x (1 + tanh(k (x + 0.044715 x^3))), k = sqrt(2 / pi).
 GELU_TANH = GELU.renamed(
-    "GeluBackward0", forward=lambda x: 0.5 * x * (1 + np.tanh(SQRT_2_OVER_PI * (
-        x + 0.044715 * x * x * x))))
+    "GeluBackward0", forward=silently(lambda x: 0.5 * x * (1 + np.tanh(SQRT_2_OVER_PI * (
+        x + 0.044715 * x * x * x)))))
 GELU_TANH.rules = (lambda F, g, ans, x: _gelu_tanh_rule(F, g, x),)
-SILU = defop("SiluBackward0", lambda x: x * sigmoid(x),
+SILU = defop("SiluBackward0", silently(lambda x: x * sigmoid(x)),
              lambda F, g, ans, x: g * F.sigmoid(x) * (1 + x * (1 - F.sigmoid(x))),
              saves=((0,),))
 LEAKY_RELU = defop("LeakyReluBackward0",
@@ -274,8 +277,8 @@ STD = defop("StdBackward0",
                    * unsqueeze_reduced(ans, x.shape, dim, keepdim))),
             saves=((0, ANS),))
 VECTOR_NORM = defop("LinalgVectorNormBackward0",
-                    lambda x, ord, dim, keepdim: contiguous(np.asarray(
-                        vector_norm(x, ord, dim, keepdim))),
+                    silently(lambda x, ord, dim, keepdim: contiguous(np.asarray(
+                        vector_norm(x, ord, dim, keepdim)))),
                     lambda F, g, ans, x, ord, dim, keepdim: _norm_rule(
                         F, unsqueeze_reduced(g, x.shape, dim, keepdim), x,
                         unsqueeze_reduced(ans, x.shape, dim, keepdim), ord),
@@ -296,10 +299,13 @@ AMIN = AMAX.renamed("AminBackward0", forward=lambda x, dim, keepdim: contiguous(
 CUMSUM = defop("CumsumBackward0", silently(
     lambda x, dim: np.cumsum(x, axis=dim).reshape(x.shape)),
                lambda F, g, ans, x, dim: F.flip(F.cumsum(F.flip(g, dim), dim), dim))
-# (The rule divides by x: wrong where x has zeros, unlike PyTorch's.)
+# As PyTorch's rule: a division by x where x has no zeros, else the exact sums.
 CUMPROD = defop("CumprodBackward0", silently(
     lambda x, dim: np.cumprod(x, axis=dim).reshape(x.shape)),
-                lambda F, g, ans, x, dim: F.flip(F.cumsum(F.flip(g * ans, dim), dim), dim) / x,
+                lambda F, g, ans, x, dim: (
+                    g if F.array_of(x).ndim == 0
+                    else F.flip(F.cumsum(F.flip(g * ans, dim), dim), dim) / x
+                    if F.array_of(x).all() else _cumprod_rule_at_zeros(F, g, x, dim)),
                 saves=((0, ANS),))
 FLIP = defop("FlipBackward0", lambda x, dims: np.flip(x, dims).copy(),
              lambda F, g, ans, x, dims: F.flip(g, dims))
@@ -313,6 +319,23 @@ def _gelu_tanh_rule(F, g, x):
     t = F.tanh((x + 0.044715 * x * x * x) * SQRT_2_OVER_PI)
     return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * SQRT_2_OVER_PI
                 * (1 + 3 * 0.044715 * x * x))
+
+
+def _cumprod_rule_at_zeros(F, g, x, dim):
+    """The gradient of cumprod without dividing by x: at k it is (x_0 ... x_{k-1}) S_k,
+    where S_k = g_k + x_{k+1} S_{k+1} sums what each later product owes to x_k."""
+    n = F.array_of(x).shape[dim]
+
+    def at(t, k):
+        return t[(slice(None),) * dim + (k,)]
+
+    before = [F.zeros_like(at(x, 0)) + 1]
+    for k in range(1, n):
+        before.append(before[-1] * at(x, k - 1))
+    owed = [at(g, n - 1)]
+    for k in range(n - 2, -1, -1):
+        owed.append(at(g, k) + at(x, k + 1) * owed[-1])
+    return F.stack([b * s for b, s in zip(before, reversed(owed))], dim)
 
 
 def no_derivative(name):
@@ -334,32 +357,33 @@ def _norm_rule(F, g, x, norm, ord):
             * (ns != 0))
 
 
-MM = defop("MmBackward0", np.matmul,
+MM = defop("MmBackward0", silently(np.matmul),
            lambda F, g, ans, a, b: F.matmul(g, F.mT(b)),
            lambda F, g, ans, a, b: F.matmul(F.mT(a), g),
            saves=((1,), (0,)))
-MV = defop("MvBackward0", np.matmul,
+MV = defop("MvBackward0", silently(np.matmul),
            lambda F, g, ans, m, v: F.outer(g, v),
            lambda F, g, ans, m, v: F.matmul(F.mT(m), g),
            saves=((1,), (0,)))
-DOT = defop("DotBackward0", np.matmul,
+DOT = defop("DotBackward0", silently(np.matmul),
             lambda F, g, ans, a, b: g * b,
             lambda F, g, ans, a, b: g * a,
             saves=((1,), (0,)))
 # Batched, broadcasting matmul of operands with at least 2 dimensions.
 BMM = MM.renamed("BmmBackward0")
 ADDMM = defop("AddmmBackward0",
-              lambda c, a, b, beta, alpha: beta * c + alpha * (a @ b),
+              silently(lambda c, a, b, beta, alpha: beta * c + alpha * (a @ b)),
               lambda F, g, ans, c, a, b, beta, alpha: g * beta,
               lambda F, g, ans, c, a, b, beta, alpha: F.matmul(g, F.mT(b)) * alpha,
               lambda F, g, ans, c, a, b, beta, alpha: F.matmul(F.mT(a), g) * alpha,
               saves=((), (2,), (1,)))
 
-SUM = defop("SumBackward0", lambda x, shape: x.sum(),
+SUM = defop("SumBackward0", silently(lambda x, shape: x.sum()),
             lambda F, g, ans, x, shape: F.expand(unsqueeze_reduced(g, shape, None, False),
                                                  shape))
 SUM_DIM = defop("SumBackward1",
-                lambda x, dim, keepdim, shape: contiguous(x.sum(axis=dim, keepdims=keepdim)),
+                silently(lambda x, dim, keepdim, shape: contiguous(
+                    x.sum(axis=dim, keepdims=keepdim))),
                 lambda F, g, ans, x, dim, keepdim, shape: F.expand(
                     unsqueeze_reduced(g, shape, dim, keepdim), shape))
 # A sum over the count, not ndarray.mean: the mean of nothing is nan, silently, as in PyTorch.
@@ -470,3 +494,17 @@ CAT = Op("CatBackward0", lambda *xs, dim, bounds: contiguous(np.concatenate(xs, 
 STACK = Op("StackBackward0", lambda *xs, dim: contiguous(np.stack(xs, axis=dim)),
            variadic=lambda i, F, g, dim: g[(slice(None),) * dim + (i,)])
 
+
+# clamp with one bound, a number: clamp's rule, under PyTorch's names for it.
+CLAMP_MIN = CLAMP.renamed("ClampMinBackward0")
+CLAMP_MAX = CLAMP.renamed("ClampMaxBackward0")
+
+# asinh_, acosh_, atanh_: PyTorch records them (AsinhBackward1...) with no derivative.
+INPLACE_WITHOUT_DERIVATIVE = {
+    name: defop(f"{name.capitalize()}Backward1", op.forward, lambda F, g, ans, x, name=name: (
+        _no_inplace_derivative(name)))
+    for name, op in (("asinh", ASINH), ("acosh", ACOSH), ("atanh", ATANH))}
+
+
+def _no_inplace_derivative(name):
+    raise NotImplementedError(errors.NO_INPLACE_DERIVATIVE.format(name=name))

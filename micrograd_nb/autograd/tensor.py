@@ -20,6 +20,7 @@ from .inplace import check_inplace, inplace, refresh_view_history
 from .involved import attach, involving
 from .math_methods import TensorMath
 from .promotion import as_tensor, binary, scalar_of
+from .select_methods import TensorSelect
 from .shapes import (
     arg_along,
     check_dim,
@@ -83,7 +84,7 @@ def _made_like(name):
     return method
 
 
-class Tensor(TensorMath):
+class Tensor(TensorMath, TensorSelect):
     __slots__ = ("_data", "_requires_grad", "_grad", "_grad_fn", "_version", "_accumulator",
                  "_hooks", "_view_of_leaf", "_retains_grad", "_base", "_view_chain",
                  "_base_fn", "__weakref__")

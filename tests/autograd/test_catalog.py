@@ -25,8 +25,8 @@ OWN_TEXTS = {
     ("autograd/function.py", "calling a grad_fn directly is not supported"),
     # PyTorch names its missing CUDA library; this engine has a CPU generator only.
     ("autograd/random.py", "micrograd_nb has a CPU generator only"),
-    # einsum subscripts this engine does not decompose (PyTorch has them all).
-    ("autograd/functions.py", "micrograd_nb.einsum: '...' and repeated subscripts"),
+    # scatter's reduce= (deprecated in PyTorch), which this engine does not have.
+    ("autograd/select_methods.py", "micrograd_nb: scatter(reduce=...) is not implemented"),
     # karpathy's micrograd message, on the scalar Value.
     ("autograd/value.py", "only supporting int/float/Value powers"),
 }
@@ -110,3 +110,12 @@ def test_the_scan_sees_literal_messages():
     texts = [_literal_text(arg) for _, arg in _messages(tree)]
     assert sorted(t for t in texts if t) == ["!", "a {} c", "t {}", "w", "xy"]
     assert texts.count(None) == 1  # errors.BACKWARD_TWICE; the bare raise has no call
+
+
+def test_no_entry_is_defined_twice():
+    """A second definition silently replaces the first, and the first's callers format a
+    template they did not write."""
+    tree = ast.parse(Path(errors.__file__).read_text())
+    names = [target.id for node in tree.body if isinstance(node, ast.Assign)
+             for target in node.targets if isinstance(target, ast.Name)]
+    assert sorted({n for n in names if names.count(n) > 1}) == []

@@ -42,6 +42,16 @@ CALLS = [
     "relu()", "tanh()", "requires_grad_()", "retain_grad()", "detach_()", "sin()", "erf()",
     "sgn()", "floor()", "abs()", "neg()", "var()", "norm()", "prod()", "cumprod(0)",
     "new_ones(2).dtype", "to(mg_float64).dtype", "type()",
+    # picking, placing, repeating; in-place forms
+    "split(2)", "split(2, 5)", "split([1, 1])", "chunk(2)", "chunk(2, 4)", "narrow(0, 0, 1)",
+    "narrow(3, 0, 1)", "narrow(0, 1, 5)", "repeat(2)", "repeat(2, 2)", "repeat_interleave(2)",
+    "repeat_interleave(2, 3)", "roll(1)", "roll(1, 4)", "tril()", "triu(1)", "diagonal()",
+    "diagonal(0, 0, 4)", "index_select(0, x.new_zeros(1).long())",
+    "gather(0, x.new_zeros(x.shape).long())", "masked_fill(x > 0, 1)",
+    "masked_fill_(x > 0, 1)", "scatter(0, x.new_zeros(x.shape).long(), 3)",
+    "scatter_add(0, x.new_zeros(x.shape).long(), x)", "clamp_min(0)", "clamp_max_(0)",
+    "exp_()", "log_()", "sqrt_()", "sigmoid_()", "tanh_()", "relu_()", "abs_()", "neg_()",
+    "sin_()", "floor_()", "round_()", "reciprocal_()", "tril_()",
 ]
 BINARY = ["__add__", "__sub__", "__mul__", "__truediv__", "__matmul__", "__pow__", "__mod__",
           "__floordiv__", "__lt__", "__and__", "__or__", "maximum", "atan2", "dot", "mm", "mv",
@@ -55,7 +65,7 @@ MISSING = {
     ("0-d", "__getitem__(1.5)"),
     ("0-d", "mv"),  # a 0-d operand: PyTorch fails on its dimension first
     ("bool", "expand_as"),  # PyTorch spells a bool tensor's type CPUBoolType here
-    ("bool", "floor()"),  # PyTorch has no floor kernel for bool
+    ("bool", "clamp_max_(0)"),  # PyTorch spells the type bool (not Bool) here
 }
 
 _TRIGGERED = re.compile(r" \(Triggered internally at .*\)$", re.S)
