@@ -165,7 +165,7 @@ def test_the_grader_erring_on_one_submission_keeps_the_others(tmp_path, monkeypa
     first, second, wrong_one = results  # jobs=1: graded in this order
     assert first.fault == "instructor" and first.questions == []
     assert "the grader failed (ZeroDivisionError" in first.error
-    assert (second.error, second.score) == (None, 8)
+    assert (second.error, second.score) == (None, 10)
     assert (wrong_one.error, wrong_one.score) == (None, 0)
 
 

@@ -119,17 +119,7 @@ CASES = {
 
 # A typical wrong answer to each question of exercises 04 and 05 (and to the later
 # questions of 01), one submission each: it loses exactly that question's points.
-EX1_WRONG = {
-    # h made a leaf with requires_grad_(): its .grad stays None
-    "ex1_q5_answer": ("def hidden_grads(X, w):\n"
-                      "    X = mg.tensor(X)\n"
-                      "    w = mg.tensor(w, requires_grad=True)\n"
-                      "    h = (X @ w).tanh()\n"
-                      "    loss = (h ** 2).mean()\n"
-                      "    h.requires_grad_()\n"
-                      "    loss.backward()\n"
-                      "    return h.grad, w.grad\n"),
-}
+EX1_WRONG = {"ex1_q5_answer": wrong.Q5}
 _EPOCH = ("def train_epoch(w, batches, lr=0.1):\n"
           "    total = 0.0\n"
           "    for X, y in batches:\n"
