@@ -6,8 +6,9 @@
 The saved outputs are what ``test_lessons.py`` (nbval) compares a fresh run against, so run
 this after changing a lesson, and commit the notebooks it wrote. Each notebook runs in a
 fresh kernel of this Python, from its own folder. A stepper's output carries its own frames
-and script, so nothing else is saved with it; cells are numbered ``cell-00``, ``cell-01``...
-and no timings are stored, so running a lesson twice writes the same file.
+and script, so nothing else is saved with it; cells are numbered ``cell-00``, ``cell-01``...,
+printed text is kept in one output per stream, and no timings are stored, so running a
+lesson twice writes the same file.
 """
 
 import sys
@@ -34,12 +35,22 @@ def execute(path, timeout=600):
     return nb
 
 
-def stable_cell_ids(nb):
-    """Number the cells in order, so an inserted cell renames the ones after it, not a
-    random id in the file."""
+def stable(nb):
+    """The same file for the same run: cells numbered in order (not random ids), and each
+    run of printed text in one output, however the kernel happened to flush it."""
     nb.metadata.pop("widgets", None)  # no widget state: steppers need none
     for index, cell in enumerate(nb.cells):
         cell.id = f"cell-{index:02d}"
+        merged = []
+        for out in cell.get("outputs", []):
+            last = merged[-1] if merged else None
+            if (out.output_type == "stream" and last is not None
+                    and last.output_type == "stream" and last.name == out.name):
+                last.text += out.text
+            else:
+                merged.append(out)
+        if cell.cell_type == "code":
+            cell.outputs = merged
     return nb
 
 
@@ -48,7 +59,7 @@ def main(paths):
     total = 0.0
     for path in paths:
         start = time.perf_counter()
-        nb = stable_cell_ids(execute(path))
+        nb = stable(execute(path))
         nbformat.write(nb, path)
         took = time.perf_counter() - start
         total += took
