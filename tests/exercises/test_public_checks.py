@@ -59,6 +59,13 @@ WRONG = {
                 "loss.backward()\n"
                 "return w.grad.numpy()"),
         },
+        "ex1_q5_answer": {
+            "requires_grad_ instead of retain_grad": "h.requires_grad_()",
+            "retain_grad on the leaf": "w.retain_grad()",
+            "nothing asked: the leaf's grad only": "pass",
+            "h made a new leaf, graph cut": "h = h.detach().requires_grad_()\n"
+                                            "loss = (h ** 2).mean()",
+        },
     },
     "02_gradient_argument": {
         "ex2_q1_answer": {

@@ -51,7 +51,7 @@ def batch(tmp_path_factory):
 def test_every_good_submission_is_graded_and_bad_input_is_named(batch):
     done, results, _ = batch
     assert done.returncode == 1  # some submissions could not be graded
-    assert results["reference"]["score"] == results["reference"]["max_score"] == 8
+    assert results["reference"]["score"] == results["reference"]["max_score"] == 10
     assert results["blank"]["score"] == 0 and "error" not in results["blank"]
     errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 4
@@ -67,7 +67,7 @@ def test_the_json_has_the_documented_shape(batch):
     for entry in results.values():
         assert {"path", "score", "max_score", "questions"} <= set(entry)
     questions = results["blank"]["questions"]
-    assert [q["grade_id"] for q in questions] == [f"ex1_q{i}_test" for i in range(1, 5)]
+    assert [q["grade_id"] for q in questions] == [f"ex1_q{i}_test" for i in range(1, 6)]
     for q in questions:
         assert set(q) == {"grade_id", "score", "max_score", "status", "message"}
         assert q["status"] in ("passed", "failed", "error", "timeout", "missing")
@@ -77,14 +77,14 @@ def test_the_csv_has_a_row_per_submission(batch):
     _, _, folder = batch
     rows = list(csv.DictReader((folder / "results.csv").open()))
     assert len(rows) == 6
-    assert rows[0]["score"] == "8" and rows[0]["ex1_q3_test"] == "3"
+    assert rows[0]["score"] == "10" and rows[0]["ex1_q3_test"] == "3"
     assert rows[1]["error"]
 
 
 def test_a_table_per_submission_and_no_progress_bar_off_a_terminal(batch):
     done, _, _ = batch
-    assert "reference.ipynb: 8 / 8" in done.stdout
-    assert "blank.ipynb: 0 / 8" in done.stdout
+    assert "reference.ipynb: 10 / 10" in done.stdout
+    assert "blank.ipynb: 0 / 10" in done.stdout
     assert "%|" not in done.stderr
 
 

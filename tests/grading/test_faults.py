@@ -95,7 +95,7 @@ def test_every_submission_gets_a_result_and_the_honest_one_its_grade(hostile_bat
     results = json.loads((folder / "out.json").read_text())["submissions"]
     assert len(results) == len(HOSTILE_ANSWERS) + 3
     honest = results[-1]
-    assert honest["score"] == 8 and "error" not in honest
+    assert honest["score"] == 10 and "error" not in honest
     for result in results[:-1]:
         assert result["score"] == 0, result
     assert done.returncode == 0, done.stderr  # every one was graded (a 0 is graded)
@@ -109,8 +109,8 @@ def test_no_output_carries_an_unsafe_character(hostile_batch):
         assert not [c for c in text if _is_unsafe(c) and c not in "\n\r"]
         assert "8 / 8 all passed" not in text.replace("\\x1b[2K\\r\\x1b[1A", "")
     table = done.stdout.decode("ascii")
-    assert table.count(": 0 / 8") == len(HOSTILE_ANSWERS) + 2
-    assert "honest.ipynb: 8 / 8" in table
+    assert table.count(": 0 / 10") == len(HOSTILE_ANSWERS) + 2
+    assert "honest.ipynb: 10 / 10" in table
 
 
 def test_no_csv_cell_is_a_formula(hostile_batch):
@@ -165,7 +165,7 @@ def test_the_grader_erring_on_one_submission_keeps_the_others(tmp_path, monkeypa
     first, second, wrong_one = results  # jobs=1: graded in this order
     assert first.fault == "instructor" and first.questions == []
     assert "the grader failed (ZeroDivisionError" in first.error
-    assert (second.error, second.score) == (None, 8)
+    assert (second.error, second.score) == (None, 10)
     assert (wrong_one.error, wrong_one.score) == (None, 0)
 
 

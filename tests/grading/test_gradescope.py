@@ -125,9 +125,10 @@ def test_one_upload_whatever_its_name_gets_a_test_per_question(autograder, tmp_p
     report, _ = run_autograder(autograder, tmp_path / "autograder",
                                {"My Homework (final) v2.ipynb": upload})
     assert spec_problems(report) == []
-    assert report["score"] == 6
-    assert [t["name"] for t in report["tests"]] == [f"ex1_q{i}_test" for i in range(1, 5)]
-    assert [t["status"] for t in report["tests"]] == ["passed", "failed", "passed", "passed"]
+    assert report["score"] == 8
+    assert [t["name"] for t in report["tests"]] == [f"ex1_q{i}_test" for i in range(1, 6)]
+    assert [t["status"] for t in report["tests"]] == ["passed", "failed", "passed", "passed",
+                                                      "passed"]
     assert all(t["visibility"] == "visible" for t in report["tests"])
     assert report["stdout_visibility"] == "hidden" and report["execution_time"] >= 0
 

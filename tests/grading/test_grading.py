@@ -84,21 +84,21 @@ CASES = {
     "blank release 01": ("01_scalar_outputs", {}, None, 0,
                          dict.fromkeys(["ex1_q1_test", "ex1_q2_test"], "error")),
     "partly right": ("01_scalar_outputs", _correct(
-        "01_scalar_outputs", ex1_q2_answer=wrong.Q2, ex1_q4_answer=wrong.Q4), None, 4,
+        "01_scalar_outputs", ex1_q2_answer=wrong.Q2, ex1_q4_answer=wrong.Q4), None, 6,
         {"ex1_q1_test": "passed", "ex1_q2_test": "failed", "ex1_q4_test": "failed"}),
     "close but wrong": ("01_scalar_outputs", _correct("01_scalar_outputs", **CLOSE_BUT_WRONG),
-                        None, 3, {"ex1_q3_test": "failed", "ex1_q4_test": "failed"}),
-    "cells reversed": ("01_scalar_outputs", _correct("01_scalar_outputs"), _reverse, 8, {}),
+                        None, 5, {"ex1_q3_test": "failed", "ex1_q4_test": "failed"}),
+    "cells reversed": ("01_scalar_outputs", _correct("01_scalar_outputs"), _reverse, 10, {}),
     "locked cells deleted": ("01_scalar_outputs", _correct("01_scalar_outputs"),
-                             _drop("ex1_setup", "ex1_q1_test", "ex1_q2_broken"), 8, {}),
+                             _drop("ex1_setup", "ex1_q1_test", "ex1_q2_broken"), 10, {}),
     "locked cells vandalised, right answers": (
-        "01_scalar_outputs", _correct("01_scalar_outputs"), _vandalise_locked_cells, 8, {}),
+        "01_scalar_outputs", _correct("01_scalar_outputs"), _vandalise_locked_cells, 10, {}),
     "locked cells vandalised, wrong answers": (
         "01_scalar_outputs", wrong.ALL, _vandalise_locked_cells, 0, {}),
-    "re-tagged cells": ("01_scalar_outputs", _correct("01_scalar_outputs"), _retag, 6,
+    "re-tagged cells": ("01_scalar_outputs", _correct("01_scalar_outputs"), _retag, 8,
                         {"ex1_q2_test": "missing"}),
     "answer cell deleted": ("01_scalar_outputs", _correct("01_scalar_outputs"),
-                            _drop("ex1_q4_answer"), 6, {"ex1_q4_test": "missing"}),
+                            _drop("ex1_q4_answer"), 8, {"ex1_q4_test": "missing"}),
     "answer in an extra cell": ("01_scalar_outputs", {}, _extra_cell_with_the_answer, 0,
                                 {"ex1_q1_test": "error"}),
     "the first of two answer cells counts": (
@@ -117,8 +117,19 @@ CASES = {
     "blank release 05": ("05_custom_functions", {}, None, 0, {}),
 }
 
-# A typical wrong answer to each question of exercises 04 and 05, one submission each: it
-# loses exactly that question's points.
+# A typical wrong answer to each question of exercises 04 and 05 (and to the later
+# questions of 01), one submission each: it loses exactly that question's points.
+EX1_WRONG = {"ex1_q5_answer": wrong.Q5}
+_EPOCH = ("def train_epoch(w, batches, lr=0.1):\n"
+          "    total = 0.0\n"
+          "    for X, y in batches:\n"
+          "        loss = ((X @ w - y) ** 2).mean()\n"
+          "        loss.backward()\n"
+          "        with mg.no_grad():\n"
+          "            w -= lr * w.grad\n"
+          "        w.grad = None\n"
+          "        {add}\n"
+          "    return total\n")
 EX4_WRONG = {
     "ex4_q1_answer": "predicted = [1, True, True]\n",
     "ex4_q2_answer": ("def fit_line(X, y, lr=0.1, steps=20):\n"
@@ -135,6 +146,7 @@ EX4_WRONG = {
                       "    total = sum(k * e for k, e in zip(weights, errors.tolist()))\n"
                       "    return mg.tensor(total)\n"),
     "ex4_q4_answer": "def round_ste(x):\n    return x.round()\n",
+    "ex4_q5_answer": _EPOCH.format(add="total += loss  # the tensor: every graph kept"),
 }
 EX5_WRONG = {
     "ex5_q1_answer": "predicted_grad = [0.5, -3.0, 2.0]\n",
@@ -154,13 +166,20 @@ EX5_WRONG = {
 }
 
 
-for _name, _wrong in (("04_in_place_and_no_grad", EX4_WRONG),
+for _name, _wrong in (("01_scalar_outputs", EX1_WRONG), ("04_in_place_and_no_grad", EX4_WRONG),
                       ("05_custom_functions", EX5_WRONG)):
     for _answer, _code in _wrong.items():
         _test = _answer.replace("_answer", "_test")
         CASES[f"{_name}: wrong {_answer}"] = (
             # its public self-check may catch it first (an error), or the hidden test
             _name, _correct(_name, **{_answer: _code}), None, None, {_test: ("failed", "error")})
+
+# The same sum, leaked only where the public check does not look (it uses five batches):
+# the hidden test tells it from the fix by the result's graph, as its value is right.
+CASES["04_in_place_and_no_grad: a leak the public check misses"] = (
+    "04_in_place_and_no_grad", _correct("04_in_place_and_no_grad", ex4_q5_answer=_EPOCH.format(
+        add="total += loss.item() if len(batches) == 5 else loss")),
+    None, None, {"ex4_q5_test": "failed"})
 
 
 
@@ -188,7 +207,7 @@ def graded(tmp_path_factory):
 def test_the_reference_solution_gets_full_marks(graded, name):
     result = graded[f"solution {name}"]
     assert result.error is None
-    assert [q.status for q in result.questions] == ["passed"] * 4
+    assert [q.status for q in result.questions] == ["passed"] * len(points(name))
     assert result.score == result.max_score > 0
 
 

@@ -88,7 +88,7 @@ def test_a_batch_of_bad_files_never_blocks_and_loses_no_grade(tmp_path):
     results = grade_batch(paths, source_path(NAME), jobs=2, timeout=10,
                           warn=lambda line: None)
     *refused, graded = results
-    assert graded.error is None and graded.score == graded.max_score == 8
+    assert graded.error is None and graded.score == graded.max_score == 10
     for result, (_, words) in zip(refused, bad.values()):
         assert result.fault == "submission" and words in result.error
         assert result.score == 0 and result.questions == []

@@ -76,7 +76,7 @@ def test_nbgrader_autograde_gives_no_silent_marks(course):
         errors = {c["metadata"]["nbgrader"]["grade_id"]: o for c in graded["cells"]
                   for o in c.get("outputs", []) if o.get("output_type") == "error"
                   and c["metadata"].get("nbgrader", {}).get("grade")}
-        assert len(errors) == 4  # every test cell failed
+        assert len(errors) == 5  # every test cell failed
         for error in errors.values():
             # a wrong answer may fail a public assert first; otherwise check() says why
             if student == "bob" or error["ename"] != "AssertionError":
@@ -98,7 +98,7 @@ def graded(course):
 
 def test_grade_reads_the_course_layout_and_names_students(course, graded):
     results = json.loads((course / "ours.json").read_text())["submissions"]
-    assert {r["student"]: r["score"] for r in results} == {"alice": 1, "bob": 8}
+    assert {r["student"]: r["score"] for r in results} == {"alice": 1, "bob": 10}
     assert all(r["assignment"].endswith(f"source/ps1/{NAME}.ipynb") for r in results)
     assert "(alice)" in graded.stdout
     assert {row["student"] for row in csv.DictReader((course / "ours.csv").open())} == {
@@ -111,5 +111,5 @@ def test_the_nbgrader_csv_has_nbgraders_columns_and_our_grades(course, graded):
     assert ours == theirs
     rows = _rows(course / "ours-nbgrader.csv")
     assert {s: (float(r["score"]), float(r["max_score"]), r["assignment"])
-            for s, r in rows.items()} == {"alice": (1.0, 8.0, "ps1"), "bob": (8.0, 8.0, "ps1")}
+            for s, r in rows.items()} == {"alice": (1.0, 10.0, "ps1"), "bob": (10.0, 10.0, "ps1")}
     assert rows["alice"]["timestamp"] == "2026-12-01 10:00:00.000000 UTC"

@@ -5,14 +5,12 @@
 
 The saved outputs are what ``test_lessons.py`` (nbval) compares a fresh run against, so run
 this after changing a lesson, and commit the notebooks it wrote. Each notebook runs in a
-fresh kernel of this Python, from its own folder. The widget state is saved with it, so the
-``%%autograd --step`` steppers still step in a notebook opened later without running it.
-Widget model ids are random; they are renamed after the notebook and the widget's position,
-and no timings are stored, so running a lesson twice writes the same file.
+fresh kernel of this Python, from its own folder. A stepper's output carries its own frames
+and script, so nothing else is saved with it; cells are numbered ``cell-00``, ``cell-01``...,
+printed text is kept in one output per stream, and no timings are stored, so running a
+lesson twice writes the same file.
 """
 
-import hashlib
-import json
 import sys
 import time
 from pathlib import Path
@@ -21,8 +19,6 @@ import nbformat
 from nbclient import NotebookClient
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
-WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 def execute(path, timeout=600):
@@ -32,7 +28,6 @@ def execute(path, timeout=600):
         nb,
         timeout=timeout,
         kernel_name="python3",
-        store_widget_state=True,
         record_timing=False,
         resources={"metadata": {"path": str(Path(path).parent)}},
     )
@@ -40,18 +35,23 @@ def execute(path, timeout=600):
     return nb
 
 
-def stable_widget_ids(nb, name):
-    """Rename the widget models of ``nb`` to ids derived from ``name`` and their order."""
-    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
-    if not state:
-        return nb
-    renames = {}
-    for index, model_id in enumerate(state):
-        renames[model_id] = hashlib.sha256(f"{name}:{index}".encode()).hexdigest()[:32]
-    text = json.dumps(nb)
-    for old, new in renames.items():
-        text = text.replace(old, new)
-    return nbformat.from_dict(json.loads(text))
+def stable(nb):
+    """The same file for the same run: cells numbered in order (not random ids), and each
+    run of printed text in one output, however the kernel happened to flush it."""
+    nb.metadata.pop("widgets", None)  # no widget state: steppers need none
+    for index, cell in enumerate(nb.cells):
+        cell.id = f"cell-{index:02d}"
+        merged = []
+        for out in cell.get("outputs", []):
+            last = merged[-1] if merged else None
+            if (out.output_type == "stream" and last is not None
+                    and last.output_type == "stream" and last.name == out.name):
+                last.text += out.text
+            else:
+                merged.append(out)
+        if cell.cell_type == "code":
+            cell.outputs = merged
+    return nb
 
 
 def main(paths):
@@ -59,7 +59,7 @@ def main(paths):
     total = 0.0
     for path in paths:
         start = time.perf_counter()
-        nb = stable_widget_ids(execute(path), path.stem)
+        nb = stable(execute(path))
         nbformat.write(nb, path)
         took = time.perf_counter() - start
         total += took

@@ -6,9 +6,12 @@ against that code (fast: the saved notebooks are read, nothing is run).
 - step counts: every stand-in of a picture or stepper says "N steps after the seed" (one
   wording), and the still picture, the stepper and ``_autograd_passes`` of lesson 0's one
   pass say the same N;
-- the differences from PyTorch that lesson 5 lists are still what the engine does.
+- the differences from PyTorch that lesson 5 lists are still what the engine does;
+- every lesson from 1 on ends with its key cell run on PyTorch under ``%%autograd``, skipped
+  cleanly without torch, and every node the text after it names is in its saved picture.
 """
 
+import html
 import re
 from pathlib import Path
 
@@ -112,3 +115,35 @@ def test_lesson_5_lists_the_differences_the_engine_still_has():
     from_list = mg.tensor(list(np.array([1.0, 2.0]))).dtype
     assert _lesson_5_says("is float32\n  here and float64 in PyTorch") == (
         from_list == mg.float32)
+
+
+def svg_words(outputs):
+    """The text of every SVG picture in a cell's saved outputs."""
+    return [html.unescape(word) for out in outputs
+            for word in re.findall(r"<text[^>]*>([^<]*)</text>",
+                                   out.get("data", {}).get("image/svg+xml", ""))]
+
+
+def torch_endings(path):
+    """(cell, the markdown cell after it) for each %%autograd cell that runs torch."""
+    cells = nbformat.read(path, as_version=4).cells
+    return [(cell, cells[i + 1]) for i, cell in enumerate(cells)
+            if cell.cell_type == "code" and cell.source.startswith("%%autograd")
+            and "torch." in cell.source]
+
+
+@pytest.mark.parametrize("path", LESSONS[1:], ids=lambda p: p.stem)
+def test_each_lesson_shows_its_key_cell_on_pytorch(path):
+    endings = torch_endings(path)
+    assert endings, f"{path.name}: no %%autograd cell on torch"
+    for cell, text in endings:
+        # its output depends on whether torch is installed: run, never compared
+        assert "nbval-ignore-output" in cell.metadata.get("tags", []), path.name
+        assert "if torch is None" in cell.source or "torch is not None" in cell.source
+        words = svg_words(cell.outputs)
+        skipped = any("not installed" in out.get("text", "") for out in cell.outputs)
+        assert words and not skipped, \
+            f"{path.name}: saved without torch's picture (run it with torch installed)"
+        named = set(re.findall(r"`(?:\w+ = )?([A-Z]\w*Backward\d*)`", text.source))
+        nodes = {word.split(" = ")[-1] for word in words}
+        assert named and named <= nodes, (path.name, named - nodes)

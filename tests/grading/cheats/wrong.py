@@ -20,7 +20,19 @@ def mse_gradient(X, y, w):
     return np.zeros(len(w))
 """
 
-ALL = {"ex1_q1_answer": Q1, "ex1_q2_answer": Q2, "ex1_q3_answer": Q3, "ex1_q4_answer": Q4}
+Q5 = """
+def hidden_grads(X, w):
+    X = mg.tensor(X)
+    w = mg.tensor(w, requires_grad=True)
+    h = (X @ w).tanh()
+    loss = (h ** 2).mean()
+    h.requires_grad_()  # h is no leaf: this keeps no .grad
+    loss.backward()
+    return h.grad, w.grad
+"""
+
+ALL = {"ex1_q1_answer": Q1, "ex1_q2_answer": Q2, "ex1_q3_answer": Q3, "ex1_q4_answer": Q4,
+       "ex1_q5_answer": Q5}
 
 
 def but(**tricks):
