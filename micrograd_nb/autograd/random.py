@@ -29,15 +29,13 @@ TensorIterator does.
 
 import ctypes
 import ctypes.util
-import functools
 import math
-import os
-import platform
 import secrets
+import warnings
 
 import numpy as np
 
-from . import devices, dtypes, errors, graph, inplace, tensor
+from . import cpu_capability, devices, dtypes, errors, graph, inplace, tensor
 from .function import apply
 from .op import defop
 
@@ -255,21 +253,8 @@ def _box_muller_blocks(data, mean, std, np_dtype):
 
 
 def _runs_avx2_kernel():
-    """Whether PyTorch runs its AVX2 float kernel here: on x86-64 with AVX2 and FMA, unless
-    ``ATEN_CPU_CAPABILITY=default`` asks both libraries for the portable one."""
-    if os.environ.get("ATEN_CPU_CAPABILITY", "").lower() == "default":
-        return False
-    return platform.machine().lower() in ("x86_64", "amd64") and _cpu_has_avx2()
-
-
-@functools.cache
-def _cpu_has_avx2():
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            flags = set(cpuinfo.read().split())
-    except OSError:
-        return True  # x86-64 outside Linux: any recent CPU has them
-    return {"avx2", "fma"} <= flags
+    """Whether PyTorch runs its AVX2 float kernels here (``cpu_capability``)."""
+    return cpu_capability.runs_vectorised_kernels()
 
 
 def _normal_fill(array, mean, std, gen):
@@ -480,7 +465,36 @@ def random_(t, from_=0, to=None, *, generator=None):
     low, high = (0, from_) if to is None else (from_, to)
     if low >= high:
         raise RuntimeError(errors.RANDOM_BOUNDS.format(low=low, high=high))
+    if t.dtype.is_floating_point:
+        low, high = _representable_bounds(low, high, t._data.dtype)
     return _fill(t, _RANDOM, random_array, low, high, gen)
+
+
+def _representable_bounds(low, high, np_dtype):
+    """PyTorch's ``update_from``/``update_to`` for a float tensor: bounds whose neighbour
+    inside the range rounds outside it in the dtype are moved in by one step of the
+    dtype at that size, so every drawn integer rounds into [from, to). Beyond
+    ``2**digits`` it warns (DistributionTemplates.h's ``check_from_to_in_range``)."""
+    digits = np.finfo(np_dtype).nmant + 1  # 24 for float32, 53 for float64
+
+    def rounded(n):
+        return int(np.array(n, dtype=np.int64).astype(np_dtype))
+
+    def step(n):  # 2**(floor(log2 |n|) - digits + 1), as the C++ counts the bits
+        return 1 << (abs(n).bit_length() - 1 - digits + 1)
+
+    if rounded(low + 1) < low:
+        low = rounded(low + 1) + step(low + 1)
+    if rounded(high - 1) >= high:
+        high = rounded(high - 1) - step(high - 1)
+    if low >= high:
+        raise RuntimeError(errors.RANDOM_BOUNDS_CAST.format(low=low, high=high))
+    c_name = "float" if np_dtype == np.float32 else "double"
+    for name, bound in (("from", low), ("to - 1", high - 1)):
+        if not -(1 << digits) <= bound <= 1 << digits:
+            warnings.warn(errors.RANDOM_BOUND_PRECISION_WARNING.format(
+                name=name, digits=digits, dtype=c_name), UserWarning, stacklevel=4)
+    return low, high
 
 
 def bernoulli_(t, p=0.5, *, generator=None):
