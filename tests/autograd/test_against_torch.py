@@ -93,10 +93,9 @@ def leaves_of(program, tensors):
 def test_values_and_grad_fn_names(torch, seed):
     program = program_of(seed)
     ours, theirs = program.run(mg), program.run(torch)
-    kinds = ["leaf"] * len(program.leaves) + [step.kind for step in program.steps]
     inputs = [None] * len(program.leaves) + [step.input for step in program.steps]
     env = {name: (a, b) for name, a, b in zip(program.names, ours, theirs)}
-    for name, kind, x, a, b in zip(program.names, kinds, inputs, ours, theirs):
+    for name, x, a, b in zip(program.names, inputs, ours, theirs):
         assert_same(a, b, f"the value of {name}", program)
         assert a.dtype.name == str(b.dtype).removeprefix("torch."), f"dtype of {name}\n{program}"
         assert a.requires_grad == b.requires_grad and a.is_leaf == b.is_leaf, (
