@@ -712,6 +712,16 @@ DUPLICATE_PARAMETERS_WARNING = (
 PARAMETER_IN_TWO_GROUPS = "some parameters appear in more than one parameter group"
 
 INVALID_LR = "Invalid learning rate: {lr}"
+FUSED_NOT_DIFFERENTIABLE = "`fused` does not support `differentiable`"
+ARGUMENT_NOT_NUMBER = "{function}(): argument '{argument}' must be Number, not Tensor"
+FOREACH_NOT_DIFFERENTIABLE = "_foreach ops don't support autograd"
+DIFFERENTIABLE_STEP_REQUIRES_GRAD = (
+    "`requires_grad` is not supported for `step` in differentiable mode"
+)
+DIFFERENTIABLE_NOT_SUPPORTED = (
+    "{name}(differentiable=True) is not supported in micrograd_nb: its step runs without "
+    "grad; SGD, Adam, AdamW and RMSprop can be differentiated"
+)
 
 INVALID_MOMENTUM = "Invalid momentum value: {momentum}"
 

@@ -10,7 +10,18 @@ import numpy as np
 
 from micrograd_nb.autograd import errors, factories
 
-from .optimizer import Optimizer, addcmul_, check, check_betas, lerp_, scalar_step
+from .optimizer import (
+    Optimizer,
+    addcdiv_t,
+    addcmul_,
+    addcmul_t,
+    check,
+    check_betas,
+    check_not_fused,
+    lerp_,
+    lerp_t,
+    scalar_step,
+)
 
 
 def _check_common(lr, eps, betas, weight_decay):
@@ -63,6 +74,7 @@ class Adam(Optimizer):
                     "capturable": capturable, "differentiable": differentiable, "fused": fused,
                     "decoupled_weight_decay": decoupled_weight_decay}
         super().__init__(params, defaults)
+        check_not_fused(fused, differentiable)
 
     def _init_state(self, state, p, group):
         _zero_state(state, p, "exp_avg", "exp_avg_sq")
@@ -82,6 +94,33 @@ class Adam(Optimizer):
         denom = np.sqrt(exp_avg_sq) / bias_correction2_sqrt + group["eps"]
         param += -step_size * (exp_avg / denom)
 
+    def _update_tensors(self, param, grad, state, group):
+        # _single_tensor_adam's differentiable branch, line for line: the bias
+        # corrections are tensors in the float32 of the step count.
+        beta1, beta2 = group["betas"]
+        lr, weight_decay = group["lr"], group["weight_decay"]
+        step = state["step"]
+        if step.requires_grad:
+            raise RuntimeError(errors.DIFFERENTIABLE_STEP_REQUIRES_GRAD)
+        step.add_(1)
+        if weight_decay != 0:
+            if group["decoupled_weight_decay"]:
+                param.mul_(1 - lr * weight_decay)
+            else:
+                grad = grad.add(param, alpha=weight_decay)
+        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+        lerp_t(exp_avg, grad, 1 - beta1)
+        addcmul_t(exp_avg_sq.mul_(beta2), grad, grad, 1 - beta2)
+        step_size_neg = -(lr / (1 - beta1**step))
+        bias_correction2_sqrt = (1 - beta2**step).sqrt()
+        if group["amsgrad"]:
+            max_exp_avg_sq = state["max_exp_avg_sq"]
+            max_exp_avg_sq.copy_(max_exp_avg_sq.clone().maximum(exp_avg_sq))
+            exp_avg_sq = max_exp_avg_sq
+        denom = (exp_avg_sq.sqrt() / (bias_correction2_sqrt * step_size_neg)).add_(
+            group["eps"] / step_size_neg)
+        addcdiv_t(param, exp_avg.clone(), denom)
+
 
 class AdamW(Adam):
     """Adam with decoupled weight decay (Loshchilov & Hutter), 0.01 by default."""
@@ -97,6 +136,9 @@ class AdamW(Adam):
 
 class Adamax(Adam):
     """Adam with the infinity norm: ``exp_inf = max(beta2 * exp_inf, |grad| + eps)``."""
+
+    _update_tensors = None  # Adam's rule is not this one
+
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  foreach=None, *, maximize=False, differentiable=False, capturable=False):
@@ -124,6 +166,9 @@ class Adamax(Adam):
 class NAdam(Adam):
     """Adam with Nesterov momentum (Dozat), its momentum decaying by ``momentum_decay``;
     ``mu_product`` is a float32 0-d tensor in the state, as PyTorch keeps it."""
+
+    _update_tensors = None  # Adam's rule is not this one
+
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  momentum_decay=4e-3, decoupled_weight_decay=False, *, foreach=None,
@@ -162,6 +207,9 @@ class NAdam(Adam):
 class RAdam(Adam):
     """Rectified Adam (Liu et al.): plain momentum SGD while the variance estimate is
     unreliable (``rho_t <= 5``), then Adam scaled by the rectification term."""
+
+    _update_tensors = None  # Adam's rule is not this one
+
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  decoupled_weight_decay=False, *, foreach=None, maximize=False,

@@ -5,7 +5,18 @@ import numpy as np
 
 from micrograd_nb.autograd import errors, factories
 
-from .optimizer import Optimizer, addcmul_, check, lerp_, scalar_step
+from .optimizer import (
+    Optimizer,
+    addcdiv_t,
+    addcmul_,
+    addcmul_t,
+    check,
+    check_not_fused,
+    check_number,
+    lerp_,
+    lerp_t,
+    scalar_step,
+)
 
 
 def _l2(param, grad, weight_decay):
@@ -60,6 +71,29 @@ class RMSprop(Optimizer):
         else:
             param += -group["lr"] * (grad / avg)
 
+    def _update_tensors(self, param, grad, state, group):
+        # _single_tensor_rmsprop, line for line.
+        alpha, lr = group["alpha"], group["lr"]
+        state["step"].add_(1)
+        if group["weight_decay"] != 0:
+            grad = grad.add(param, alpha=group["weight_decay"])
+        square_avg = state["square_avg"]
+        addcmul_t(square_avg.mul_(alpha), grad, grad, 1 - alpha)
+        if group["centered"]:
+            grad_avg = state["grad_avg"]
+            lerp_t(grad_avg, grad, 1 - alpha)
+            avg = (square_avg - grad_avg * grad_avg).sqrt()
+        else:
+            avg = square_avg.sqrt()
+        avg = avg.add(group["eps"])
+        if group["momentum"] > 0:
+            buf = state["momentum_buffer"]
+            addcdiv_t(buf.mul_(group["momentum"]), grad, avg)
+            check_number(lr, "add_", "alpha")
+            param.sub_(buf * lr)
+        else:
+            addcdiv_t(param, grad, avg, -lr)
+
 
 class Adagrad(Optimizer):
     """Divides by the root of the sum of all squared gradients so far (Duchi et al.);
@@ -79,6 +113,7 @@ class Adagrad(Optimizer):
                     "foreach": foreach, "maximize": maximize,
                     "differentiable": differentiable, "fused": fused}
         super().__init__(params, defaults)
+        check_not_fused(fused, differentiable)
         for group in self.param_groups:
             for p in group["params"]:
                 self._init_state(self.state[p], p, group)

@@ -10,10 +10,17 @@ back with ``copy_`` (bumping its version, as PyTorch's in-place update does), ``
 the gradient, ``state`` the parameter's state as arrays sharing memory with the state
 tensors. An entry the rule adds (SGD's momentum buffer) becomes a state tensor.
 
-Differences from PyTorch: ``foreach``, ``fused``, ``capturable`` and ``differentiable``
-are accepted and listed in ``param_groups`` as PyTorch lists them, but every update
-runs the single-tensor path (they change speed on GPUs, not results); tensor-valued
-``lr`` and ``betas`` and named parameters are not supported.
+``differentiable=True`` runs the step with grad enabled, as PyTorch's
+``_use_grad_for_differentiable`` does, through ``_update_tensors``: the same rule written
+with tensor operations on the parameter and state tensors themselves, so a step of
+non-leaf parameters is part of the graph (the gradient of a later loss reaches the
+initial weights, and a tensor ``lr``). SGD, Adam, AdamW and RMSprop have it; the other
+optimizers refuse ``differentiable=True`` when they step.
+
+Differences from PyTorch: ``foreach``, ``fused`` and ``capturable`` are accepted and
+listed in ``param_groups`` as PyTorch lists them, but every update runs the
+single-tensor path (they change speed on GPUs, not results); tensor-valued ``betas``
+and named parameters are not supported.
 """
 
 import copy
@@ -58,6 +65,37 @@ def addcmul_(out, a, b, value):
     out += value * a * b
 
 
+def addcmul_t(out, a, b, value):
+    """``out.addcmul_(a, b, value=v)`` on tensors, recorded: ``out + v * a * b``."""
+    return out.add_(a * b * value)
+
+
+def addcdiv_t(out, a, b, value=1):
+    """``out.addcdiv_(a, b, value=v)`` on tensors, recorded: ``out + v * a / b``."""
+    check_number(value, "addcdiv_", "value")
+    return out.add_(a / b * value)
+
+
+def check_number(value, function, argument):
+    """PyTorch's refusal of a tensor where its signature takes a Python number (a tensor
+    ``lr`` reaching ``alpha=`` or ``value=``)."""
+    if isinstance(value, Tensor):
+        raise TypeError(errors.ARGUMENT_NOT_NUMBER.format(function=function,
+                                                          argument=argument))
+
+
+def lerp_t(start, end, weight):
+    """``start.lerp_(end, weight)`` on tensors, recorded, in ``lerp_``'s two forms."""
+    if abs(weight) < 0.5:
+        return start.add_((end - start) * weight)
+    return start.copy_(end - (end - start) * (1 - weight))
+
+
+def check_not_fused(fused, differentiable):
+    if fused and differentiable:
+        raise RuntimeError(errors.FUSED_NOT_DIFFERENTIABLE)
+
+
 def scalar_step():
     """The ``state["step"]`` PyTorch keeps: a float32 0-d tensor, counted in place."""
     return factories.tensor(0.0, dtype=dtypes.float32)
@@ -65,7 +103,14 @@ def scalar_step():
 
 class Optimizer:
     """Holds ``param_groups`` (dicts with ``"params"`` and the hyper-parameters) and
-    per-parameter ``state``; subclasses implement ``_init_state`` and ``_update``."""
+    per-parameter ``state``; subclasses implement ``_init_state`` and ``_update``, and
+    ``_update_tensors`` to be differentiable."""
+
+    # PyTorch's multi-tensor (foreach) kernels refuse autograd, except SGD's.
+    _foreach_differentiable = False
+    # ``_update_tensors(param, grad, state, group)``: the rule in tensor operations,
+    # defined by the optimizers that can be differentiated.
+    _update_tensors = None
 
     def __init__(self, params, defaults):
         self.defaults = defaults
@@ -93,8 +138,10 @@ class Optimizer:
         for param in params:
             if not isinstance(param, Tensor):
                 raise TypeError(errors.OPTIMIZE_NON_TENSOR.format(type_name=typename(param)))
-            # A non-leaf's .grad is never filled by backward(): it could not be trained.
-            if not (param.is_leaf or param.retains_grad):
+            # A non-leaf's .grad is never filled by backward(): it could not be trained,
+            # unless the steps themselves are to be differentiated (its .grad set by hand).
+            if not self.defaults.get("differentiable") and not (
+                    param.is_leaf or param.retains_grad):
                 raise ValueError(errors.OPTIMIZE_NON_LEAF)
         for name, default in self.defaults.items():
             param_group.setdefault(name, default)
@@ -118,11 +165,15 @@ class Optimizer:
         if closure is not None:
             with graph.enable_grad():
                 loss = closure()
-        with graph.no_grad():
+        # PyTorch's _use_grad_for_differentiable: recorded only when asked to be.
+        with graph.set_grad_enabled(bool(self.defaults.get("differentiable"))):
             for group in self.param_groups:
+                self._check_differentiable(group)
+                step_one = (self._step_differentiable if group.get("differentiable")
+                            else self._step_one)
                 for p in group["params"]:
                     if p.grad is not None:
-                        self._step_one(p, group)
+                        step_one(p, group)
         self._step_count = getattr(self, "_step_count", 0) + 1
         return loss
 
@@ -143,8 +194,30 @@ class Optimizer:
             self.state[p] = state
         p.copy_(factories.from_numpy(param))
 
+    def _check_differentiable(self, group):
+        """Refuse a differentiable step this optimizer cannot record, before any update."""
+        if not group.get("differentiable"):
+            return
+        if self._update_tensors is None:
+            raise NotImplementedError(errors.DIFFERENTIABLE_NOT_SUPPORTED.format(
+                name=type(self).__name__))
+        if group.get("foreach") and not self._foreach_differentiable:
+            raise AssertionError(errors.FOREACH_NOT_DIFFERENTIABLE)
+
+    def _step_differentiable(self, p, group):
+        """The update as tensor operations on ``p`` and its state, recorded in the graph."""
+        state = self.state.get(p, {})
+        if not state:
+            with graph.no_grad():
+                self._init_state(state, p, group)
+        grad = -p.grad if group.get("maximize") else p.grad
+        self._update_tensors(p, grad, state, group)
+        if state:
+            self.state[p] = state
+
     def _init_state(self, state, p, group):
         """Fill an empty state the first time ``p`` is updated."""
+
 
     def _update(self, param, grad, state, group):
         raise NotImplementedError

@@ -2,7 +2,7 @@
 
 from micrograd_nb.autograd import errors
 
-from .optimizer import Optimizer, check
+from .optimizer import Optimizer, check, check_not_fused
 
 
 class SGD(Optimizer):
@@ -21,6 +21,9 @@ class SGD(Optimizer):
         check(not nesterov or (momentum > 0 and dampening == 0),
               errors.NESTEROV_NEEDS_MOMENTUM)
         super().__init__(params, defaults)
+        check_not_fused(fused, differentiable)
+
+    _foreach_differentiable = True
 
     def _update(self, param, grad, state, group):
         if group["weight_decay"] != 0:
@@ -35,3 +38,17 @@ class SGD(Optimizer):
                 buf += (1 - group["dampening"]) * grad
             grad = grad + momentum * buf if group["nesterov"] else buf
         param -= group["lr"] * grad
+
+    def _update_tensors(self, param, grad, state, group):
+        # _single_tensor_sgd, line for line (lr may be a tensor).
+        if group["weight_decay"] != 0:
+            grad = grad.add(param, alpha=group["weight_decay"])
+        momentum = group["momentum"]
+        if momentum != 0:
+            buf = state.get("momentum_buffer")
+            if buf is None:  # PyTorch's first buffer is detached from the graph
+                buf = state["momentum_buffer"] = grad.detach().clone()
+            else:
+                buf.mul_(momentum).add_(grad, alpha=1 - group["dampening"])
+            grad = grad.add(buf, alpha=momentum) if group["nesterov"] else buf
+        param.sub_(grad * group["lr"])
