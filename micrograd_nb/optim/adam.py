@@ -17,24 +17,18 @@ from .optimizer import (
     addcmul_t,
     check,
     check_betas,
+    check_non_negative,
     check_not_fused,
     lerp_,
     lerp_t,
-    scalar_step,
+    zero_state,
 )
 
 
 def _check_common(lr, eps, betas, weight_decay):
-    check(lr >= 0.0, errors.INVALID_LR, lr=lr)
-    check(eps >= 0.0, errors.INVALID_EPS, eps=eps)
+    check_non_negative(lr=lr, eps=eps)
     check_betas(betas)
-    check(weight_decay >= 0.0, errors.INVALID_WEIGHT_DECAY, weight_decay=weight_decay)
-
-
-def _zero_state(state, p, *names):
-    state["step"] = scalar_step()
-    for name in names:
-        state[name] = factories.zeros_like(p)
+    check_non_negative(weight_decay=weight_decay)
 
 
 def _moments(state, grad, beta1, beta2):
@@ -77,7 +71,7 @@ class Adam(Optimizer):
         check_not_fused(fused, differentiable)
 
     def _init_state(self, state, p, group):
-        _zero_state(state, p, "exp_avg", "exp_avg_sq")
+        zero_state(state, p, "exp_avg", "exp_avg_sq")
         if group["amsgrad"]:
             state["max_exp_avg_sq"] = factories.zeros_like(p)
 
@@ -149,7 +143,7 @@ class Adamax(Adam):
         Optimizer.__init__(self, params, defaults)
 
     def _init_state(self, state, p, group):
-        _zero_state(state, p, "exp_avg", "exp_inf")
+        zero_state(state, p, "exp_avg", "exp_inf")
 
     def _update(self, param, grad, state, group):
         beta1, beta2 = group["betas"]
@@ -174,8 +168,7 @@ class NAdam(Adam):
                  momentum_decay=4e-3, decoupled_weight_decay=False, *, foreach=None,
                  maximize=False, capturable=False, differentiable=False):
         _check_common(lr, eps, betas, weight_decay)
-        check(momentum_decay >= 0.0, errors.INVALID_MOMENTUM_DECAY,
-              momentum_decay=momentum_decay)
+        check_non_negative(momentum_decay=momentum_decay)
         defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
                     "momentum_decay": momentum_decay,
                     "decoupled_weight_decay": decoupled_weight_decay, "maximize": maximize,
@@ -184,7 +177,7 @@ class NAdam(Adam):
         Optimizer.__init__(self, params, defaults)
 
     def _init_state(self, state, p, group):
-        state["step"] = scalar_step()
+        zero_state(state, p)  # PyTorch's order: step, mu_product, then the averages
         state["mu_product"] = factories.ones(())
         state["exp_avg"] = factories.zeros_like(p)
         state["exp_avg_sq"] = factories.zeros_like(p)
@@ -222,7 +215,7 @@ class RAdam(Adam):
         Optimizer.__init__(self, params, defaults)
 
     def _init_state(self, state, p, group):
-        _zero_state(state, p, "exp_avg", "exp_avg_sq")
+        zero_state(state, p, "exp_avg", "exp_avg_sq")
 
     def _update(self, param, grad, state, group):
         beta1, beta2 = group["betas"]

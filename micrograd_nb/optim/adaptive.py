@@ -11,11 +11,13 @@ from .optimizer import (
     addcmul_,
     addcmul_t,
     check,
+    check_non_negative,
     check_not_fused,
     check_number,
     lerp_,
     lerp_t,
     scalar_step,
+    zero_state,
 )
 
 
@@ -30,11 +32,8 @@ class RMSprop(Optimizer):
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
                  centered=False, capturable=False, foreach=None, maximize=False,
                  differentiable=False):
-        check(lr >= 0.0, errors.INVALID_LR, lr=lr)
-        check(eps >= 0.0, errors.INVALID_EPS, eps=eps)
-        check(momentum >= 0.0, errors.INVALID_MOMENTUM, momentum=momentum)
-        check(weight_decay >= 0.0, errors.INVALID_WEIGHT_DECAY, weight_decay=weight_decay)
-        check(alpha >= 0.0, errors.INVALID_ALPHA, alpha=alpha)
+        check_non_negative(lr=lr, eps=eps, momentum=momentum, weight_decay=weight_decay,
+                           alpha=alpha)
         defaults = {"lr": lr, "momentum": momentum, "alpha": alpha, "eps": eps,
                     "centered": centered, "weight_decay": weight_decay,
                     "capturable": capturable, "foreach": foreach, "maximize": maximize,
@@ -42,8 +41,7 @@ class RMSprop(Optimizer):
         super().__init__(params, defaults)
 
     def _init_state(self, state, p, group):
-        state["step"] = scalar_step()
-        state["square_avg"] = factories.zeros_like(p)
+        zero_state(state, p, "square_avg")
         if group["momentum"] > 0:
             state["momentum_buffer"] = factories.zeros_like(p)
         if group["centered"]:
@@ -102,12 +100,8 @@ class Adagrad(Optimizer):
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0,
                  initial_accumulator_value=0, eps=1e-10, foreach=None, *, maximize=False,
                  differentiable=False, fused=None):
-        check(lr >= 0.0, errors.INVALID_LR, lr=lr)
-        check(lr_decay >= 0.0, errors.INVALID_LR_DECAY, lr_decay=lr_decay)
-        check(weight_decay >= 0.0, errors.INVALID_WEIGHT_DECAY, weight_decay=weight_decay)
-        check(initial_accumulator_value >= 0.0, errors.INVALID_INITIAL_ACCUMULATOR,
-              initial_accumulator_value=initial_accumulator_value)
-        check(eps >= 0.0, errors.INVALID_EPS, eps=eps)
+        check_non_negative(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                           initial_accumulator_value=initial_accumulator_value, eps=eps)
         defaults = {"lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
                     "initial_accumulator_value": initial_accumulator_value,
                     "foreach": foreach, "maximize": maximize,
@@ -138,19 +132,16 @@ class Adadelta(Optimizer):
 
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *,
                  capturable=False, maximize=False, differentiable=False):
-        check(lr >= 0.0, errors.INVALID_LR, lr=lr)
+        check_non_negative(lr=lr)
         check(0.0 <= rho <= 1.0, errors.INVALID_RHO, rho=rho)
-        check(eps >= 0.0, errors.INVALID_EPS, eps=eps)
-        check(weight_decay >= 0.0, errors.INVALID_WEIGHT_DECAY, weight_decay=weight_decay)
+        check_non_negative(eps=eps, weight_decay=weight_decay)
         defaults = {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay,
                     "maximize": maximize, "capturable": capturable, "foreach": foreach,
                     "differentiable": differentiable}
         super().__init__(params, defaults)
 
     def _init_state(self, state, p, group):
-        state["step"] = scalar_step()
-        state["square_avg"] = factories.zeros_like(p)
-        state["acc_delta"] = factories.zeros_like(p)
+        zero_state(state, p, "square_avg", "acc_delta")
 
     def _update(self, param, grad, state, group):
         rho, eps = group["rho"], group["eps"]

@@ -41,6 +41,27 @@ def check(valid, message, **fields):
         raise ValueError(message.format(**fields))
 
 
+# The hyper-parameters PyTorch requires to be >= 0, each with its message.
+_NON_NEGATIVE = {"lr": errors.INVALID_LR, "eps": errors.INVALID_EPS,
+                 "momentum": errors.INVALID_MOMENTUM, "alpha": errors.INVALID_ALPHA,
+                 "weight_decay": errors.INVALID_WEIGHT_DECAY, "lr_decay": errors.INVALID_LR_DECAY,
+                 "initial_accumulator_value": errors.INVALID_INITIAL_ACCUMULATOR,
+                 "momentum_decay": errors.INVALID_MOMENTUM_DECAY}
+
+
+def check_non_negative(**values):
+    """``check`` each named hyper-parameter is >= 0, in the order PyTorch checks them."""
+    for name, value in values.items():
+        check(value >= 0.0, _NON_NEGATIVE[name], **{name: value})
+
+
+def zero_state(state, p, *names):
+    """The float32 step count and a zero tensor like ``p`` for each name."""
+    state["step"] = scalar_step()
+    for name in names:
+        state[name] = factories.zeros_like(p)
+
+
 def check_betas(betas):
     check(0.0 <= betas[0] < 1.0, errors.INVALID_BETA, index=0, beta=betas[0])
     check(0.0 <= betas[1] < 1.0, errors.INVALID_BETA, index=1, beta=betas[1])

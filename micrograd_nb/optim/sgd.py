@@ -2,7 +2,7 @@
 
 from micrograd_nb.autograd import errors
 
-from .optimizer import Optimizer, check, check_not_fused
+from .optimizer import Optimizer, check, check_non_negative, check_not_fused
 
 
 class SGD(Optimizer):
@@ -12,9 +12,7 @@ class SGD(Optimizer):
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
                  nesterov=False, *, maximize=False, foreach=None, differentiable=False,
                  fused=None):
-        check(lr >= 0.0, errors.INVALID_LR, lr=lr)
-        check(momentum >= 0.0, errors.INVALID_MOMENTUM, momentum=momentum)
-        check(weight_decay >= 0.0, errors.INVALID_WEIGHT_DECAY, weight_decay=weight_decay)
+        check_non_negative(lr=lr, momentum=momentum, weight_decay=weight_decay)
         defaults = {"lr": lr, "momentum": momentum, "dampening": dampening,
                     "weight_decay": weight_decay, "nesterov": nesterov, "maximize": maximize,
                     "foreach": foreach, "differentiable": differentiable, "fused": fused}
