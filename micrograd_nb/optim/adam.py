@@ -12,6 +12,8 @@ from micrograd_nb.autograd import errors, factories
 
 from .optimizer import (
     Optimizer,
+    add_scaled,
+    addcdiv_,
     addcdiv_t,
     addcmul_,
     addcmul_t,
@@ -50,7 +52,7 @@ def _decay(param, grad, group):
     if group.get("decoupled_weight_decay"):
         param *= 1 - group["lr"] * weight_decay
         return grad
-    return grad + weight_decay * param
+    return add_scaled(grad, param, weight_decay)
 
 
 class Adam(Optimizer):
@@ -86,7 +88,7 @@ class Adam(Optimizer):
             np.maximum(state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"])
             exp_avg_sq = state["max_exp_avg_sq"]
         denom = np.sqrt(exp_avg_sq) / bias_correction2_sqrt + group["eps"]
-        param += -step_size * (exp_avg / denom)
+        addcdiv_(param, exp_avg, denom, -step_size)
 
     def _update_tensors(self, param, grad, state, group):
         # _single_tensor_adam's differentiable branch, line for line: the bias
@@ -154,7 +156,7 @@ class Adamax(Adam):
         exp_inf *= beta2
         np.maximum(exp_inf, np.abs(grad) + group["eps"], out=exp_inf)
         clr = group["lr"] / (1 - beta1 ** float(state["step"]))
-        param += -clr * (exp_avg / exp_inf)
+        addcdiv_(param, exp_avg, exp_inf, -clr)
 
 
 class NAdam(Adam):
@@ -193,8 +195,8 @@ class NAdam(Adam):
         state["mu_product"] *= mu
         mu_product = float(state["mu_product"])
         denom = np.sqrt(exp_avg_sq / bias_correction2) + group["eps"]
-        param += (-lr * (1.0 - mu) / (1.0 - mu_product)) * (grad / denom)
-        param += ((-lr * mu_next) / (1.0 - mu_product * mu_next)) * (exp_avg / denom)
+        addcdiv_(param, grad, denom, -lr * (1.0 - mu) / (1.0 - mu_product))
+        addcdiv_(param, exp_avg, denom, (-lr * mu_next) / (1.0 - mu_product * mu_next))
 
 
 class RAdam(Adam):

@@ -7,6 +7,8 @@ from micrograd_nb.autograd import errors, factories
 
 from .optimizer import (
     Optimizer,
+    add_scaled,
+    addcdiv_,
     addcdiv_t,
     addcmul_,
     addcmul_t,
@@ -22,7 +24,7 @@ from .optimizer import (
 
 
 def _l2(param, grad, weight_decay):
-    return grad + weight_decay * param if weight_decay != 0 else grad
+    return add_scaled(grad, param, weight_decay) if weight_decay != 0 else grad
 
 
 class RMSprop(Optimizer):
@@ -57,17 +59,19 @@ class RMSprop(Optimizer):
         if group["centered"]:
             grad_avg = state["grad_avg"]
             lerp_(grad_avg, grad, 1 - alpha)
-            avg = np.sqrt(square_avg + -1 * grad_avg * grad_avg)
+            avg = square_avg.copy()
+            addcmul_(avg, grad_avg, grad_avg, -1)
+            avg = np.sqrt(avg)
         else:
             avg = np.sqrt(square_avg)
         avg += group["eps"]
         if group["momentum"] > 0:
             buf = state["momentum_buffer"]
             buf *= group["momentum"]
-            buf += grad / avg
-            param += -group["lr"] * buf
+            addcdiv_(buf, grad, avg)
+            param[...] = add_scaled(param, buf, -group["lr"])
         else:
-            param += -group["lr"] * (grad / avg)
+            addcdiv_(param, grad, avg, -group["lr"])
 
     def _update_tensors(self, param, grad, state, group):
         # _single_tensor_rmsprop, line for line.
@@ -123,7 +127,7 @@ class Adagrad(Optimizer):
         clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
         addcmul_(state["sum"], grad, grad, 1)
         std = np.sqrt(state["sum"]) + group["eps"]
-        param += -clr * (grad / std)
+        addcdiv_(param, grad, std, -clr)
 
 
 class Adadelta(Optimizer):
@@ -156,4 +160,4 @@ class Adadelta(Optimizer):
         delta *= grad
         acc_delta *= rho
         addcmul_(acc_delta, delta, delta, 1 - rho)
-        param += -group["lr"] * delta
+        param[...] = add_scaled(param, delta, -group["lr"])
