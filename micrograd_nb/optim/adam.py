@@ -232,7 +232,8 @@ class RAdam(Adam):
         if rho_t > 5.0:
             rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
                     / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
-            adaptive_lr = (bias_correction2**0.5) / (np.sqrt(exp_avg_sq) + group["eps"])
+            # PyTorch's number / tensor is the tensor's reciprocal times the number.
+            adaptive_lr = (1 / (np.sqrt(exp_avg_sq) + group["eps"])) * bias_correction2**0.5
             param -= corrected * lr * adaptive_lr * rect
         else:
             param -= corrected * lr
