@@ -2,8 +2,9 @@
 
 Each keeps running averages of the gradient (``exp_avg``) and of its square or its
 size, with bias correction by ``1 - beta ** step``. The update formulas follow
-PyTorch's single-tensor CPU kernels line by line, so float64 trajectories agree to the
-last bits.
+PyTorch's single-tensor CPU kernels line by line, with their fused multiply-adds, so
+trajectories agree bit for bit but where PyTorch's square root (within 1 ulp, not
+correctly rounded) rounds the other way.
 """
 
 import numpy as np

@@ -5,7 +5,11 @@ hyper-parameters with ``check`` and writes one short ``_update`` for one paramet
 
 ``_update(param, grad, state, group)`` works on numpy arrays, in place, in the order
 of PyTorch's single-tensor CPU kernels (``_single_tensor_adam`` and friends), so the
-numbers are PyTorch's: ``param`` is a copy of the parameter's values that is written
+numbers are PyTorch's, rounding included: the multiply-adds PyTorch's vectorised CPU
+builds fuse (``add(alpha=)``, ``addcmul_``, ``lerp_``) are fused here too, exactly
+(``fused.fma``), and its portable build's are not (``cpu_capability``). Only the square
+root differs now and then: PyTorch's is within 1 ulp, numpy's correctly rounded.
+``param`` is a copy of the parameter's values that is written
 back with ``copy_`` (bumping its version, as PyTorch's in-place update does), ``grad``
 the gradient, ``state`` the parameter's state as arrays sharing memory with the state
 tensors. An entry the rule adds (SGD's momentum buffer) becomes a state tensor.
