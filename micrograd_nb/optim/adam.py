@@ -11,19 +11,13 @@ import numpy as np
 
 from micrograd_nb.autograd import errors, factories
 
+from . import kernels
 from .optimizer import (
     Optimizer,
-    add_scaled,
-    addcdiv_,
-    addcdiv_t,
-    addcmul_,
-    addcmul_t,
     check,
     check_betas,
     check_non_negative,
     check_not_fused,
-    lerp_,
-    lerp_t,
     zero_state,
 )
 
@@ -39,9 +33,9 @@ def _moments(state, grad, beta1, beta2):
     returns the step number and the two averages."""
     state["step"] += 1
     exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-    lerp_(exp_avg, grad, 1 - beta1)
+    kernels.lerp_(exp_avg, grad, 1 - beta1)
     exp_avg_sq *= beta2
-    addcmul_(exp_avg_sq, grad, grad, 1 - beta2)
+    kernels.addcmul_(exp_avg_sq, grad, grad, 1 - beta2)
     return float(state["step"]), exp_avg, exp_avg_sq
 
 
@@ -53,7 +47,7 @@ def _decay(param, grad, group):
     if group.get("decoupled_weight_decay"):
         param *= 1 - group["lr"] * weight_decay
         return grad
-    return add_scaled(grad, param, weight_decay)
+    return kernels.add_scaled(grad, param, weight_decay)
 
 
 class Adam(Optimizer):
@@ -89,7 +83,7 @@ class Adam(Optimizer):
             np.maximum(state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"])
             exp_avg_sq = state["max_exp_avg_sq"]
         denom = np.sqrt(exp_avg_sq) / bias_correction2_sqrt + group["eps"]
-        addcdiv_(param, exp_avg, denom, -step_size)
+        kernels.addcdiv_(param, exp_avg, denom, -step_size)
 
     def _update_tensors(self, param, grad, state, group):
         # _single_tensor_adam's differentiable branch, line for line: the bias
@@ -106,8 +100,8 @@ class Adam(Optimizer):
             else:
                 grad = grad.add(param, alpha=weight_decay)
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-        lerp_t(exp_avg, grad, 1 - beta1)
-        addcmul_t(exp_avg_sq.mul_(beta2), grad, grad, 1 - beta2)
+        kernels.lerp_t(exp_avg, grad, 1 - beta1)
+        kernels.addcmul_t(exp_avg_sq.mul_(beta2), grad, grad, 1 - beta2)
         step_size_neg = -(lr / (1 - beta1**step))
         bias_correction2_sqrt = (1 - beta2**step).sqrt()
         if group["amsgrad"]:
@@ -116,7 +110,7 @@ class Adam(Optimizer):
             exp_avg_sq = max_exp_avg_sq
         denom = (exp_avg_sq.sqrt() / (bias_correction2_sqrt * step_size_neg)).add_(
             group["eps"] / step_size_neg)
-        addcdiv_t(param, exp_avg.clone(), denom)
+        kernels.addcdiv_t(param, exp_avg.clone(), denom)
 
 
 class AdamW(Adam):
@@ -153,11 +147,11 @@ class Adamax(Adam):
         state["step"] += 1
         grad = _decay(param, grad, group)
         exp_avg, exp_inf = state["exp_avg"], state["exp_inf"]
-        lerp_(exp_avg, grad, 1 - beta1)
+        kernels.lerp_(exp_avg, grad, 1 - beta1)
         exp_inf *= beta2
         np.maximum(exp_inf, np.abs(grad) + group["eps"], out=exp_inf)
         clr = group["lr"] / (1 - beta1 ** float(state["step"]))
-        addcdiv_(param, exp_avg, exp_inf, -clr)
+        kernels.addcdiv_(param, exp_avg, exp_inf, -clr)
 
 
 class NAdam(Adam):
@@ -196,8 +190,8 @@ class NAdam(Adam):
         state["mu_product"] *= mu
         mu_product = float(state["mu_product"])
         denom = np.sqrt(exp_avg_sq / bias_correction2) + group["eps"]
-        addcdiv_(param, grad, denom, -lr * (1.0 - mu) / (1.0 - mu_product))
-        addcdiv_(param, exp_avg, denom, (-lr * mu_next) / (1.0 - mu_product * mu_next))
+        kernels.addcdiv_(param, grad, denom, -lr * (1.0 - mu) / (1.0 - mu_product))
+        kernels.addcdiv_(param, exp_avg, denom, (-lr * mu_next) / (1.0 - mu_product * mu_next))
 
 
 class RAdam(Adam):

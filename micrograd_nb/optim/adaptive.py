@@ -5,26 +5,19 @@ import numpy as np
 
 from micrograd_nb.autograd import errors, factories
 
+from . import kernels
 from .optimizer import (
     Optimizer,
-    add_scaled,
-    addcdiv_,
-    addcdiv_t,
-    addcmul_,
-    addcmul_t,
     check,
     check_non_negative,
     check_not_fused,
-    check_number,
-    lerp_,
-    lerp_t,
     scalar_step,
     zero_state,
 )
 
 
 def _l2(param, grad, weight_decay):
-    return add_scaled(grad, param, weight_decay) if weight_decay != 0 else grad
+    return kernels.add_scaled(grad, param, weight_decay) if weight_decay != 0 else grad
 
 
 class RMSprop(Optimizer):
@@ -55,12 +48,12 @@ class RMSprop(Optimizer):
         grad = _l2(param, grad, group["weight_decay"])
         square_avg = state["square_avg"]
         square_avg *= alpha
-        addcmul_(square_avg, grad, grad, 1 - alpha)
+        kernels.addcmul_(square_avg, grad, grad, 1 - alpha)
         if group["centered"]:
             grad_avg = state["grad_avg"]
-            lerp_(grad_avg, grad, 1 - alpha)
+            kernels.lerp_(grad_avg, grad, 1 - alpha)
             avg = square_avg.copy()
-            addcmul_(avg, grad_avg, grad_avg, -1)
+            kernels.addcmul_(avg, grad_avg, grad_avg, -1)
             avg = np.sqrt(avg)
         else:
             avg = np.sqrt(square_avg)
@@ -68,10 +61,10 @@ class RMSprop(Optimizer):
         if group["momentum"] > 0:
             buf = state["momentum_buffer"]
             buf *= group["momentum"]
-            addcdiv_(buf, grad, avg)
-            param[...] = add_scaled(param, buf, -group["lr"])
+            kernels.addcdiv_(buf, grad, avg)
+            param[...] = kernels.add_scaled(param, buf, -group["lr"])
         else:
-            addcdiv_(param, grad, avg, -group["lr"])
+            kernels.addcdiv_(param, grad, avg, -group["lr"])
 
     def _update_tensors(self, param, grad, state, group):
         # _single_tensor_rmsprop, line for line.
@@ -80,21 +73,21 @@ class RMSprop(Optimizer):
         if group["weight_decay"] != 0:
             grad = grad.add(param, alpha=group["weight_decay"])
         square_avg = state["square_avg"]
-        addcmul_t(square_avg.mul_(alpha), grad, grad, 1 - alpha)
+        kernels.addcmul_t(square_avg.mul_(alpha), grad, grad, 1 - alpha)
         if group["centered"]:
             grad_avg = state["grad_avg"]
-            lerp_t(grad_avg, grad, 1 - alpha)
+            kernels.lerp_t(grad_avg, grad, 1 - alpha)
             avg = (square_avg - grad_avg * grad_avg).sqrt()
         else:
             avg = square_avg.sqrt()
         avg = avg.add(group["eps"])
         if group["momentum"] > 0:
             buf = state["momentum_buffer"]
-            addcdiv_t(buf.mul_(group["momentum"]), grad, avg)
-            check_number(lr, "add_", "alpha")
+            kernels.addcdiv_t(buf.mul_(group["momentum"]), grad, avg)
+            kernels.check_number(lr, "add_", "alpha")
             param.sub_(buf * lr)
         else:
-            addcdiv_t(param, grad, avg, -lr)
+            kernels.addcdiv_t(param, grad, avg, -lr)
 
 
 class Adagrad(Optimizer):
@@ -125,9 +118,9 @@ class Adagrad(Optimizer):
         step = float(state["step"])
         grad = _l2(param, grad, group["weight_decay"])
         clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
-        addcmul_(state["sum"], grad, grad, 1)
+        kernels.addcmul_(state["sum"], grad, grad, 1)
         std = np.sqrt(state["sum"]) + group["eps"]
-        addcdiv_(param, grad, std, -clr)
+        kernels.addcdiv_(param, grad, std, -clr)
 
 
 class Adadelta(Optimizer):
@@ -153,11 +146,11 @@ class Adadelta(Optimizer):
         grad = _l2(param, grad, group["weight_decay"])
         square_avg, acc_delta = state["square_avg"], state["acc_delta"]
         square_avg *= rho
-        addcmul_(square_avg, grad, grad, 1 - rho)
+        kernels.addcmul_(square_avg, grad, grad, 1 - rho)
         std = np.sqrt(square_avg + eps)
         delta = np.sqrt(acc_delta + eps)
         delta /= std
         delta *= grad
         acc_delta *= rho
-        addcmul_(acc_delta, delta, delta, 1 - rho)
-        param[...] = add_scaled(param, delta, -group["lr"])
+        kernels.addcmul_(acc_delta, delta, delta, 1 - rho)
+        param[...] = kernels.add_scaled(param, delta, -group["lr"])

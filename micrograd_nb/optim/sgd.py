@@ -2,7 +2,8 @@
 
 from micrograd_nb.autograd import errors
 
-from .optimizer import Optimizer, add_scaled, check, check_non_negative, check_not_fused
+from . import kernels
+from .optimizer import Optimizer, check, check_non_negative, check_not_fused
 
 
 class SGD(Optimizer):
@@ -25,7 +26,7 @@ class SGD(Optimizer):
 
     def _update(self, param, grad, state, group):
         if group["weight_decay"] != 0:
-            grad = add_scaled(grad, param, group["weight_decay"])
+            grad = kernels.add_scaled(grad, param, group["weight_decay"])
         momentum = group["momentum"]
         if momentum != 0:
             buf = state.get("momentum_buffer")
@@ -33,9 +34,9 @@ class SGD(Optimizer):
                 buf = state["momentum_buffer"] = grad.copy()
             else:
                 buf *= momentum
-                buf[...] = add_scaled(buf, grad, 1 - group["dampening"])
-            grad = add_scaled(grad, buf, momentum) if group["nesterov"] else buf
-        param[...] = add_scaled(param, grad, -group["lr"])
+                buf[...] = kernels.add_scaled(buf, grad, 1 - group["dampening"])
+            grad = kernels.add_scaled(grad, buf, momentum) if group["nesterov"] else buf
+        param[...] = kernels.add_scaled(param, grad, -group["lr"])
 
     def _update_tensors(self, param, grad, state, group):
         # _single_tensor_sgd, line for line (lr may be a tensor).

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from micrograd_nb.autograd.fused import fma
-from micrograd_nb.optim.optimizer import add_scaled, addcdiv_, addcmul_, lerp_
+from micrograd_nb.optim.kernels import add_scaled, addcdiv_, addcmul_, lerp_
 
 RNG = np.random.default_rng(3)
 
