@@ -712,6 +712,16 @@ DUPLICATE_PARAMETERS_WARNING = (
 PARAMETER_IN_TWO_GROUPS = "some parameters appear in more than one parameter group"
 
 INVALID_LR = "Invalid learning rate: {lr}"
+FUSED_NOT_DIFFERENTIABLE = "`fused` does not support `differentiable`"
+ARGUMENT_NOT_NUMBER = "{function}(): argument '{argument}' must be Number, not Tensor"
+FOREACH_NOT_DIFFERENTIABLE = "_foreach ops don't support autograd"
+DIFFERENTIABLE_STEP_REQUIRES_GRAD = (
+    "`requires_grad` is not supported for `step` in differentiable mode"
+)
+DIFFERENTIABLE_NOT_SUPPORTED = (
+    "{name}(differentiable=True) is not supported in micrograd_nb: its step runs without "
+    "grad; SGD, Adam, AdamW and RMSprop can be differentiated"
+)
 
 INVALID_MOMENTUM = "Invalid momentum value: {momentum}"
 
@@ -848,6 +858,15 @@ BERNOULLI_P = "bernoulli_ expects p to be in [0, 1], but got p={p}"
 EXPONENTIAL_LAMBDA = "exponential_ expects lambda > 0.0, but found lambda={lambd}"
 UNIFORM_BOUNDS = "uniform_ expects to return a [from, to) range, but found from={low} > to={high}"
 RANDOM_BOUNDS = "random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
+RANDOM_BOUNDS_CAST = (
+    "random_ expects 'from' casted to dtype to be less than 'to' casted to dtype, but got "
+    "from={low} >= to={high}"
+)
+RANDOM_BOUND_PRECISION_WARNING = (
+    "{name} is out of bounds [-(2^{digits}), 2^{digits}]. Due to precision limitations {dtype} "
+    "can support discrete uniform distribution only within this range. This warning will "
+    "become an error in version 1.7 release, please fix the code in advance"
+)
 NEGATIVE_DIMENSION = "Trying to create tensor with negative dimension {dim}: {shape}"
 NORMAL_ARGUMENTS = (
     "normal() received an invalid combination of arguments - got ({types}), but expected one "

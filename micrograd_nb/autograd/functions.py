@@ -10,38 +10,120 @@ from .shapes import check_dim, check_dims
 
 
 def matmul(input, other):
-    """``a @ b`` with PyTorch's node names: DotBackward0 (vector . vector), MvBackward0
-    (matrix @ vector), MmBackward0 (matrix @ matrix), BmmBackward0 (batched). Operands
+    """``a @ b`` recorded as PyTorch 2.13's ``_matmul_impl`` records it: DotBackward0
+    (vector . vector), MvBackward0 (matrix @ vector), MmBackward0 (matrix @ matrix); an
+    N-D operand against a matrix or vector is folded to one matrix product (``_fold``);
+    everything else is a BmmBackward0 over the broadcast batch (``_batched``). Operands
     of different dtypes are refused, as PyTorch refuses them: no promotion."""
     a, b = as_tensor(input), as_tensor(other)
-    a_shape, b_shape = a._data.shape, b._data.shape
-    if not a_shape or not b_shape:
+    if not a.ndim or not b.ndim:
         raise RuntimeError(errors.MATMUL_0D.format(a_ndim=a.ndim, b_ndim=b.ndim))
-    if a_shape[-1] != b_shape[-2 if len(b_shape) > 1 else 0]:
-        raise RuntimeError(matmul_shape_error(a, b))
+    return _matmul(a, b)
+
+
+def _matmul(a, b):
+    if a.ndim == 2 and b.ndim == 2:
+        return _kernel(ops.MM, a, b)
+    if a.ndim == 1 and b.ndim == 1:
+        return _kernel(ops.DOT, a, b)
+    if a.ndim == 2 and b.ndim == 1:
+        return _kernel(ops.MV, a, b)
+    if a.ndim == 1 and b.ndim == 2:
+        row = _kernel(ops.MM, a.unsqueeze(0), b)
+        return apply_view(ops.SQUEEZE_DIMS, row, dim=0, in_shape=row._data.shape)
+    if _should_fold(a, b):
+        return _fold(a, b)
+    if a.ndim == 3 and b.ndim == 3 and a.shape[0] != b.shape[0]:
+        # A batch of one that requires grad is dropped, so its gradient is not summed
+        # from a broadcast copy.
+        if a.shape[0] == 1 and a.requires_grad:
+            return _matmul(a.squeeze(0), b)
+        if b.shape[0] == 1 and b.requires_grad:
+            return _matmul(a, b.squeeze(0))
+    return _batched(a, b)
+
+
+def _kernel(op, a, b):
+    """One of the four products, refused as its PyTorch kernel refuses the operands: the
+    sizes first, then the dtypes (no promotion), each in that kernel's words."""
+    if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
+        raise RuntimeError(_kernel_shape_error(op, a, b))
     if a._data.dtype != b._data.dtype:
         raise RuntimeError(_matmul_dtype_error(a, b))
-    if len(a_shape) > 2 and len(b_shape) > 2:  # the batch dimensions broadcast
-        mismatch = broadcast_mismatch([a_shape[:-2], b_shape[:-2]])
-        if mismatch:
-            raise RuntimeError(mismatch)
-    if a.ndim == 2 and b.ndim == 2:
-        return apply(ops.MM, (a, b))
-    if a.ndim == 1 and b.ndim == 1:
-        return apply(ops.DOT, (a, b))
-    if a.ndim == 2 and b.ndim == 1:
-        return apply(ops.MV, (a, b))
-    if a.ndim == 1 and b.ndim == 2:
-        row = apply(ops.MM, (a.unsqueeze(0), b))
-        return apply_view(ops.SQUEEZE_DIMS, row, dim=0, in_shape=row._data.shape)
-    a1 = a.unsqueeze(0) if a.ndim == 1 else a
-    b1 = b.unsqueeze(-1) if b.ndim == 1 else b
-    out = apply(ops.BMM, (a1, b1))
+    return apply(op, (a, b))
+
+
+def _kernel_shape_error(op, a, b):
+    if op is ops.DOT:
+        return errors.DOT_SIZES.format(a=a.shape[0], b=b.shape[0])
+    if op is ops.MV:
+        return errors.MV_SHAPES.format(rows=a.shape[0], cols=a.shape[1], size=b.shape[0])
+    if op is ops.MM:
+        return errors.MATMUL_SHAPES.format(rows1=a.shape[0], cols1=a.shape[1],
+                                           rows2=b.shape[0], cols2=b.shape[1])
+    return errors.BMM_SHAPES.format(batch=b.shape[0], expected=a.shape[-1], got=b.shape[-2])
+
+
+def _should_fold(a, b):
+    """PyTorch's ``should_fold``: an operand of 3 or more dims against one of at most 2
+    is folded to a matrix when the small one requires grad (a bmm would make its
+    gradient as large as the batch), or when the large one folds without a copy."""
+    a_larger = a.ndim >= b.ndim
+    big, small = (a, b) if a_larger else (b, a)
+    if not (big.ndim >= 3 and small.ndim <= 2):
+        return False
+    if small.requires_grad:
+        return True
+    if a.ndim == 2:  # folding b would need a transposed copy of the result
+        return False
+    data = big._data if a_larger else np.swapaxes(b._data, -1, -2)  # b.mT's layout
+    if data.size == 0:
+        return True
+    strides, shape = data.strides, data.shape
+    return all(strides[i] == strides[i + 1] * shape[i + 1] for i in range(data.ndim - 2))
+
+
+def _fold(a, b):
+    """``(*, n, k) @ (k, m)`` as one ``mm`` of ``(prod(*) * n, k)``; an N-D right operand
+    is transposed to be the left one, and the result transposed back (a copy)."""
+    transpose = b.ndim > a.ndim
+    big = b.mT if transpose else a
+    small = (a.t() if a.ndim == 2 else a) if transpose else b
+    out_shape = big.shape[:-1]
+    rows = big.reshape(int(np.prod(out_shape)), big.shape[-1])
+    if small.ndim == 1:
+        return _unsafe_view(_kernel(ops.MV, rows, small), out_shape)
+    out = _unsafe_view(_kernel(ops.MM, rows, small), (*out_shape, small.shape[1]))
+    if not transpose:
+        return out
+    out = out.mT
+    return apply(ops.CONTIGUOUS_CLONE, (out,)) if not out._data.flags.c_contiguous else out
+
+
+def _batched(a, b):
+    """Both operands expanded to the broadcast batch, flattened to one batch dim, one
+    ``bmm``, and viewed back (``_unsafe_view``)."""
+    mismatch = broadcast_mismatch([a._data.shape[:-2], b._data.shape[:-2]])
+    if mismatch:
+        raise RuntimeError(mismatch)
+    n = a.shape[-2] if a.ndim > 1 else 1
+    k, p = a.shape[-1], (b.shape[-1] if b.ndim > 1 else 1)
+    batch = tuple(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]))
+    count = int(np.prod(batch))
+    k2 = b.shape[-2] if b.ndim > 1 else b.shape[0]  # checked against k by the bmm
+    left = a.expand(*batch, n, k).reshape(count, n, k)
     if b.ndim == 1:
-        out = apply_view(ops.SQUEEZE_DIMS, out, dim=out.ndim - 1, in_shape=out._data.shape)
-    if a.ndim == 1:
-        out = apply_view(ops.SQUEEZE_DIMS, out, dim=out.ndim - 2, in_shape=out._data.shape)
-    return out
+        right = b.expand(*batch, k2).reshape(count, k2).unsqueeze(2)
+    else:
+        right = b.expand(*batch, k2, p).reshape(count, k2, p)
+    out = _kernel(ops.BMM, left, right)
+    if b.ndim == 1:
+        out = out.squeeze(-1)
+    return _unsafe_view(out, batch + ((n,) if a.ndim > 1 else ()) + ((p,) if b.ndim > 1 else ()))
+
+
+def _unsafe_view(t, shape):
+    return apply(ops.UNSAFE_VIEW, (t,), shape=tuple(shape), in_shape=t._data.shape)
 
 
 def _scalar_type(t):

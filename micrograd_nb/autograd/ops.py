@@ -448,6 +448,8 @@ EXPAND = defop("ExpandBackward0", lambda x, shape: np.broadcast_to(x, shape),
 # The copy AccumulateGrad makes of a first gradient that has a graph (create_graph).
 COPY_GRAD = defop("torch::autograd::CopyBackwards", lambda x: x.copy(), lambda F, g, ans, x: g)
 CLONE = defop("CloneBackward0", lambda x: x.copy(order="K"), lambda F, g, ans, x: g)
+# contiguous() of a tensor that is not: a clone in C order (a matmul folded by rows).
+CONTIGUOUS_CLONE = defop("CloneBackward0", lambda x: x.copy(order="C"), lambda F, g, ans, x: g)
 TO_COPY = defop("ToCopyBackward0", lambda x, dtype: x.astype(dtype), lambda F, g, ans, x, dtype: g)
 ALIAS = defop("AliasBackward0", lambda x: x.view(), lambda F, g, ans, x: g)
 

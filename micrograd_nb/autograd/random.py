@@ -9,7 +9,8 @@ native/cpu/DistributionTemplates.h), in the same order:
 
 - ``uniform_`` (``rand``): float32 takes the low 24 bits of one word, float64 the low 53
   bits of a 64-bit draw (two words, the first one high): ``x * (to - from) + from``, one
-  fused multiply-add in the AVX2 build of the kernel.
+  fused multiply-add in the AVX2 build of the kernel (which build runs:
+  ``cpu_capability``).
 - ``normal_`` (``randn``): a contiguous tensor of 16 or more elements is first filled with
   uniforms, then turned to normals by Box-Muller in blocks of 16 (the first 8 values give
   the radii, the next 8 the angles); when the size is not a multiple of 16, the last 16
@@ -18,6 +19,8 @@ native/cpu/DistributionTemplates.h), in the same order:
   Smaller or non-contiguous tensors use the scalar Box-Muller in double, which keeps its
   second value in the generator for the next call.
 - ``random_`` (``randint``): a word modulo the range, a 64-bit draw for ranges from 2**28.
+  For a float tensor, bounds whose neighbours round out of the range in the dtype are
+  moved in first, with PyTorch's warning beyond 2**24 (float32) or 2**53 (float64).
 - ``randperm``: a swap per position, ``word % (n - i)`` chosen.
 - ``bernoulli_``, ``exponential_``: a uniform per element (double for a scalar ``p``).
 - ``multinomial``: cumulative sums searched with double uniforms (with replacement), or
@@ -29,16 +32,15 @@ TensorIterator does.
 
 import ctypes
 import ctypes.util
-import functools
 import math
-import os
-import platform
 import secrets
+import warnings
 
 import numpy as np
 
-from . import devices, dtypes, errors, graph, inplace, tensor
+from . import cpu_capability, devices, dtypes, errors, graph, inplace, tensor
 from .function import apply
+from .fused import fma
 from .op import defop
 
 # PyTorch's default generator starts from this seed, so a fresh process is reproducible.
@@ -225,7 +227,6 @@ def uniform_array(array, low, high, gen):
     if not _runs_avx2_kernel():  # the portable kernel rounds the product first
         _fill_in_memory_order(array, x * (high - low) + low)
         return
-    fma = _fma64 if np_dtype == np.float64 else _fma32
     _fill_in_memory_order(array, fma(x, high - low, low))
 
 
@@ -238,38 +239,25 @@ def _box_muller_blocks(data, mean, std, np_dtype):
         radius = np.sqrt(np.float32(-2) * _log256_ps(np.float32(1) - blocks[:, 0]))
         sin_part, cos_part = _sincos256_ps(np.float32(2.0 * math.pi) * blocks[:, 1])
         std, mean = np.float32(std), np.float32(mean)
-        blocks[:, 0] = _fma32(radius * cos_part, std, mean)
-        blocks[:, 1] = _fma32(radius * sin_part, std, mean)
+        blocks[:, 0] = fma(radius * cos_part, std, mean)
+        blocks[:, 1] = fma(radius * sin_part, std, mean)
     elif np_dtype == np.float32:
         # The portable kernel: libm's float functions.
         radius = np.sqrt(np.float32(-2) * _logf(np.float32(1) - blocks[:, 0]))
         theta = (2.0 * math.pi * blocks[:, 1].astype(np.float64)).astype(np.float32)
         std, mean = np.float32(std), np.float32(mean)
-        blocks[:, 0] = _fma32(radius * _cosf(theta), std, mean)
-        blocks[:, 1] = _fma32(radius * _sinf(theta), std, mean)
+        blocks[:, 0] = fma(radius * _cosf(theta), std, mean)
+        blocks[:, 1] = fma(radius * _sinf(theta), std, mean)
     else:
         radius = np.sqrt(-2 * _log(1 - blocks[:, 0]))
         theta = 2.0 * math.pi * blocks[:, 1]
-        blocks[:, 0] = _fma64(radius * _cos(theta), std, mean)
-        blocks[:, 1] = _fma64(radius * _sin(theta), std, mean)
+        blocks[:, 0] = fma(radius * _cos(theta), std, mean)
+        blocks[:, 1] = fma(radius * _sin(theta), std, mean)
 
 
 def _runs_avx2_kernel():
-    """Whether PyTorch runs its AVX2 float kernel here: on x86-64 with AVX2 and FMA, unless
-    ``ATEN_CPU_CAPABILITY=default`` asks both libraries for the portable one."""
-    if os.environ.get("ATEN_CPU_CAPABILITY", "").lower() == "default":
-        return False
-    return platform.machine().lower() in ("x86_64", "amd64") and _cpu_has_avx2()
-
-
-@functools.cache
-def _cpu_has_avx2():
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            flags = set(cpuinfo.read().split())
-    except OSError:
-        return True  # x86-64 outside Linux: any recent CPU has them
-    return {"avx2", "fma"} <= flags
+    """Whether PyTorch runs its AVX2 float kernels here (``cpu_capability``)."""
+    return cpu_capability.runs_vectorised_kernels()
 
 
 def _normal_fill(array, mean, std, gen):
@@ -319,7 +307,7 @@ def normal_array(array, mean, std, gen):
     else:
         normals = _scalar_normals(array.size, gen)
         if _runs_avx2_kernel():
-            values = _fma64(normals, float(std), float(mean))
+            values = fma(normals, float(std), float(mean))
         else:  # the portable kernel rounds the product first
             values = normals * float(std) + float(mean)
         _fill_in_memory_order(array, values.astype(np_dtype))
@@ -480,7 +468,36 @@ def random_(t, from_=0, to=None, *, generator=None):
     low, high = (0, from_) if to is None else (from_, to)
     if low >= high:
         raise RuntimeError(errors.RANDOM_BOUNDS.format(low=low, high=high))
+    if t.dtype.is_floating_point:
+        low, high = _representable_bounds(low, high, t._data.dtype)
     return _fill(t, _RANDOM, random_array, low, high, gen)
+
+
+def _representable_bounds(low, high, np_dtype):
+    """PyTorch's ``update_from``/``update_to`` for a float tensor: bounds whose neighbour
+    inside the range rounds outside it in the dtype are moved in by one step of the
+    dtype at that size, so every drawn integer rounds into [from, to). Beyond
+    ``2**digits`` it warns (DistributionTemplates.h's ``check_from_to_in_range``)."""
+    digits = np.finfo(np_dtype).nmant + 1  # 24 for float32, 53 for float64
+
+    def rounded(n):
+        return int(np.array(n, dtype=np.int64).astype(np_dtype))
+
+    def step(n):  # 2**(floor(log2 |n|) - digits + 1), as the C++ counts the bits
+        return 1 << (abs(n).bit_length() - 1 - digits + 1)
+
+    if rounded(low + 1) < low:
+        low = rounded(low + 1) + step(low + 1)
+    if rounded(high - 1) >= high:
+        high = rounded(high - 1) - step(high - 1)
+    if low >= high:
+        raise RuntimeError(errors.RANDOM_BOUNDS_CAST.format(low=low, high=high))
+    c_name = "float" if np_dtype == np.float32 else "double"
+    for name, bound in (("from", low), ("to - 1", high - 1)):
+        if not -(1 << digits) <= bound <= 1 << digits:
+            warnings.warn(errors.RANDOM_BOUND_PRECISION_WARNING.format(
+                name=name, digits=digits, dtype=c_name), UserWarning, stacklevel=4)
+    return low, high
 
 
 def bernoulli_(t, p=0.5, *, generator=None):
@@ -648,28 +665,6 @@ def dropout_mask(input, p, *, generator=None):
 # --- arithmetic as the compiled kernels do it ---------------------------------------------
 # PyTorch's kernels are compiled with FMA contraction: ``a * b + c`` is one rounding.
 
-def _fma32(a, b, c):
-    """float32 ``fma``: the product of two floats is exact in double."""
-    return (a.astype(np.float64) * np.float64(b) + np.float64(c)).astype(np.float32)
-
-
-def _fma64(a, b, c):
-    """float64 ``fma`` from error-free transformations (Dekker's product, Knuth's sum)."""
-    a = np.asarray(a, dtype=np.float64)
-    if b == 1 and c == 0:
-        return a.copy()
-    product = a * b
-    split = 134217729.0  # 2**27 + 1
-    a_hi = a * split - (a * split - a)
-    b_hi = b * split - (b * split - b)
-    product_err = ((a_hi * b_hi - product) + a_hi * (b - b_hi) + (a - a_hi) * b_hi
-                   + (a - a_hi) * (b - b_hi))
-    total = product + c
-    virtual = total - product
-    sum_err = (product - (total - virtual)) + (c - virtual)
-    return total + (sum_err + product_err)
-
-
 def _f32(x):
     return np.float32(x)
 
@@ -693,8 +688,8 @@ def _log256_ps(x):
     z = x * x
     y = np.full_like(x, _LOG_POLY[0])
     for coefficient in _LOG_POLY[1:]:
-        y = _fma32(y, x, coefficient)
-    y = _fma32(y * x, z, e * _f32(-2.12194440e-4))
+        y = fma(y, x, coefficient)
+    y = fma(y * x, z, e * _f32(-2.12194440e-4))
     y = y - z * _f32(0.5)
     return (x + y) + e * _f32(0.693359375)
 
@@ -704,14 +699,14 @@ def _sincos256_ps(x):
     j = ((x * _f32(1.27323954473516)).astype(np.int32) + 1) & ~1
     y = j.astype(np.float32)
     for part in (-0.78515625, -2.4187564849853515625e-4, -3.77489497744594108e-8):
-        x = _fma32(y, _f32(part), x)
+        x = fma(y, _f32(part), x)
     z = x * x
-    cos_poly = _fma32(_fma32(np.full_like(x, _f32(2.443315711809948e-5)), z,
+    cos_poly = fma(fma(np.full_like(x, _f32(2.443315711809948e-5)), z,
                              _f32(-1.388731625493765e-3)), z, _f32(4.166664568298827e-2))
-    cos_poly = _fma32(cos_poly * z, z, -(z * _f32(0.5))) + _f32(1)
-    sin_poly = _fma32(_fma32(np.full_like(x, _f32(-1.9515295891e-4)), z,
+    cos_poly = fma(cos_poly * z, z, -(z * _f32(0.5))) + _f32(1)
+    sin_poly = fma(fma(np.full_like(x, _f32(-1.9515295891e-4)), z,
                              _f32(8.3321608736e-3)), z, _f32(-1.6666654611e-1))
-    sin_poly = _fma32(sin_poly * z, x, x)
+    sin_poly = fma(sin_poly * z, x, x)
     first = (j & 2) == 0
     sin = np.where(first, sin_poly, cos_poly)
     cos = np.where(first, cos_poly, sin_poly)

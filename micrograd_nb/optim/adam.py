@@ -2,28 +2,30 @@
 
 Each keeps running averages of the gradient (``exp_avg``) and of its square or its
 size, with bias correction by ``1 - beta ** step``. The update formulas follow
-PyTorch's single-tensor CPU kernels line by line, so float64 trajectories agree to the
-last bits.
+PyTorch's single-tensor CPU kernels line by line, with their fused multiply-adds, so
+trajectories agree bit for bit but where PyTorch's square root (within 1 ulp, not
+correctly rounded) rounds the other way.
 """
 
 import numpy as np
 
 from micrograd_nb.autograd import errors, factories
 
-from .optimizer import Optimizer, addcmul_, check, check_betas, lerp_, scalar_step
+from . import kernels
+from .optimizer import (
+    Optimizer,
+    check,
+    check_betas,
+    check_non_negative,
+    check_not_fused,
+    zero_state,
+)
 
 
 def _check_common(lr, eps, betas, weight_decay):
-    check(lr >= 0.0, errors.INVALID_LR, lr=lr)
-    check(eps >= 0.0, errors.INVALID_EPS, eps=eps)
+    check_non_negative(lr=lr, eps=eps)
     check_betas(betas)
-    check(weight_decay >= 0.0, errors.INVALID_WEIGHT_DECAY, weight_decay=weight_decay)
-
-
-def _zero_state(state, p, *names):
-    state["step"] = scalar_step()
-    for name in names:
-        state[name] = factories.zeros_like(p)
+    check_non_negative(weight_decay=weight_decay)
 
 
 def _moments(state, grad, beta1, beta2):
@@ -31,9 +33,9 @@ def _moments(state, grad, beta1, beta2):
     returns the step number and the two averages."""
     state["step"] += 1
     exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-    lerp_(exp_avg, grad, 1 - beta1)
+    kernels.lerp_(exp_avg, grad, 1 - beta1)
     exp_avg_sq *= beta2
-    addcmul_(exp_avg_sq, grad, grad, 1 - beta2)
+    kernels.addcmul_(exp_avg_sq, grad, grad, 1 - beta2)
     return float(state["step"]), exp_avg, exp_avg_sq
 
 
@@ -45,7 +47,7 @@ def _decay(param, grad, group):
     if group.get("decoupled_weight_decay"):
         param *= 1 - group["lr"] * weight_decay
         return grad
-    return grad + weight_decay * param
+    return kernels.add_scaled(grad, param, weight_decay)
 
 
 class Adam(Optimizer):
@@ -63,9 +65,10 @@ class Adam(Optimizer):
                     "capturable": capturable, "differentiable": differentiable, "fused": fused,
                     "decoupled_weight_decay": decoupled_weight_decay}
         super().__init__(params, defaults)
+        check_not_fused(fused, differentiable)
 
     def _init_state(self, state, p, group):
-        _zero_state(state, p, "exp_avg", "exp_avg_sq")
+        zero_state(state, p, "exp_avg", "exp_avg_sq")
         if group["amsgrad"]:
             state["max_exp_avg_sq"] = factories.zeros_like(p)
 
@@ -80,7 +83,34 @@ class Adam(Optimizer):
             np.maximum(state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"])
             exp_avg_sq = state["max_exp_avg_sq"]
         denom = np.sqrt(exp_avg_sq) / bias_correction2_sqrt + group["eps"]
-        param += -step_size * (exp_avg / denom)
+        kernels.addcdiv_(param, exp_avg, denom, -step_size)
+
+    def _update_tensors(self, param, grad, state, group):
+        # _single_tensor_adam's differentiable branch, line for line: the bias
+        # corrections are tensors in the float32 of the step count.
+        beta1, beta2 = group["betas"]
+        lr, weight_decay = group["lr"], group["weight_decay"]
+        step = state["step"]
+        if step.requires_grad:
+            raise RuntimeError(errors.DIFFERENTIABLE_STEP_REQUIRES_GRAD)
+        step.add_(1)
+        if weight_decay != 0:
+            if group["decoupled_weight_decay"]:
+                param.mul_(1 - lr * weight_decay)
+            else:
+                grad = grad.add(param, alpha=weight_decay)
+        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+        kernels.lerp_t(exp_avg, grad, 1 - beta1)
+        kernels.addcmul_t(exp_avg_sq.mul_(beta2), grad, grad, 1 - beta2)
+        step_size_neg = -(lr / (1 - beta1**step))
+        bias_correction2_sqrt = (1 - beta2**step).sqrt()
+        if group["amsgrad"]:
+            max_exp_avg_sq = state["max_exp_avg_sq"]
+            max_exp_avg_sq.copy_(max_exp_avg_sq.clone().maximum(exp_avg_sq))
+            exp_avg_sq = max_exp_avg_sq
+        denom = (exp_avg_sq.sqrt() / (bias_correction2_sqrt * step_size_neg)).add_(
+            group["eps"] / step_size_neg)
+        kernels.addcdiv_t(param, exp_avg.clone(), denom)
 
 
 class AdamW(Adam):
@@ -98,6 +128,9 @@ class AdamW(Adam):
 class Adamax(Adam):
     """Adam with the infinity norm: ``exp_inf = max(beta2 * exp_inf, |grad| + eps)``."""
 
+    _update_tensors = None  # Adam's rule is not this one
+
+
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  foreach=None, *, maximize=False, differentiable=False, capturable=False):
         _check_common(lr, eps, betas, weight_decay)
@@ -107,30 +140,32 @@ class Adamax(Adam):
         Optimizer.__init__(self, params, defaults)
 
     def _init_state(self, state, p, group):
-        _zero_state(state, p, "exp_avg", "exp_inf")
+        zero_state(state, p, "exp_avg", "exp_inf")
 
     def _update(self, param, grad, state, group):
         beta1, beta2 = group["betas"]
         state["step"] += 1
         grad = _decay(param, grad, group)
         exp_avg, exp_inf = state["exp_avg"], state["exp_inf"]
-        lerp_(exp_avg, grad, 1 - beta1)
+        kernels.lerp_(exp_avg, grad, 1 - beta1)
         exp_inf *= beta2
         np.maximum(exp_inf, np.abs(grad) + group["eps"], out=exp_inf)
         clr = group["lr"] / (1 - beta1 ** float(state["step"]))
-        param += -clr * (exp_avg / exp_inf)
+        kernels.addcdiv_(param, exp_avg, exp_inf, -clr)
 
 
 class NAdam(Adam):
     """Adam with Nesterov momentum (Dozat), its momentum decaying by ``momentum_decay``;
     ``mu_product`` is a float32 0-d tensor in the state, as PyTorch keeps it."""
 
+    _update_tensors = None  # Adam's rule is not this one
+
+
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  momentum_decay=4e-3, decoupled_weight_decay=False, *, foreach=None,
                  maximize=False, capturable=False, differentiable=False):
         _check_common(lr, eps, betas, weight_decay)
-        check(momentum_decay >= 0.0, errors.INVALID_MOMENTUM_DECAY,
-              momentum_decay=momentum_decay)
+        check_non_negative(momentum_decay=momentum_decay)
         defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
                     "momentum_decay": momentum_decay,
                     "decoupled_weight_decay": decoupled_weight_decay, "maximize": maximize,
@@ -139,7 +174,7 @@ class NAdam(Adam):
         Optimizer.__init__(self, params, defaults)
 
     def _init_state(self, state, p, group):
-        state["step"] = scalar_step()
+        zero_state(state, p)  # PyTorch's order: step, mu_product, then the averages
         state["mu_product"] = factories.ones(())
         state["exp_avg"] = factories.zeros_like(p)
         state["exp_avg_sq"] = factories.zeros_like(p)
@@ -155,13 +190,16 @@ class NAdam(Adam):
         state["mu_product"] *= mu
         mu_product = float(state["mu_product"])
         denom = np.sqrt(exp_avg_sq / bias_correction2) + group["eps"]
-        param += (-lr * (1.0 - mu) / (1.0 - mu_product)) * (grad / denom)
-        param += ((-lr * mu_next) / (1.0 - mu_product * mu_next)) * (exp_avg / denom)
+        kernels.addcdiv_(param, grad, denom, -lr * (1.0 - mu) / (1.0 - mu_product))
+        kernels.addcdiv_(param, exp_avg, denom, (-lr * mu_next) / (1.0 - mu_product * mu_next))
 
 
 class RAdam(Adam):
     """Rectified Adam (Liu et al.): plain momentum SGD while the variance estimate is
     unreliable (``rho_t <= 5``), then Adam scaled by the rectification term."""
+
+    _update_tensors = None  # Adam's rule is not this one
+
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  decoupled_weight_decay=False, *, foreach=None, maximize=False,
@@ -174,7 +212,7 @@ class RAdam(Adam):
         Optimizer.__init__(self, params, defaults)
 
     def _init_state(self, state, p, group):
-        _zero_state(state, p, "exp_avg", "exp_avg_sq")
+        zero_state(state, p, "exp_avg", "exp_avg_sq")
 
     def _update(self, param, grad, state, group):
         beta1, beta2 = group["betas"]
@@ -189,7 +227,8 @@ class RAdam(Adam):
         if rho_t > 5.0:
             rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
                     / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
-            adaptive_lr = (bias_correction2**0.5) / (np.sqrt(exp_avg_sq) + group["eps"])
+            # PyTorch's number / tensor is the tensor's reciprocal times the number.
+            adaptive_lr = (1 / (np.sqrt(exp_avg_sq) + group["eps"])) * bias_correction2**0.5
             param -= corrected * lr * adaptive_lr * rect
         else:
             param -= corrected * lr

@@ -5,11 +5,19 @@ import numpy as np
 
 from micrograd_nb.autograd import errors, factories
 
-from .optimizer import Optimizer, addcmul_, check, lerp_, scalar_step
+from . import kernels
+from .optimizer import (
+    Optimizer,
+    check,
+    check_non_negative,
+    check_not_fused,
+    scalar_step,
+    zero_state,
+)
 
 
 def _l2(param, grad, weight_decay):
-    return grad + weight_decay * param if weight_decay != 0 else grad
+    return kernels.add_scaled(grad, param, weight_decay) if weight_decay != 0 else grad
 
 
 class RMSprop(Optimizer):
@@ -19,11 +27,8 @@ class RMSprop(Optimizer):
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
                  centered=False, capturable=False, foreach=None, maximize=False,
                  differentiable=False):
-        check(lr >= 0.0, errors.INVALID_LR, lr=lr)
-        check(eps >= 0.0, errors.INVALID_EPS, eps=eps)
-        check(momentum >= 0.0, errors.INVALID_MOMENTUM, momentum=momentum)
-        check(weight_decay >= 0.0, errors.INVALID_WEIGHT_DECAY, weight_decay=weight_decay)
-        check(alpha >= 0.0, errors.INVALID_ALPHA, alpha=alpha)
+        check_non_negative(lr=lr, eps=eps, momentum=momentum, weight_decay=weight_decay,
+                           alpha=alpha)
         defaults = {"lr": lr, "momentum": momentum, "alpha": alpha, "eps": eps,
                     "centered": centered, "weight_decay": weight_decay,
                     "capturable": capturable, "foreach": foreach, "maximize": maximize,
@@ -31,8 +36,7 @@ class RMSprop(Optimizer):
         super().__init__(params, defaults)
 
     def _init_state(self, state, p, group):
-        state["step"] = scalar_step()
-        state["square_avg"] = factories.zeros_like(p)
+        zero_state(state, p, "square_avg")
         if group["momentum"] > 0:
             state["momentum_buffer"] = factories.zeros_like(p)
         if group["centered"]:
@@ -44,21 +48,46 @@ class RMSprop(Optimizer):
         grad = _l2(param, grad, group["weight_decay"])
         square_avg = state["square_avg"]
         square_avg *= alpha
-        addcmul_(square_avg, grad, grad, 1 - alpha)
+        kernels.addcmul_(square_avg, grad, grad, 1 - alpha)
         if group["centered"]:
             grad_avg = state["grad_avg"]
-            lerp_(grad_avg, grad, 1 - alpha)
-            avg = np.sqrt(square_avg + -1 * grad_avg * grad_avg)
+            kernels.lerp_(grad_avg, grad, 1 - alpha)
+            avg = square_avg.copy()
+            kernels.addcmul_(avg, grad_avg, grad_avg, -1)
+            avg = np.sqrt(avg)
         else:
             avg = np.sqrt(square_avg)
         avg += group["eps"]
         if group["momentum"] > 0:
             buf = state["momentum_buffer"]
             buf *= group["momentum"]
-            buf += grad / avg
-            param += -group["lr"] * buf
+            kernels.addcdiv_(buf, grad, avg)
+            param[...] = kernels.add_scaled(param, buf, -group["lr"])
         else:
-            param += -group["lr"] * (grad / avg)
+            kernels.addcdiv_(param, grad, avg, -group["lr"])
+
+    def _update_tensors(self, param, grad, state, group):
+        # _single_tensor_rmsprop, line for line.
+        alpha, lr = group["alpha"], group["lr"]
+        state["step"].add_(1)
+        if group["weight_decay"] != 0:
+            grad = grad.add(param, alpha=group["weight_decay"])
+        square_avg = state["square_avg"]
+        kernels.addcmul_t(square_avg.mul_(alpha), grad, grad, 1 - alpha)
+        if group["centered"]:
+            grad_avg = state["grad_avg"]
+            kernels.lerp_t(grad_avg, grad, 1 - alpha)
+            avg = (square_avg - grad_avg * grad_avg).sqrt()
+        else:
+            avg = square_avg.sqrt()
+        avg = avg.add(group["eps"])
+        if group["momentum"] > 0:
+            buf = state["momentum_buffer"]
+            kernels.addcdiv_t(buf.mul_(group["momentum"]), grad, avg)
+            kernels.check_number(lr, "add_", "alpha")
+            param.sub_(buf * lr)
+        else:
+            kernels.addcdiv_t(param, grad, avg, -lr)
 
 
 class Adagrad(Optimizer):
@@ -68,17 +97,14 @@ class Adagrad(Optimizer):
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0,
                  initial_accumulator_value=0, eps=1e-10, foreach=None, *, maximize=False,
                  differentiable=False, fused=None):
-        check(lr >= 0.0, errors.INVALID_LR, lr=lr)
-        check(lr_decay >= 0.0, errors.INVALID_LR_DECAY, lr_decay=lr_decay)
-        check(weight_decay >= 0.0, errors.INVALID_WEIGHT_DECAY, weight_decay=weight_decay)
-        check(initial_accumulator_value >= 0.0, errors.INVALID_INITIAL_ACCUMULATOR,
-              initial_accumulator_value=initial_accumulator_value)
-        check(eps >= 0.0, errors.INVALID_EPS, eps=eps)
+        check_non_negative(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                           initial_accumulator_value=initial_accumulator_value, eps=eps)
         defaults = {"lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
                     "initial_accumulator_value": initial_accumulator_value,
                     "foreach": foreach, "maximize": maximize,
                     "differentiable": differentiable, "fused": fused}
         super().__init__(params, defaults)
+        check_not_fused(fused, differentiable)
         for group in self.param_groups:
             for p in group["params"]:
                 self._init_state(self.state[p], p, group)
@@ -92,9 +118,9 @@ class Adagrad(Optimizer):
         step = float(state["step"])
         grad = _l2(param, grad, group["weight_decay"])
         clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
-        addcmul_(state["sum"], grad, grad, 1)
+        kernels.addcmul_(state["sum"], grad, grad, 1)
         std = np.sqrt(state["sum"]) + group["eps"]
-        param += -clr * (grad / std)
+        kernels.addcdiv_(param, grad, std, -clr)
 
 
 class Adadelta(Optimizer):
@@ -103,19 +129,16 @@ class Adadelta(Optimizer):
 
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *,
                  capturable=False, maximize=False, differentiable=False):
-        check(lr >= 0.0, errors.INVALID_LR, lr=lr)
+        check_non_negative(lr=lr)
         check(0.0 <= rho <= 1.0, errors.INVALID_RHO, rho=rho)
-        check(eps >= 0.0, errors.INVALID_EPS, eps=eps)
-        check(weight_decay >= 0.0, errors.INVALID_WEIGHT_DECAY, weight_decay=weight_decay)
+        check_non_negative(eps=eps, weight_decay=weight_decay)
         defaults = {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay,
                     "maximize": maximize, "capturable": capturable, "foreach": foreach,
                     "differentiable": differentiable}
         super().__init__(params, defaults)
 
     def _init_state(self, state, p, group):
-        state["step"] = scalar_step()
-        state["square_avg"] = factories.zeros_like(p)
-        state["acc_delta"] = factories.zeros_like(p)
+        zero_state(state, p, "square_avg", "acc_delta")
 
     def _update(self, param, grad, state, group):
         rho, eps = group["rho"], group["eps"]
@@ -123,11 +146,11 @@ class Adadelta(Optimizer):
         grad = _l2(param, grad, group["weight_decay"])
         square_avg, acc_delta = state["square_avg"], state["acc_delta"]
         square_avg *= rho
-        addcmul_(square_avg, grad, grad, 1 - rho)
+        kernels.addcmul_(square_avg, grad, grad, 1 - rho)
         std = np.sqrt(square_avg + eps)
         delta = np.sqrt(acc_delta + eps)
         delta /= std
         delta *= grad
         acc_delta *= rho
-        addcmul_(acc_delta, delta, delta, 1 - rho)
-        param += -group["lr"] * delta
+        kernels.addcmul_(acc_delta, delta, delta, 1 - rho)
+        param[...] = kernels.add_scaled(param, delta, -group["lr"])

@@ -5,15 +5,26 @@ hyper-parameters with ``check`` and writes one short ``_update`` for one paramet
 
 ``_update(param, grad, state, group)`` works on numpy arrays, in place, in the order
 of PyTorch's single-tensor CPU kernels (``_single_tensor_adam`` and friends), so the
-numbers are PyTorch's: ``param`` is a copy of the parameter's values that is written
+numbers are PyTorch's, rounding included: the multiply-adds PyTorch's vectorised CPU
+builds fuse (``add(alpha=)``, ``addcmul_``, ``lerp_``) are fused here too, exactly
+(``fused.fma``), and its portable build's are not (``cpu_capability``). Only the square
+root differs now and then: PyTorch's is within 1 ulp, numpy's correctly rounded.
+``param`` is a copy of the parameter's values that is written
 back with ``copy_`` (bumping its version, as PyTorch's in-place update does), ``grad``
 the gradient, ``state`` the parameter's state as arrays sharing memory with the state
 tensors. An entry the rule adds (SGD's momentum buffer) becomes a state tensor.
 
-Differences from PyTorch: ``foreach``, ``fused``, ``capturable`` and ``differentiable``
-are accepted and listed in ``param_groups`` as PyTorch lists them, but every update
-runs the single-tensor path (they change speed on GPUs, not results); tensor-valued
-``lr`` and ``betas`` and named parameters are not supported.
+``differentiable=True`` runs the step with grad enabled, as PyTorch's
+``_use_grad_for_differentiable`` does, through ``_update_tensors``: the same rule written
+with tensor operations on the parameter and state tensors themselves, so a step of
+non-leaf parameters is part of the graph (the gradient of a later loss reaches the
+initial weights, and a tensor ``lr``). SGD, Adam, AdamW and RMSprop have it; the other
+optimizers refuse ``differentiable=True`` when they step.
+
+Differences from PyTorch: ``foreach``, ``fused`` and ``capturable`` are accepted and
+listed in ``param_groups`` as PyTorch lists them, but every update runs the
+single-tensor path (they change speed on GPUs, not results); tensor-valued ``betas``
+and named parameters are not supported.
 """
 
 import copy
@@ -34,6 +45,27 @@ def check(valid, message, **fields):
         raise ValueError(message.format(**fields))
 
 
+# The hyper-parameters PyTorch requires to be >= 0, each with its message.
+_NON_NEGATIVE = {"lr": errors.INVALID_LR, "eps": errors.INVALID_EPS,
+                 "momentum": errors.INVALID_MOMENTUM, "alpha": errors.INVALID_ALPHA,
+                 "weight_decay": errors.INVALID_WEIGHT_DECAY, "lr_decay": errors.INVALID_LR_DECAY,
+                 "initial_accumulator_value": errors.INVALID_INITIAL_ACCUMULATOR,
+                 "momentum_decay": errors.INVALID_MOMENTUM_DECAY}
+
+
+def check_non_negative(**values):
+    """``check`` each named hyper-parameter is >= 0, in the order PyTorch checks them."""
+    for name, value in values.items():
+        check(value >= 0.0, _NON_NEGATIVE[name], **{name: value})
+
+
+def zero_state(state, p, *names):
+    """The float32 step count and a zero tensor like ``p`` for each name."""
+    state["step"] = scalar_step()
+    for name in names:
+        state[name] = factories.zeros_like(p)
+
+
 def check_betas(betas):
     check(0.0 <= betas[0] < 1.0, errors.INVALID_BETA, index=0, beta=betas[0])
     check(0.0 <= betas[1] < 1.0, errors.INVALID_BETA, index=1, beta=betas[1])
@@ -44,18 +76,9 @@ def array_of(t):
     return t.detach().numpy()
 
 
-def lerp_(start, end, weight):
-    """``start.lerp_(end, weight)``: PyTorch switches formula at weight 0.5 to stay
-    accurate near 1."""
-    if abs(weight) < 0.5:
-        start += weight * (end - start)
-    else:
-        start[...] = end - (end - start) * (1 - weight)
-
-
-def addcmul_(out, a, b, value):
-    """``out.addcmul_(a, b, value=v)``: ``out + v * a * b``."""
-    out += value * a * b
+def check_not_fused(fused, differentiable):
+    if fused and differentiable:
+        raise RuntimeError(errors.FUSED_NOT_DIFFERENTIABLE)
 
 
 def scalar_step():
@@ -65,7 +88,14 @@ def scalar_step():
 
 class Optimizer:
     """Holds ``param_groups`` (dicts with ``"params"`` and the hyper-parameters) and
-    per-parameter ``state``; subclasses implement ``_init_state`` and ``_update``."""
+    per-parameter ``state``; subclasses implement ``_init_state`` and ``_update``, and
+    ``_update_tensors`` to be differentiable."""
+
+    # PyTorch's multi-tensor (foreach) kernels refuse autograd, except SGD's.
+    _foreach_differentiable = False
+    # ``_update_tensors(param, grad, state, group)``: the rule in tensor operations,
+    # defined by the optimizers that can be differentiated.
+    _update_tensors = None
 
     def __init__(self, params, defaults):
         self.defaults = defaults
@@ -93,8 +123,10 @@ class Optimizer:
         for param in params:
             if not isinstance(param, Tensor):
                 raise TypeError(errors.OPTIMIZE_NON_TENSOR.format(type_name=typename(param)))
-            # A non-leaf's .grad is never filled by backward(): it could not be trained.
-            if not (param.is_leaf or param.retains_grad):
+            # A non-leaf's .grad is never filled by backward(): it could not be trained,
+            # unless the steps themselves are to be differentiated (its .grad set by hand).
+            if not self.defaults.get("differentiable") and not (
+                    param.is_leaf or param.retains_grad):
                 raise ValueError(errors.OPTIMIZE_NON_LEAF)
         for name, default in self.defaults.items():
             param_group.setdefault(name, default)
@@ -118,11 +150,15 @@ class Optimizer:
         if closure is not None:
             with graph.enable_grad():
                 loss = closure()
-        with graph.no_grad():
+        # PyTorch's _use_grad_for_differentiable: recorded only when asked to be.
+        with graph.set_grad_enabled(bool(self.defaults.get("differentiable"))):
             for group in self.param_groups:
+                self._check_differentiable(group)
+                step_one = (self._step_differentiable if group.get("differentiable")
+                            else self._step_one)
                 for p in group["params"]:
                     if p.grad is not None:
-                        self._step_one(p, group)
+                        step_one(p, group)
         self._step_count = getattr(self, "_step_count", 0) + 1
         return loss
 
@@ -143,8 +179,30 @@ class Optimizer:
             self.state[p] = state
         p.copy_(factories.from_numpy(param))
 
+    def _check_differentiable(self, group):
+        """Refuse a differentiable step this optimizer cannot record, before any update."""
+        if not group.get("differentiable"):
+            return
+        if self._update_tensors is None:
+            raise NotImplementedError(errors.DIFFERENTIABLE_NOT_SUPPORTED.format(
+                name=type(self).__name__))
+        if group.get("foreach") and not self._foreach_differentiable:
+            raise AssertionError(errors.FOREACH_NOT_DIFFERENTIABLE)
+
+    def _step_differentiable(self, p, group):
+        """The update as tensor operations on ``p`` and its state, recorded in the graph."""
+        state = self.state.get(p, {})
+        if not state:
+            with graph.no_grad():
+                self._init_state(state, p, group)
+        grad = -p.grad if group.get("maximize") else p.grad
+        self._update_tensors(p, grad, state, group)
+        if state:
+            self.state[p] = state
+
     def _init_state(self, state, p, group):
         """Fill an empty state the first time ``p`` is updated."""
+
 
     def _update(self, param, grad, state, group):
         raise NotImplementedError

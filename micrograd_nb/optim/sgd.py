@@ -2,7 +2,8 @@
 
 from micrograd_nb.autograd import errors
 
-from .optimizer import Optimizer, check
+from . import kernels
+from .optimizer import Optimizer, check, check_non_negative, check_not_fused
 
 
 class SGD(Optimizer):
@@ -12,19 +13,20 @@ class SGD(Optimizer):
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
                  nesterov=False, *, maximize=False, foreach=None, differentiable=False,
                  fused=None):
-        check(lr >= 0.0, errors.INVALID_LR, lr=lr)
-        check(momentum >= 0.0, errors.INVALID_MOMENTUM, momentum=momentum)
-        check(weight_decay >= 0.0, errors.INVALID_WEIGHT_DECAY, weight_decay=weight_decay)
+        check_non_negative(lr=lr, momentum=momentum, weight_decay=weight_decay)
         defaults = {"lr": lr, "momentum": momentum, "dampening": dampening,
                     "weight_decay": weight_decay, "nesterov": nesterov, "maximize": maximize,
                     "foreach": foreach, "differentiable": differentiable, "fused": fused}
         check(not nesterov or (momentum > 0 and dampening == 0),
               errors.NESTEROV_NEEDS_MOMENTUM)
         super().__init__(params, defaults)
+        check_not_fused(fused, differentiable)
+
+    _foreach_differentiable = True
 
     def _update(self, param, grad, state, group):
         if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * param
+            grad = kernels.add_scaled(grad, param, group["weight_decay"])
         momentum = group["momentum"]
         if momentum != 0:
             buf = state.get("momentum_buffer")
@@ -32,6 +34,20 @@ class SGD(Optimizer):
                 buf = state["momentum_buffer"] = grad.copy()
             else:
                 buf *= momentum
-                buf += (1 - group["dampening"]) * grad
-            grad = grad + momentum * buf if group["nesterov"] else buf
-        param -= group["lr"] * grad
+                buf[...] = kernels.add_scaled(buf, grad, 1 - group["dampening"])
+            grad = kernels.add_scaled(grad, buf, momentum) if group["nesterov"] else buf
+        param[...] = kernels.add_scaled(param, grad, -group["lr"])
+
+    def _update_tensors(self, param, grad, state, group):
+        # _single_tensor_sgd, line for line (lr may be a tensor).
+        if group["weight_decay"] != 0:
+            grad = grad.add(param, alpha=group["weight_decay"])
+        momentum = group["momentum"]
+        if momentum != 0:
+            buf = state.get("momentum_buffer")
+            if buf is None:  # PyTorch's first buffer is detached from the graph
+                buf = state["momentum_buffer"] = grad.detach().clone()
+            else:
+                buf.mul_(momentum).add_(grad, alpha=1 - group["dampening"])
+            grad = grad.add(buf, alpha=momentum) if group["nesterov"] else buf
+        param.sub_(grad * group["lr"])

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 import micrograd_nb as mg
+from micrograd_nb.autograd import cpu_capability
 from micrograd_nb.autograd.random import dropout_mask
 
 SEEDS = [0, 1, 1234, 2**40 + 3]
@@ -300,9 +301,10 @@ def test_dropout_mask_is_torchs_cpu_dropout(p, shape):
     _both(6, ours, lambda: torch.nn.functional.dropout(torch.randn(*shape), p))
 
 
-PORTABLE_CHECK = """
+KERNEL_CHECK = """
 import numpy as np, torch, micrograd_nb as mg
-assert torch.backends.cpu.get_cpu_capability() == "DEFAULT"
+from micrograd_nb.autograd import cpu_capability
+assert cpu_capability.cpu_capability() == torch.backends.cpu.get_cpu_capability().lower()
 for seed in (0, 5):
     for n in (7, 16, 100):
         for draw in (lambda lib, d: lib.empty(n, dtype=d).normal_(1, 3),
@@ -313,18 +315,100 @@ for seed in (0, 5):
                 torch.manual_seed(seed)
                 np.testing.assert_array_equal(draw(mg, ours_dtype)._data,
                                               draw(torch, torch_dtype).numpy())
-print("same")
+print(cpu_capability.cpu_capability())
 """
 
 
-def test_the_portable_kernels_where_pytorch_runs_them():
+@pytest.mark.parametrize("requested", ["default", "avx2", "AVX2", "bogus"])
+def test_the_kernels_pytorch_runs_under_aten_cpu_capability(torch, requested):
     # ATEN_CPU_CAPABILITY=default makes PyTorch run its portable kernels (as on machines
-    # without AVX2); micrograd_nb follows the same variable.
+    # without AVX2), avx2 its AVX2 build; other values (case counts) are ignored.
+    # micrograd_nb reads the same variable, so both libraries pick the same kernels.
     import os
     import subprocess
     import sys
 
-    env = dict(os.environ, ATEN_CPU_CAPABILITY="default")
-    run = subprocess.run([sys.executable, "-c", PORTABLE_CHECK], env=env, capture_output=True,
+    env = dict(os.environ, ATEN_CPU_CAPABILITY=requested)
+    run = subprocess.run([sys.executable, "-c", KERNEL_CHECK], env=env, capture_output=True,
                          text=True, check=False)
-    assert run.stdout.strip() == "same", run.stderr
+    assert run.returncode == 0, run.stderr
+    picked = run.stdout.strip()
+    if requested in ("default", "avx2"):
+        assert picked == requested
+    else:
+        assert picked == cpu_capability.cpu_capability()
+
+
+def test_the_capability_is_torchs_in_this_process(torch, monkeypatch):
+    monkeypatch.delenv("ATEN_CPU_CAPABILITY", raising=False)
+    assert cpu_capability.cpu_capability() == torch.backends.cpu.get_cpu_capability().lower()
+
+
+AVX512_CPU = {"AVX512VL": True, "AVX512BW": True, "AVX512DQ": True, "AVX2": True,
+              "FMA3": True}
+
+
+@pytest.mark.parametrize(("env", "machine", "features", "expected"), [
+    (None, "x86_64", AVX512_CPU, "avx512"),
+    (None, "AMD64", AVX512_CPU, "avx512"),  # Windows' name for x86-64
+    (None, "x86_64", {**AVX512_CPU, "AVX512DQ": False}, "avx2"),
+    (None, "x86_64", {"AVX2": True, "FMA3": True}, "avx2"),
+    (None, "x86_64", {"AVX2": True, "FMA3": False}, "default"),
+    (None, "x86_64", {"AVX": True}, "default"),
+    ("default", "x86_64", AVX512_CPU, "default"),
+    ("avx2", "x86_64", AVX512_CPU, "avx2"),
+    ("avx512", "x86_64", {"AVX2": True, "FMA3": True}, "avx512"),  # PyTorch trusts it
+    ("Default", "x86_64", {"AVX2": True, "FMA3": True}, "avx2"),  # not a name: ignored
+    (None, "arm64", AVX512_CPU, "default"),  # Apple silicon: no x86 builds
+    ("avx2", "aarch64", {}, "default"),
+])
+def test_the_capability_rule(env, machine, features, expected):
+    assert cpu_capability.capability_for(env, machine, features) == expected
+
+
+def test_the_kernels_follow_the_capability_not_the_operating_system(monkeypatch):
+    # Off Linux there is no /proc/cpuinfo; the features come from numpy's detection.
+    monkeypatch.delenv("ATEN_CPU_CAPABILITY", raising=False)
+    monkeypatch.setattr(cpu_capability, "_cpu_features", lambda: {"AVX2": True, "FMA3": True})
+    monkeypatch.setattr(cpu_capability.platform, "machine", lambda: "AMD64")
+    assert cpu_capability.runs_vectorised_kernels()
+    monkeypatch.setattr(cpu_capability, "_cpu_features", lambda: {"AVX": True})
+    assert not cpu_capability.runs_vectorised_kernels()
+
+
+WIDE_FLOAT_BOUNDS = [
+    (-2**30, 2**30), (0, 2**25 + 3), (-2**24 - 5, 2**24), (3, 2**40), (-2**40, -2**26),
+    (2**24 + 1, 2**24 + 9), (-2**31, 2**31), (2**25 + 1, 2**25 + 3), (2**26 + 1, 2**26 + 2),
+    (-2**60, 2**62), (None, 2**30), (-2**54, 2**54), (2**25 + 1, 2**25 + 2),
+]
+
+
+def _draw_with_warnings(lib, dtype, bounds):
+    import warnings
+
+    lib.manual_seed(11)
+    low, high = bounds
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            t = lib.empty(300, dtype=getattr(lib, dtype))
+            values = (t.random_(high) if low is None else t.random_(low, high)).numpy()
+        except RuntimeError as error:
+            values = str(error)
+        after = lib.rand(4, dtype=lib.float64).numpy()  # the generator left where torch's is
+    # PyTorch adds where in its C++ the warning was raised: not part of the message.
+    messages = [str(w.message).split(" (Triggered internally")[0] for w in caught]
+    return values, after, messages
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("bounds", WIDE_FLOAT_BOUNDS, ids=str)
+def test_random_over_ranges_floats_cannot_hold(torch, dtype, bounds):
+    ours, theirs = _draw_with_warnings(mg, dtype, bounds), _draw_with_warnings(torch, dtype,
+                                                                               bounds)
+    if isinstance(theirs[0], str):
+        assert ours[0] == theirs[0]
+    else:
+        np.testing.assert_array_equal(ours[0], theirs[0])
+    np.testing.assert_array_equal(ours[1], theirs[1])
+    assert ours[2] == theirs[2]

@@ -165,16 +165,9 @@ def test_activations_match_torch(torch, name, options):
                                0 if their_gg[0] is None else their_gg[0], rtol=1e-8, atol=1e-11)
 
 
-FOLDED_MATMUL = pytest.mark.xfail(
-    strict=True, reason="matmul of an N-D tensor by a matrix records BmmBackward0 here; "
-    "PyTorch folds it to a matrix product (view, mm, _unsafe_view)")
-
-
 @pytest.mark.parametrize(("shape", "bias"), [
     ((4,), True), ((2, 4), True), ((5, 2, 4), True), ((2, 3, 2, 4), True),
-    ((4,), False), ((2, 4), False),
-    pytest.param((5, 2, 4), False, marks=FOLDED_MATMUL),
-    pytest.param((2, 3, 2, 4), False, marks=FOLDED_MATMUL),
+    ((4,), False), ((2, 4), False), ((5, 2, 4), False), ((2, 3, 2, 4), False),
 ])
 def test_linear_records_torchs_nodes(torch, shape, bias):
     x = RNG.normal(size=shape)
