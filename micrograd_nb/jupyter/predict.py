@@ -10,6 +10,10 @@ recorded pass: the expected answer (the engine's own gradient), the prompt, and 
 of the op's rule (autograd/hints.py) with the numbers at hand. They travel in the output
 with the frames; predict.js checks answers and fills in hints in the browser, without a
 kernel. ``check()`` and ``fill()`` mirror predict.js, so tests can compare the two.
+
+The output's still picture (shown before its script runs, and where scripts never run)
+is the graph with every gradient text a "?" (``hide_gradients``), under a note that says
+so: the answers are not given away where the stepper cannot ask for them.
 """
 
 import ast

@@ -6,13 +6,11 @@ output, with no kernel). The tests reuse the JupyterLab server and browser of
 test_workshop.py (their own instances of those fixtures).
 """
 
-import sys
-from pathlib import Path
 
 import nbformat
 import pytest
 
-from .support import REPO, unavailable
+from .support import REPO
 from .test_workshop import (  # noqa: F401  (fixtures)
     KERNEL_S,
     SETUP_CELL,
@@ -23,6 +21,7 @@ from .test_workshop import (  # noqa: F401  (fixtures)
     _write_notebook,
     browser,
     lab,
+    open_in_notebook_7,
     open_notebook,
     page,
     run_stepper_cell,
@@ -143,19 +142,13 @@ def test_predict_in_notebook_7(browser, lab, tmp_path):  # noqa: F811 (fixtures)
     """Notebook 7 (served by the same server): the same practice, the answer box clicked."""
     from playwright.sync_api import expect
 
-    if not (Path(sys.executable).parent / "jupyter-notebook").exists():
-        unavailable("Notebook 7 is not installed: pip install -e '.[e2e]'")
     relpath = "notebooks/e2e_predict_notebook7.ipynb"
     _write_notebook(lab.root / relpath, [nbformat.v4.new_code_cell(SETUP_CELL),
                                          nbformat.v4.new_code_cell(f"{PREDICT_MAGIC}\n"
                                                                    + PREDICT_CODE)])
     context, tab = _narrow_page(browser)
     try:
-        tab.goto(lab.url(f"notebooks/{relpath}"))
-        panel = tab.locator(".jp-NotebookPanel:visible")
-        expect(panel).to_have_count(1)
-        expect(panel.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]')
-               ).to_have_count(1, timeout=KERNEL_S * 1000)
+        panel = open_in_notebook_7(tab, lab, relpath)
         stepper = run_stepper_cell(tab, panel, [nbformat.v4.new_code_cell(SETUP_CELL)], 1)
         stepper.locator("input.mgnb-answer").click()
         practise(tab, stepper, expected_questions(), tmp_path, "notebook7_predict")

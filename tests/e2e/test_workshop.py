@@ -804,22 +804,31 @@ def test_nbconvert_html_steps_offline(browser, lab, lessons, tmp_path):
         context.close()
 
 
-def test_stepper_keys_in_notebook_7(browser, lab, tmp_path):
-    """Notebook 7 (served by the same server): the buttons and ← → Home step."""
+def open_in_notebook_7(page, lab, relpath):
+    """Open a notebook in Notebook 7 (served by the same server) and wait until its
+    kernel is idle; returns the notebook panel."""
     from playwright.sync_api import expect
 
     if not (Path(sys.executable).parent / "jupyter-notebook").exists():
         unavailable("Notebook 7 is not installed: pip install -e '.[e2e]'")
+    page.goto(lab.url(f"notebooks/{relpath}"))
+    panel = page.locator(".jp-NotebookPanel:visible")
+    expect(panel).to_have_count(1)
+    expect(panel.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]')
+           ).to_have_count(1, timeout=KERNEL_S * 1000)
+    return panel
+
+
+def test_stepper_keys_in_notebook_7(browser, lab, tmp_path):
+    """Notebook 7 (served by the same server): the buttons and ← → Home step."""
+    from playwright.sync_api import expect
+
     relpath = "notebooks/e2e_notebook7.ipynb"
     _write_notebook(lab.root / relpath, [nbformat.v4.new_code_cell(SETUP_CELL),
                                          nbformat.v4.new_code_cell(STEP_CELL)])
     context, page = _narrow_page(browser)
     try:
-        page.goto(lab.url(f"notebooks/{relpath}"))
-        panel = page.locator(".jp-NotebookPanel:visible")
-        expect(panel).to_have_count(1)
-        expect(panel.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]')
-               ).to_have_count(1, timeout=KERNEL_S * 1000)
+        panel = open_in_notebook_7(page, lab, relpath)
         stepper = run_stepper_cell(page, panel, [nbformat.v4.new_code_cell(SETUP_CELL)], 1)
         total = int(stepper.evaluate(READ_STEPPER)["counter"].split("/")[1])
         stepper.get_by_role("button", name=FORWARD, exact=True).click()
