@@ -10,10 +10,21 @@ filled with the numbers at hand (by jupyter/predict.py, shown by the browser):
     {b@}      an input at that element (where it has the answer's shape)
     and what the node keeps of its own: {exponent}, {alpha}, {base}, {dim}, ...
 
-For a ``pointwise`` rule the numbers are taken at the element asked about; otherwise they
-are the whole arrays. ``masks`` marks rules that zero the gradient in places (relu, clamp,
-max): the element asked about is then one the mask zeroes, where the rule has most to
-teach.
+For a ``pointwise`` rule the numbers are taken at the element asked about. A rule that
+is not pointwise names its ``focus``, the numbers that meet at that element:
+
+    matmul   {g_row} {b_row} (a's gradient), {a_col} {g_col} (b's; addmm's c: {g_col})
+    mv       {g_i} {v_j} (m's), {m_col} (v's)
+    linear   {g_row} {weight_col} (input's), {g_col} {input_col} (weight's), {g_col} (bias)
+    reduced  {g_at}: the entry of g the element went into (sum or mean over dims)
+    expand   {g_reached}: the entries of g the element was copied to
+    along    {g_along} {ans_along} {softmax_along} {g_sum}: the slice along softmax's dim
+    where    {condition_at}: the condition at the element (a pointwise rule's focus)
+
+Any other number of such a rule is the whole array, shortened (``viz.model.short``), and
+its hint starts by naming the element asked about. ``masks`` marks rules that zero the
+gradient in places (relu, clamp, max): the element asked about is then one the mask
+zeroes, where the rule has most to teach.
 
 The table is keyed by the node's name, as PyTorch names it (``MulBackward0``), or by a
 ``Value``'s op (``*``, ``**k`` for a constant power); tests/jupyter/test_predict.py finds
@@ -31,12 +42,23 @@ class Hint:
     rules: tuple  # one template per input (the last one serves any further inputs)
     pointwise: bool = True
     masks: bool = False
+    focus: str = ""  # for a rule that is not pointwise: which numbers meet at an element
 
     def template(self, position):
         return self.rules[min(position, len(self.rules) - 1)]
 
 
 G = "times the incoming gradient {g}"
+# The numbers each focus family gives (jupyter/predict.py computes them), as listed above.
+FOCUS = {
+    "matmul": ("g_row", "b_row", "a_col", "g_col"),
+    "mv": ("g_i", "v_j", "m_col"),
+    "linear": ("g_row", "weight_col", "g_col", "input_col"),
+    "reduced": ("g_at",),
+    "expand": ("g_reached",),
+    "along": ("g_along", "ans_along", "softmax_along", "g_sum"),
+    "where": ("condition_at",),
+}
 
 
 def _unary(rule, **flags):
@@ -66,13 +88,21 @@ _WRITE = Hint(("x", "value"), (
     "the value written gets the gradient {g} of the places it was written to",
 ), pointwise=False)
 _MATMUL = Hint(("a", "b"), (
-    "d(a@b)/da: the incoming gradient times b transposed, g @ b.T, with g = {g} and b = {b}",
-    "d(a@b)/db: a transposed times the incoming gradient, a.T @ g, with a = {a} and g = {g}",
-), pointwise=False)
+    "d(a@b)/da = g @ b.T: entry [i, j] is row i of g times row j of b; here g's row is "
+    "{g_row} and b's row is {b_row}",
+    "d(a@b)/db = a.T @ g: entry [i, j] is column i of a times column j of g; here a's column "
+    "is {a_col} and g's column is {g_col}",
+), pointwise=False, focus="matmul")
 _PASS = _unary("a copy passes the gradient on unchanged: {g}")
 _EXTREME = Hint(("x",), ("only the entries equal to the {ans} picked get the gradient "
                          "(shared out where several tie); the rest get 0; incoming {g}",),
                 pointwise=False, masks=True)
+
+# max(dim), min(dim): the values and the indices they were found at
+_PICKED = Hint(("x",), ("each entry of g goes to the entry of x picked along dim (its index "
+                        "was returned), 0 to the rest; x is {x}; the incoming gradient of "
+                        "the pick this entry competed in is {g_at}",),
+               pointwise=False, masks=True, focus="reduced")
 
 HINTS = {
     # Values (micrograd), keyed by their op
@@ -123,9 +153,9 @@ HINTS = {
     "ClampBackward1": _clamp_hint("clamp", "within [min, max]", "clamped"),
     "WhereBackward0": Hint(("a", "b"), (
         "where(condition, a, b) passes the gradient {g} to a where the condition holds, 0 "
-        "elsewhere; the output took {ans}",
+        "elsewhere; here the condition is {condition_at}",
         "where(condition, a, b) passes the gradient {g} to b where the condition fails, 0 "
-        "elsewhere; the output took {ans}"), masks=True),
+        "elsewhere; here the condition is {condition_at}"), masks=True, focus="where"),
     "SinBackward0": _unary("d(sin x)/dx = cos(x), and x is {x}; " + G),
     "CosBackward0": _unary("d(cos x)/dx = -sin(x), and x is {x}; " + G),
     "TanBackward0": _unary("d(tan x)/dx = 1 + tan(x)**2, and tan(x) is {ans}; " + G),
@@ -220,8 +250,8 @@ HINTS = {
     "AminBackward0": _EXTREME,
     "MaxBackward1": _EXTREME,
     "MinBackward1": _EXTREME,
-    "MaxBackward0": _EXTREME,
-    "MinBackward0": _EXTREME,
+    "MaxBackward0": _PICKED,
+    "MinBackward0": _PICKED,
     "CumsumBackward0": Hint(("x",), ("x_i appears in every running sum from i on: its gradient"
                                      " is the sum of the incoming gradient {g} from i to the "
                                      "end",), pointwise=False),
@@ -233,31 +263,38 @@ HINTS = {
     "MmBackward0": _MATMUL,
     "BmmBackward0": _MATMUL,
     "MvBackward0": Hint(("m", "v"), (
-        "d(m@v)/dm = outer(g, v), with g = {g} and v = {v}",
-        "d(m@v)/dv = m.T @ g, with m = {m} and g = {g}"), pointwise=False),
+        "d(m@v)/dm = outer(g, v): entry [i, j] is g[i] * v[j], here {g_i} * {v_j}",
+        "d(m@v)/dv = m.T @ g: entry [j] is column j of m times g; here m's column is {m_col} "
+        "and g is {g}"), pointwise=False, focus="mv"),
     "DotBackward0": Hint(("a", "b"), (
         "d(a.b)/da_i = b_i, and b{at} is {b@}; " + G,
         "d(a.b)/db_i = a_i, and a{at} is {a@}; " + G), pointwise=False),
     "AddmmBackward0": Hint(("c", "a", "b"), (
-        "d(beta*c + alpha*a@b)/dc = beta (1 unless given): the incoming gradient {g}, summed "
-        "over what c was broadcast to",
-        "d(a@b)/da = g @ b.T (times alpha), with g = {g} and b = {b}",
-        "d(a@b)/db = a.T @ g (times alpha), with a = {a} and g = {g}"), pointwise=False),
+        "d(beta*c + alpha*a@b)/dc = beta (1 unless given) times g, summed over what c was "
+        "broadcast to; here g's column is {g_col}",
+        "d(a@b)/da = g @ b.T (times alpha): entry [i, j] is row i of g times row j of b; here "
+        "g's row is {g_row} and b's row is {b_row}",
+        "d(a@b)/db = a.T @ g (times alpha): entry [i, j] is column i of a times column j of "
+        "g; here a's column is {a_col} and g's column is {g_col}"),
+        pointwise=False, focus="matmul"),
     "SumBackward0": Hint(("x",), ("d(sum x)/dx_i = 1: every entry of x gets the incoming "
                                   "gradient {g}",), pointwise=False),
     "SumBackward1": Hint(("x",), ("d(sum over dim)/dx_i = 1: each entry of x gets the "
-                                  "incoming gradient of the sum it went into, from {g}",),
-                         pointwise=False),
+                                  "incoming gradient of the sum it went into, here {g_at}",),
+                         pointwise=False, focus="reduced"),
     "MeanBackward0": Hint(("x",), ("d(mean x)/dx_i = 1/N, N = {count} entries; times the "
                                    "incoming gradient {g}",), pointwise=False),
     "MeanBackward1": Hint(("x",), ("d(mean over dim)/dx_i = 1/N, N = {count} entries per "
-                                   "mean; times its incoming gradient, from {g}",),
-                          pointwise=False),
-    "SoftmaxBackward0": Hint(("x",), ("softmax's rule: ans * (g - sum(g * ans)) along dim, "
-                                      "with ans = {ans} and g = {g}",), pointwise=False),
-    "LogSoftmaxBackward0": Hint(("x",), ("log_softmax's rule: g - exp(ans) * sum(g) along "
-                                         "dim, with exp(ans) the softmax; ans = {ans}, g = "
-                                         "{g}",), pointwise=False),
+                                   "mean; times the incoming gradient of its mean, here "
+                                   "{g_at}",), pointwise=False, focus="reduced"),
+    "SoftmaxBackward0": Hint(("x",), ("softmax's rule: ans_i * (g_i - sum(g * ans)) along "
+                                      "dim; along the dim through this entry, ans = "
+                                      "{ans_along} and g = {g_along}",),
+                             pointwise=False, focus="along"),
+    "LogSoftmaxBackward0": Hint(("x",), ("log_softmax's rule: g_i - softmax_i * sum(g) along "
+                                         "dim; along the dim through this entry, g = "
+                                         "{g_along} (sum {g_sum}) and softmax = exp(ans) = "
+                                         "{softmax_along}",), pointwise=False, focus="along"),
     "ViewBackward0": _RESHAPE,
     "ReshapeAliasBackward0": _RESHAPE,
     "UnsafeViewBackward0": _RESHAPE,
@@ -273,8 +310,8 @@ HINTS = {
     "PermuteBackward0": Hint(("x",), ("permute moves entries: the gradient {g} is permuted "
                                       "back",), pointwise=False),
     "ExpandBackward0": Hint(("x",), ("expand copied x to {count} places per entry: each entry"
-                                     " of x gets the sum of their incoming gradients, from "
-                                     "{g}",), pointwise=False),
+                                     " of x gets the sum of their incoming gradients, here "
+                                     "{g_reached}",), pointwise=False, focus="expand"),
     "torch::autograd::CopyBackwards": _WRITE,
     "CloneBackward0": _PASS,
     "ToCopyBackward0": _PASS,
@@ -314,10 +351,12 @@ HINTS = {
         "nll_loss takes -input[target] (averaged over the batch): the picked entries get "
         "-g/N, every other entry 0; incoming {g}",), pointwise=False),
     "LinearBackward0": Hint(("input", "weight", "bias"), (
-        "d(x @ W.T + b)/dx = g @ W, with g = {g} and W = {weight}",
-        "d(x @ W.T + b)/dW = g.T @ x, with g = {g} and x = {input}",
-        "d(x @ W.T + b)/db = the incoming gradient {g}, summed over the batch"),
-        pointwise=False),
+        "d(x @ W.T + b)/dx = g @ W: entry [.., j] is its row of g times column j of W; here "
+        "g's row is {g_row} and W's column is {weight_col}",
+        "d(x @ W.T + b)/dW = g.T @ x: entry [i, j] is column i of g times column j of x; here "
+        "g's column is {g_col} and x's column is {input_col}",
+        "d(x @ W.T + b)/db = the incoming gradient summed over the batch: column j of g, "
+        "here {g_col}"), pointwise=False, focus="linear"),
     # clamp with one bound; the nodes PyTorch records with no derivative
     "ClampMinBackward0": _clamp_hint("clamp_min", "at least min", "raised to min"),
     "ClampMaxBackward0": _clamp_hint("clamp_max", "at most max", "lowered to max"),

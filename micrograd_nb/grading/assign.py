@@ -1,8 +1,10 @@
 """The student version of a source notebook, as ``nbgrader generate_assignment``
 makes it: cells locked (LockCells), solutions replaced by a stub (ClearSolutions),
 outputs cleared (ClearOutput), hidden tests removed (ClearHiddenTests), checksums of
-the released cells recorded (ComputeChecksums)."""
+the released cells recorded (ComputeChecksums). Its notebook metadata is what the kernel
+reports (``KERNELSPEC``, ``LANGUAGE_INFO``), so JupyterLab opens it unmodified."""
 
+import json
 import os
 import re
 from pathlib import Path
@@ -23,6 +25,27 @@ from .notebooks import (
     nbgrader_metadata,
 )
 
+# What JupyterLab 4 writes into a notebook's metadata once its kernel is up: the kernel
+# spec (name, display_name, language) and the kernel's language_info. It compares each
+# with what the file holds (deep equality) and marks the notebook modified where they
+# differ, so a release carries them whole. All of it is ipykernel's and the same on
+# every machine but ``version`` (platform.python_version() of the kernel), which no file
+# can match on every laptop: it is the project's reference Python (binder/runtime.txt's
+# minor version, the Python the lessons are run and saved with), fixed here so that a
+# release is the same file wherever ``assign`` runs. On any other Python the notebook
+# opens with that one field changed (marked modified; saving writes only metadata).
+REFERENCE_PYTHON = "3.11.7"
+KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+LANGUAGE_INFO = {
+    "codemirror_mode": {"name": "ipython", "version": 3},
+    "file_extension": ".py",
+    "mimetype": "text/x-python",
+    "name": "python",
+    "nbconvert_exporter": "python",
+    "pygments_lexer": "ipython3",
+    "version": REFERENCE_PYTHON,
+}
+
 
 def release_notebook(assignment):
     try:
@@ -31,6 +54,8 @@ def release_notebook(assignment):
     except Exception as e:  # nbformat raises several kinds for a bad file
         raise GradingInputError(f"{assignment.path}: not a valid notebook ({e})") from e
     notebook.metadata.pop("celltoolbar", None)
+    notebook.metadata["kernelspec"] = dict(KERNELSPEC)
+    notebook.metadata["language_info"] = json.loads(json.dumps(LANGUAGE_INFO))  # a copy
     for cell in notebook.cells:
         meta = nbgrader_metadata(cell)
         _lock(cell, meta)

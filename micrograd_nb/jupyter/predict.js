@@ -98,33 +98,20 @@ function mountPredict(stepper, predict) {
   const rtol = predict.rtol || 1e-3;
   const { root, figure, frames, index, hooks, show } = stepper;
   root.classList.add("mgnb-predicting");
-  const panel = document.createElement("div");
-  panel.className = "mgnb-predict";
-  const prompt = document.createElement("div");
-  prompt.className = "mgnb-question";
-  prompt.setAttribute("aria-live", "polite");
-  const label = document.createElement("label");
-  label.className = "mgnb-answer-label";
-  const input = document.createElement("input");
-  input.type = "text";
-  input.className = "mgnb-answer";
-  input.setAttribute("inputmode", "decimal");
-  input.setAttribute("autocomplete", "off");
-  label.append("your answer ", input);
+  // (element() and button() are stepper.js's: this file is appended to it in an output)
+  const prompt = element("div", "mgnb-question", { "aria-live": "polite" });
+  const input = element("input", "mgnb-answer",
+    { type: "text", inputmode: "decimal", autocomplete: "off" });
+  const label = element("label", "mgnb-answer-label", {}, "your answer ", input);
   const checkButton = button("check", "check the answer (Enter)");
   const revealButton = button("reveal", "show the answer and go on");
-  const tolerance = document.createElement("div");
-  tolerance.className = "mgnb-tolerance";
-  tolerance.textContent = `right within ${formatRtol(rtol)}; type a number or arithmetic ` +
-    "such as 2 * -3";
-  const feedback = document.createElement("div");
-  feedback.className = "mgnb-feedback";
-  feedback.setAttribute("role", "status");
-  feedback.setAttribute("aria-live", "assertive");
-  const summary = document.createElement("div");
-  summary.className = "mgnb-summary";
+  const tolerance = element("div", "mgnb-tolerance", {},
+    `right within ${formatRtol(rtol)}; type a number or arithmetic such as 2 * -3`);
+  const feedback = element("div", "mgnb-feedback", { role: "status", "aria-live": "assertive" });
+  const summary = element("div", "mgnb-summary");
   summary.hidden = true;
-  panel.append(prompt, label, checkButton, revealButton, tolerance, feedback, summary);
+  const panel = element("div", "mgnb-predict", {}, prompt, label, checkButton, revealButton,
+    tolerance, feedback, summary);
   root.insertBefore(panel, figure);
 
   const results = questions.map(() => ({ tries: 0, revealed: false }));

@@ -10,6 +10,10 @@ recorded pass: the expected answer (the engine's own gradient), the prompt, and 
 of the op's rule (autograd/hints.py) with the numbers at hand. They travel in the output
 with the frames; predict.js checks answers and fills in hints in the browser, without a
 kernel. ``check()`` and ``fill()`` mirror predict.js, so tests can compare the two.
+
+The output's still picture (shown before its script runs, and where scripts never run)
+is the graph with every gradient text a "?" (``hide_gradients``), under a note that says
+so: the answers are not given away where the stepper cannot ask for them.
 """
 
 import ast
@@ -19,13 +23,26 @@ import re
 import numpy as np
 
 from ..autograd.function import AccumulateGrad
-from ..autograd.hints import hint_for
+from ..autograd.hints import FOCUS, hint_for
 from ..autograd.value import Value
 from ..viz.model import caption_name, short
 
 RTOL = 1e-3  # relative tolerance of a right answer, shown to the student
 MISSING = "(not recorded)"  # a number the pass did not keep (record(saved=True) keeps it)
+HIDDEN = "?"  # what the still picture of a practice output shows in place of a gradient
+STILL_NOTE = ("Practice mode: the gradients are hidden (grad ?, ∂ ?) until you predict them; "
+              "where this output's script runs, a stepper asks for each one.")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_]+@?)\}")
+# A node's "grad ..." text and an edge's "∂ ..." label in Graphviz's SVG (one <text> each)
+_GRADIENT_TEXT = re.compile(r"(<text\b[^>]*>)(grad |∂ )[^<]*(</text>)")
+
+
+def hide_gradients(svg):
+    """The SVG of a pass with every gradient text replaced by "?": the still picture of a
+    practice output, shown before its script runs and where scripts never run, must not
+    give the answers away. Only texts change, so the layout (and the stepper built from
+    this picture, which rewrites every gradient text per frame) stays the same."""
+    return _GRADIENT_TEXT.sub(lambda m: f"{m.group(1)}{m.group(2)}{HIDDEN}{m.group(3)}", svg)
 
 
 def questions(graph, recorded=None, rtol=RTOL):
@@ -70,6 +87,7 @@ class _NodeFacts:
 
     def __init__(self, node, saved):
         self.extras = {}
+        self.ctx = {}  # the node's own arguments (dim, keepdim, ...), as it keeps them
         if isinstance(node, Value):
             self.name = node._op
             self.inputs = [p.data for p in node._prev]
@@ -87,7 +105,8 @@ class _NodeFacts:
         parents = node._prev
         self.inputs = [kept.get(k, _leaf_data(p)) for k, p in enumerate(parents)]
         self.ans = kept.get("ans")
-        for name, value in sorted((getattr(node, "_ctx", None) or {}).items()):
+        self.ctx = dict(getattr(node, "_ctx", None) or {})
+        for name, value in sorted(self.ctx.items()):
             if _is_number(value):
                 self.extras[name] = short(value)
 
@@ -105,6 +124,8 @@ class _NodeFacts:
                 self.inputs[slots[name]] = _array(value)
             elif _is_number(value):
                 self.extras[name] = short(value)
+            if name in ("dim", "keepdim", "condition"):
+                self.ctx[name] = value
 
 
 def _leaf_data(parent):
@@ -152,9 +173,13 @@ def _question(node, where, g, answer):
     if pointwise and copies > 1:
         template += (f"; and {name_of[where[0]]} was broadcast: its gradient{{at}} adds "
                      f"this up over the {copies} entries it was copied to")
+    if answer.ndim and not pointwise and "{at}" not in template:
+        template = "for the entry {at}: " + template  # the element the numbers are of
+    focused = _focus(hint, node, name_of, where[0], index, g, answer) if hint else {}
     numbers = {}
     for wanted in sorted(set(_PLACEHOLDER.findall(template))):
-        numbers[wanted] = _number(wanted, node, name_of, g, answer, index, at)
+        numbers[wanted] = focused[wanted] if wanted in focused else _number(
+            wanted, node, name_of, g, answer, index, at)
     element = "" if answer.ndim == 0 else "[" + ", ".join(str(i) for i in index) + "]"
     return {"op": node.name, "expected": expected, "answer": short(expected),
             "template": template,
@@ -188,6 +213,135 @@ def _number(wanted, node, name_of, g, answer, index, at):
     if at is not None and _broadcasts(value.shape, g.shape):
         return short(np.broadcast_to(value, g.shape)[at])
     return short(value)
+
+
+# ---------------------------------------------------------------------------------------
+# The numbers a rule that is not pointwise combines at the element asked about: the row and
+# the column that meet there (matmul), the entry of g a reduced entry went into (sum, mean),
+# the entries of g a broadcast entry reached (expand), the slice along softmax's dim. Each
+# placeholder a hint's ``focus`` family offers is named in hints.py's docstring.
+
+def _focus(hint, node, name_of, position, index, g, answer):
+    """``{placeholder: text}`` for the element ``index`` of the input at ``position``;
+    {} for a rule without a focus or where the numbers are not there."""
+    family = _FOCUS.get(hint.focus)
+    if family is None or g is None or not answer.ndim:
+        return {}
+    arrays = {name: None if value is None else _array(value)
+              for name, value in zip(name_of, node.inputs)}
+    arrays["g"], arrays["ans"] = g, None if node.ans is None else _array(node.ans)
+    try:
+        found = family(node, name_of, position, index, arrays, answer)
+    except (IndexError, ValueError, TypeError):  # shapes this family does not expect
+        return {}
+    return {name: MISSING if value is None else value if isinstance(value, str)
+            else short(value) for name, value in found.items() if name in FOCUS[hint.focus]}
+
+
+def _batch(array, index):
+    """``array`` (a matrix or a stack of them) at the batch positions of ``index`` (an
+    entry of an operand of a batched matmul); a broadcast batch dimension (size 1) is taken
+    at 0. Where the entry's operand had no batch (it was broadcast over it), the whole
+    stack is kept: its gradient sums over the batch."""
+    batch = array.ndim - 2
+    lead = index[:-2]
+    if batch <= 0 or len(lead) < batch:
+        return array
+    return array[tuple(0 if n == 1 else i for i, n in zip(lead[-batch:], array.shape))]
+
+
+def _matmul_focus(node, name_of, position, index, arrays, answer):
+    # a @ b: entry [i, j] of a's gradient is row i of g times row j of b; of b's, column i
+    # of a times column j of g. (addmm: c, a, b; c's gradient is g's column summed)
+    a_name, b_name = name_of[-2], name_of[-1]
+    a, b, g = arrays[a_name], arrays[b_name], arrays["g"]
+    first = len(name_of) - 2
+    if position < first:  # addmm's c
+        return {"g_col": g[..., index[-1]] if g.ndim > 1 else g}
+    i, j = index[-2], index[-1]
+    if position == first:
+        return {"g_row": _batch(g, index)[..., i, :],
+                f"{b_name}_row": None if b is None else _batch(b, index)[..., j, :]}
+    return {f"{a_name}_col": None if a is None else _batch(a, index)[..., :, i],
+            "g_col": _batch(g, index)[..., :, j]}
+
+
+def _mv_focus(node, name_of, position, index, arrays, answer):
+    m, v, g = arrays[name_of[0]], arrays[name_of[1]], arrays["g"]
+    if position == 0:  # m[i, j]: g[i] * v[j]
+        return {"g_i": g[index[0]], "v_j": None if v is None else v[index[1]]}
+    return {"m_col": None if m is None else m[:, index[0]]}
+
+
+def _linear_focus(node, name_of, position, index, arrays, answer):
+    # y = x @ W.T + b: x[.., i, j] takes g's row i and W's column j; W[i, j] takes g's
+    # column i and x's column j; b[j] is g's column j summed
+    x, w, g = arrays["input"], arrays["weight"], arrays["g"]
+    rows = g.reshape(-1, g.shape[-1])
+    if position == 0:
+        row = int(np.ravel_multi_index(index[:-1], x.shape[:-1])) if len(index) > 1 else 0
+        return {"g_row": rows[row], "weight_col": None if w is None else w[:, index[-1]]}
+    if position == 1:
+        return {"g_col": rows[:, index[0]], "input_col": None if x is None
+                else x.reshape(-1, x.shape[-1])[:, index[1]]}
+    return {"g_col": rows[:, index[-1]]}
+
+
+def _reduced_focus(node, name_of, position, index, arrays, answer):
+    # an entry of x went into one entry of the sum (mean): g there
+    g = arrays["g"]
+    return {"g_at": g[_reduced_position(index, answer.shape, g.shape, node.ctx.get("dim"))]}
+
+
+def _reduced_position(index, shape, reduced_shape, dims):
+    """Where an entry at ``index`` of an array of ``shape`` went in its reduction to
+    ``reduced_shape`` over ``dims`` (inferred from the shapes where not given)."""
+    if len(reduced_shape) == len(shape):  # keepdim
+        return tuple(0 if n == 1 else i for i, n in zip(index, reduced_shape))
+    if dims is None:  # the dims whose sizes the reduced shape lacks, from the left
+        dims, k = [], 0
+        for d, n in enumerate(shape):
+            if k < len(reduced_shape) and reduced_shape[k] == n:
+                k += 1
+            else:
+                dims.append(d)
+    dims = {d % len(shape) for d in ((dims,) if isinstance(dims, int) else dims)}
+    return tuple(i for d, i in enumerate(index) if d not in dims)
+
+
+def _expand_focus(node, name_of, position, index, arrays, answer):
+    # an entry of x was copied to every output entry that broadcasting maps onto it
+    g = arrays["g"]
+    lead = g.ndim - answer.ndim
+    reached = g[tuple([slice(None)] * lead + [slice(None) if n == 1 else slice(i, i + 1)
+                                              for i, n in zip(index, answer.shape)])]
+    return {"g_reached": reached.ravel()}
+
+
+def _along_focus(node, name_of, position, index, arrays, answer):
+    # softmax and log_softmax mix the entries along their dim: the slice through index
+    dim = node.ctx.get("dim", -1) % answer.ndim
+    along = tuple(slice(None) if d == dim else i for d, i in enumerate(index))
+    g, ans = arrays["g"], arrays["ans"]
+    found = {"g_along": g[along], "ans_along": None if ans is None else ans[along],
+             "g_sum": g[along].sum()}
+    if ans is not None:
+        found["softmax_along"] = np.exp(ans[along]) if node.name.startswith("Log") else None
+    return found
+
+
+def _where_focus(node, name_of, position, index, arrays, answer):
+    condition = node.ctx.get("condition")
+    if condition is None:
+        return {"condition_at": None}
+    g = arrays["g"]
+    at = _position(index, answer.shape, g.shape)
+    held = np.broadcast_to(_array(condition) != 0, g.shape)[at]
+    return {"condition_at": "True" if held else "False"}
+
+
+_FOCUS = {"where": _where_focus, "matmul": _matmul_focus, "mv": _mv_focus, "linear": _linear_focus,
+          "reduced": _reduced_focus, "expand": _expand_focus, "along": _along_focus}
 
 
 def _broadcasts(shape, to):

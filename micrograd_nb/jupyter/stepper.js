@@ -159,14 +159,19 @@ function parseSvg(text) {
   return document.importNode(root, true);
 }
 
+// One element of the stepper's DOM: its class, attributes and children (text or nodes).
+// predict.js builds its panel with it too: both scripts are inlined into one output.
+function element(tag, className, attributes = {}, ...children) {
+  const e = document.createElement(tag);
+  if (className) e.className = className;
+  for (const [name, value] of Object.entries(attributes)) e.setAttribute(name, value);
+  e.append(...children);
+  return e;
+}
+
 function button(label, title) {
-  const b = document.createElement("button");
-  b.type = "button";
-  b.className = "mgnb-button";
-  b.textContent = label;
-  b.title = title;
-  b.setAttribute("aria-label", title);
-  return b;
+  return element("button", "mgnb-button", { type: "button", title, "aria-label": title },
+    label);
 }
 
 function paint(index, state) {
@@ -213,43 +218,28 @@ function mount(output) {
   const still = output.querySelector("img.mgnb-still");
   const svg = parseSvg(svgOfImage(still));
 
-  const root = document.createElement("div");
-  root.className = "mgnb-stepper";
-  root.tabIndex = 0;
+  const title = data.title || "backward pass";
   // Lumino (JupyterLab, Notebook 7) leaves keys pressed in here to us: ← → Home End and
   // space step the pass instead of moving between cells or scrolling the notebook.
-  root.setAttribute("data-lm-suppress-shortcuts", "true");
-  root.setAttribute("role", "group");
-  root.setAttribute("aria-label", `stepper: ${data.title || "backward pass"}`);
-
-  const header = document.createElement("div");
-  header.className = "mgnb-title";
-  header.textContent = data.title || "backward pass";
-  const toolbar = document.createElement("div");
-  toolbar.className = "mgnb-toolbar";
+  const root = element("div", "mgnb-stepper", {
+    tabindex: "0", "data-lm-suppress-shortcuts": "true", role: "group",
+    "aria-label": `stepper: ${title}`,
+  });
+  const header = element("div", "mgnb-title", {}, title);
   const first = button("⏮", "first step (Home)");
   const back = button("◀", "step back (←)");
   const play = button("▶", "play (space)");
   const forward = button("▶|", "step forward (→)");
   const last = button("⏭", "last step (End)");
-  const slider = document.createElement("input");
-  slider.type = "range";
-  slider.className = "mgnb-slider";
-  slider.min = "0";
-  slider.step = "1";
-  slider.setAttribute("aria-label", "step");
-  const counter = document.createElement("span");
-  counter.className = "mgnb-counter";
-  toolbar.append(first, back, play, forward, last, slider, counter);
-  const caption = document.createElement("div");
-  caption.className = "mgnb-caption";
-  caption.setAttribute("aria-live", "polite");
-  const kind = document.createElement("span");
-  kind.className = "mgnb-kind";
-  const captionText = document.createElement("span");
-  caption.append(kind, captionText);
-  const figure = document.createElement("div");
-  figure.className = "mgnb-figure";
+  const slider = element("input", "mgnb-slider",
+    { type: "range", min: "0", step: "1", "aria-label": "step" });
+  const counter = element("span", "mgnb-counter");
+  const toolbar = element("div", "mgnb-toolbar", {}, first, back, play, forward, last, slider,
+    counter);
+  const kind = element("span", "mgnb-kind");
+  const captionText = element("span", "");
+  const caption = element("div", "mgnb-caption", { "aria-live": "polite" }, kind, captionText);
+  const figure = element("div", "mgnb-figure");
   root.append(header, toolbar, caption, figure);
 
   let index = null;
@@ -259,10 +249,8 @@ function mount(output) {
     index = indexSvg(svg);
     picture = pictureOf(index);
   } else {
-    const note = document.createElement("div");
-    note.className = "mgnb-note";
-    note.textContent = "no picture: no Graphviz renderer was available when this was made";
-    figure.replaceChildren(note);
+    figure.replaceChildren(element("div", "mgnb-note", {},
+      "no picture: no Graphviz renderer was available when this was made"));
   }
   const firstVisits = visitedAt(frames);
   let current = 0;
@@ -357,8 +345,10 @@ function mount(output) {
   if (data.predict && typeof mountPredict === "function") {
     mountPredict({ root, figure, frames, index, hooks, show }, data.predict);
   }
-  // The still picture stays in the output (hidden) so the page's text is unchanged.
+  // The still picture stays in the output (hidden) so the page's text is unchanged; so
+  // does practice mode's note under it (the stepper says what to do).
   if (still) still.hidden = true;
+  for (const note of output.querySelectorAll(".mgnb-still-note")) note.hidden = true;
   output.append(root);
   output.classList.add("mgnb-live");
   return true;

@@ -36,6 +36,7 @@ from ..autograd.record import RecordedPass
 from ..viz.graph import AutogradGraph, draw, still_html
 from ..viz.model import edge_ends
 from ..viz.render import RendererUnavailable
+from .predict import STILL_NOTE, hide_gradients
 
 HERE = pathlib.Path(__file__).parent
 JS = HERE / "stepper.js"
@@ -105,7 +106,8 @@ class PassStepper:
     def _repr_mimebundle_(self, include=None, exclude=None):
         data = {"text/html": self._repr_html_(), "text/plain": repr(self)}
         if self.svg:
-            data["image/svg+xml"] = self.svg
+            data["image/svg+xml"] = self.svg if self.predict is None else hide_gradients(
+                self.svg)
         else:
             data["text/plain"] += f"\n\n{self.graph.dot()}"
         return data
@@ -150,7 +152,13 @@ def stepper_html(svg, frames, title, step=0, predict=None):
     data = json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     key = hashlib.sha256((svg + data).encode("utf-8")).hexdigest()[:16]
     parts = [f'<div class="mgnb-output" data-mgnb-stepper="{key}">']
-    if svg:
+    if svg and predict is not None:
+        # the answers stay out of the picture until the stepper asks for them
+        parts.append(f'<p class="mgnb-still-note">{html.escape(STILL_NOTE)}</p>')
+        parts.append(still_html(hide_gradients(svg),
+                                f"{title}: the graph of the backward pass, its gradients "
+                                "hidden for practice"))
+    elif svg:
         parts.append(still_html(svg, f"{title}: the picture after the backward pass"))
     else:
         parts.append(f"<pre>{html.escape(title)}: no Graphviz renderer was available</pre>")

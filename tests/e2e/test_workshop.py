@@ -804,22 +804,31 @@ def test_nbconvert_html_steps_offline(browser, lab, lessons, tmp_path):
         context.close()
 
 
-def test_stepper_keys_in_notebook_7(browser, lab, tmp_path):
-    """Notebook 7 (served by the same server): the buttons and ← → Home step."""
+def open_in_notebook_7(page, lab, relpath):
+    """Open a notebook in Notebook 7 (served by the same server) and wait until its
+    kernel is idle; returns the notebook panel."""
     from playwright.sync_api import expect
 
     if not (Path(sys.executable).parent / "jupyter-notebook").exists():
         unavailable("Notebook 7 is not installed: pip install -e '.[e2e]'")
+    page.goto(lab.url(f"notebooks/{relpath}"))
+    panel = page.locator(".jp-NotebookPanel:visible")
+    expect(panel).to_have_count(1)
+    expect(panel.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]')
+           ).to_have_count(1, timeout=KERNEL_S * 1000)
+    return panel
+
+
+def test_stepper_keys_in_notebook_7(browser, lab, tmp_path):
+    """Notebook 7 (served by the same server): the buttons and ← → Home step."""
+    from playwright.sync_api import expect
+
     relpath = "notebooks/e2e_notebook7.ipynb"
     _write_notebook(lab.root / relpath, [nbformat.v4.new_code_cell(SETUP_CELL),
                                          nbformat.v4.new_code_cell(STEP_CELL)])
     context, page = _narrow_page(browser)
     try:
-        page.goto(lab.url(f"notebooks/{relpath}"))
-        panel = page.locator(".jp-NotebookPanel:visible")
-        expect(panel).to_have_count(1)
-        expect(panel.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]')
-               ).to_have_count(1, timeout=KERNEL_S * 1000)
+        panel = open_in_notebook_7(page, lab, relpath)
         stepper = run_stepper_cell(page, panel, [nbformat.v4.new_code_cell(SETUP_CELL)], 1)
         total = int(stepper.evaluate(READ_STEPPER)["counter"].split("/")[1])
         stepper.get_by_role("button", name=FORWARD, exact=True).click()
@@ -840,8 +849,6 @@ def test_stepper_keys_in_notebook_7(browser, lab, tmp_path):
 
 
 def _opens_unmodified(browser, lab, paths):
-    from playwright.sync_api import expect
-
     folder = lab.root / "as_shipped"
     folder.mkdir(exist_ok=True)
     context, page = _narrow_page(browser)
@@ -849,14 +856,41 @@ def _opens_unmodified(browser, lab, paths):
         for path in paths:
             target = folder / path.name
             target.write_bytes(path.read_bytes())  # as shipped: metadata untouched
-            panel = open_notebook(page, lab, f"as_shipped/{path.name}")
-            expect(panel.locator(".jp-Cell").first).to_be_visible()
-            page.wait_for_timeout(1500)  # JupyterLab applies the kernel's info by now
-            tab = page.locator(".lm-TabBar-tab.jp-mod-current")
-            assert "jp-mod-dirty" not in (tab.get_attribute("class") or ""), \
+            assert not _marked_modified_on_open(page, lab, f"as_shipped/{path.name}"), \
                 f"{path.name} is marked modified as soon as it opens"
     finally:
         context.close()
+
+
+def _marked_modified_on_open(page, lab, relpath):
+    """Open a notebook, let its kernel start and JupyterLab apply the kernel's info: is
+    its tab marked modified? JupyterLab writes the kernel's language_info once the
+    kernel_info_reply has come in on the kernel's websocket (after the kernel shows
+    idle, seen up to seconds later under load): that reply is waited for."""
+    from playwright.sync_api import expect
+
+    replies = []
+
+    def watch(socket):
+        def frame(payload):
+            text = payload if isinstance(payload, str) else payload.decode("utf-8", "replace")
+            if '"kernel_info_reply"' in text:
+                replies.append(socket.url)
+        socket.on("framereceived", frame)
+
+    page.on("websocket", watch)
+    try:
+        panel = open_notebook(page, lab, relpath)
+        expect(panel.locator(".jp-Cell").first).to_be_visible()
+        deadline = time.monotonic() + KERNEL_S
+        while not replies and time.monotonic() < deadline:
+            page.wait_for_timeout(100)
+        assert replies, f"{relpath}: no kernel_info_reply reached the page"
+        page.wait_for_timeout(500)  # (applied in the same turn; a margin for the DOM)
+    finally:
+        page.remove_listener("websocket", watch)
+    tab = page.locator(".lm-TabBar-tab.jp-mod-current")
+    return "jp-mod-dirty" in (tab.get_attribute("class") or "")
 
 
 def test_lessons_open_unmodified(browser, lab):
@@ -868,15 +902,58 @@ def test_lessons_open_unmodified(browser, lab):
     _opens_unmodified(browser, lab, paths)
 
 
-@pytest.mark.xfail(strict=True, reason="the release notebooks carry kernelspec "
-                   "display_name 'Python 3' and language_info {'name': 'python'} only; the "
-                   "kernel's fuller info marks them modified: exercises/source (or assign) "
-                   "must write the kernel's metadata")
 def test_release_exercises_open_unmodified(browser, lab):
-    paths = sorted((REPO / "exercises" / "release").glob("*.ipynb"))[:1]
+    """What ``micrograd-nb assign`` writes opens unmodified (on the reference Python:
+    see micrograd_nb/grading/assign.py)."""
+    paths = sorted((REPO / "exercises" / "release").glob("*.ipynb"))
     if not paths:
         pytest.skip("no release exercise yet")
     _opens_unmodified(browser, lab, paths)
+
+
+def test_what_jupyterlab_rewrites_on_open(browser, lab):
+    """Which metadata JupyterLab 4 rewrites once the kernel is up, read from what it
+    saves: kernelspec and language_info, nothing else, each whole, from the kernel. A
+    notebook differing from the kernel's info in language_info.version alone is marked
+    modified too (the field no file can match on every laptop)."""
+    import platform
+
+    from micrograd_nb.grading.assign import KERNELSPEC, LANGUAGE_INFO
+
+    folder = lab.root / "metadata"
+    folder.mkdir(exist_ok=True)
+    minimal = folder / "minimal.ipynb"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
+    nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                  "language": "python"},
+                   "language_info": {"name": "python"}, "authors": ["kept as it is"]}
+    nbformat.write(nb, str(minimal))
+    other_python = folder / "other_python.ipynb"
+    nb.metadata = {"kernelspec": dict(KERNELSPEC),
+                   "language_info": dict(LANGUAGE_INFO, version="3.10.0")}
+    nbformat.write(nb, str(other_python))
+    context, page = _narrow_page(browser)
+    try:
+        assert _marked_modified_on_open(page, lab, "metadata/minimal.ipynb")
+        page.locator(".jp-NotebookPanel:visible .jp-Notebook").first.click()
+        page.keyboard.press("Control+s")
+        deadline = time.monotonic() + KERNEL_S
+        while time.monotonic() < deadline:
+            try:
+                saved = nbformat.read(str(minimal), as_version=4).metadata
+            except Exception:  # written as we read: read again
+                saved = {}
+            if saved.get("language_info", {}).get("version"):
+                break
+            time.sleep(0.25)
+        assert saved == {"kernelspec": KERNELSPEC,
+                         "language_info": dict(LANGUAGE_INFO,
+                                               version=platform.python_version()),
+                         "authors": ["kept as it is"]}
+        page.goto("about:blank")
+        assert _marked_modified_on_open(page, lab, "metadata/other_python.ipynb")
+    finally:
+        context.close()
 
 
 def test_workshop_settings_turn_the_news_off(page, lab):

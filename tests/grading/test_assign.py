@@ -113,3 +113,33 @@ def test_a_missing_or_broken_source_names_the_file(tmp_path):
     (tmp_path / "broken.ipynb").write_text("{")
     with pytest.raises(GradingInputError, match="broken.ipynb: not a valid notebook"):
         Assignment.load(tmp_path / "broken.ipynb")
+
+
+def test_a_release_carries_the_metadata_the_kernel_reports():
+    """JupyterLab rewrites kernelspec and language_info with the kernel's once it is up,
+    and marks the notebook modified where they differ (tests/e2e/test_workshop.py opens a
+    release): a release carries what ipykernel reports, the Python version aside, which
+    is the reference Python that Binder pins (binder/runtime.txt)."""
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import start_new_kernel
+
+    from micrograd_nb.grading.assign import KERNELSPEC, LANGUAGE_INFO, REFERENCE_PYTHON
+
+    spec = KernelSpecManager().get_kernel_spec(KERNELSPEC["name"])
+    assert KERNELSPEC == {"name": "python3", "display_name": spec.display_name,
+                          "language": spec.language}
+    manager, client = start_new_kernel(kernel_name=KERNELSPEC["name"])
+    try:
+        reply = client.kernel_info(reply=True, timeout=120)
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    reported = dict(reply["content"]["language_info"])
+    assert {k: v for k, v in reported.items() if k != "version"} == {
+        k: v for k, v in LANGUAGE_INFO.items() if k != "version"}
+    runtime = (RELEASES.parents[1] / "binder" / "runtime.txt").read_text().strip()
+    assert REFERENCE_PYTHON.startswith(runtime.removeprefix("python-") + ".")
+    for name in NAMES:
+        metadata = json.loads((RELEASES / f"{name}.ipynb").read_text())["metadata"]
+        assert metadata["kernelspec"] == KERNELSPEC
+        assert metadata["language_info"] == LANGUAGE_INFO

@@ -11,17 +11,33 @@ import pytest
 
 import micrograd_nb as mg
 from micrograd_nb.autograd import ops as ops_table
-from micrograd_nb.autograd.hints import HINTS, TORCH_COMMON, hint_for
+from micrograd_nb.autograd.hints import FOCUS, HINTS, TORCH_COMMON, hint_for
 from micrograd_nb.autograd.op import Op
 from micrograd_nb.autograd.record import record
 from micrograd_nb.jupyter import stepper as stepper_module
-from micrograd_nb.jupyter.predict import MISSING, check, fill, parse_answer, questions
-from micrograd_nb.jupyter.stepper import PassStepper
+from micrograd_nb.jupyter.predict import (
+    MISSING,
+    STILL_NOTE,
+    check,
+    fill,
+    parse_answer,
+    questions,
+)
+from micrograd_nb.jupyter.stepper import PassStepper, frame_states, picture_of
 from micrograd_nb.viz import draw
+from micrograd_nb.viz.model import short
 
 from ..autograd.test_op_gradients import OPS as OP_CASES
 from .conftest import run
-from .test_stepper import NODE, needs_node
+from .test_stepper import (
+    NODE,
+    _output_parts,
+    _svg_texts,
+    needs_node,
+    needs_renderer,
+    tensor_pass,
+    value_pass,
+)
 
 PREDICT_JS = stepper_module.PREDICT_JS
 
@@ -53,7 +69,8 @@ def test_a_hint_names_only_numbers_it_can_be_given():
     for name, hint in HINTS.items():
         for template in hint.rules:
             for wanted in re.findall(r"\{([A-Za-z_]+@?)\}", template):
-                known = {"g", "ans", "at", "count", *hint.inputs} | own
+                known = {"g", "ans", "at", "count", *hint.inputs} | own | set(
+                    FOCUS.get(hint.focus, ()))
                 assert wanted.rstrip("@") in known, (name, wanted)
 
 
@@ -268,3 +285,118 @@ def test_predict_js_syntax_as_shipped(tmp_path):
     done = subprocess.run([NODE, "--check", str(module)], capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+# ---------------------------------------------------------------------------------------
+# The still picture of a practice output: the graph without its answers.
+
+@needs_renderer
+@pytest.mark.parametrize("make", [tensor_pass, value_pass], ids=["tensor", "value"])
+def test_the_practice_still_hides_every_gradient_and_the_plain_one_keeps_them(make):
+    recorded, names, _ = make()
+    graph = draw(recorded, names=names)
+    plain, practice = PassStepper(graph), PassStepper(graph, predict=recorded)
+    plain_still, _, _ = _output_parts(plain._repr_html_())
+    practice_html = practice._repr_html_()
+    practice_still, data, _ = _output_parts(practice_html)
+    shown, hidden = _svg_texts(plain_still), _svg_texts(practice_still)
+    # the plain still shows the engine's gradients: the last frame's, every one
+    final = frame_states(plain)[-1]
+    assert final["grads"] and all(f"grad {t}" in shown["nodes"][n]
+                                  for n, t in final["grads"].items())
+    # the practice still: the same nodes, edges and texts, each gradient a "?"
+    assert hidden.keys() == shown.keys()
+    assert {k: len(v) for k, v in hidden["nodes"].items()} == {
+        k: len(v) for k, v in shown["nodes"].items()}
+    grad_texts = [t for texts in hidden["nodes"].values() for t in texts
+                  if t.startswith("grad ")]
+    edge_texts = [t for texts in hidden["edges"].values() for t in texts]
+    assert len(grad_texts) == len(final["grads"]) and set(grad_texts) == {"grad ?"}
+    assert edge_texts and set(edge_texts) == {"∂ ?"}
+    for key, texts in shown["nodes"].items():  # all else as it was (names, data, visits)
+        assert [t for t in texts if not t.startswith("grad ")] == [
+            t for t in hidden["nodes"][key] if not t.startswith("grad ")]
+    # the stepper built from it finds what it finds in the full picture
+    assert picture_of(practice_still) == picture_of(plain_still)
+    assert data["predict"]["questions"]
+    assert STILL_NOTE.split(":")[0] in practice_html and "mgnb-still-note" in practice_html
+    assert 'class="mgnb-still-note"' not in plain._repr_html_()
+    assert "hidden for practice" in practice_html  # the picture's alt text says so too
+    bundle, plain_bundle = practice._repr_mimebundle_(), plain._repr_mimebundle_()
+    assert bundle["image/svg+xml"] == practice_still  # no answers there either
+    assert plain_bundle["image/svg+xml"] == plain_still
+
+
+# ---------------------------------------------------------------------------------------
+# Hints of rules that are not pointwise: the numbers that meet at the element asked about.
+
+HINT_CHARS = 280  # a hint is read in one go: a sentence or two, never a wall of arrays
+
+
+@pytest.mark.parametrize("case", sorted(OP_CASES))
+def test_every_hint_is_short_and_names_the_element_asked_about(case):
+    recorded, graph, _ = op_pass(case)
+    for q in questions(graph, recorded)["questions"]:
+        hint = fill(q["template"], q["numbers"])
+        assert len(hint) <= HINT_CHARS, (len(hint), hint)
+        assert MISSING not in hint or q["op"] in MAY_MISS, hint
+        if q["element"] and not hint_for(q["op"]).pointwise:
+            assert q["element"] in hint, hint  # the entry the numbers are of
+        if hint_for(q["op"]).focus:
+            assert {n for n in q["numbers"] if n in FOCUS[hint_for(q["op"]).focus]}, hint
+
+
+# ops whose hint may quote a number the pass did not keep (PyTorch saves no input there)
+MAY_MISS = {"NotImplemented"}
+
+
+def _leaf_pass(function, *leaves):
+    """``function(*leaves)`` weighted (the incoming gradient is the weights), recorded:
+    (its questions, the weights as an array, the leaves' arrays)."""
+    out = function(*leaves)
+    weights = mg.tensor(np.random.default_rng(3).uniform(0.5, 2.0, out.shape))
+    with record(saved=True) as passes:
+        (out * weights).sum().backward()
+    names = {id(leaf): f"in{k}" for k, leaf in enumerate(leaves)}
+    asked = questions(draw(passes[0], names=names), passes[0])["questions"]
+    return asked, weights._data, [leaf._data for leaf in leaves]
+
+
+def _only(asked, op, to):
+    (q,) = [q for q in asked if q["op"] == op and f"to {to}" in q["prompt"]]
+    return q, element(q)
+
+
+def test_a_matmul_hint_quotes_the_row_and_the_column_that_meet_at_the_entry():
+    a = mg.tensor(np.arange(6.0).reshape(2, 3) - 2, requires_grad=True)
+    b = mg.tensor(np.arange(12.0).reshape(3, 4) / 4 - 1, requires_grad=True)
+    asked, g, (a_, b_) = _leaf_pass(lambda x, y: x @ y, a, b)
+    q, (i, j) = _only(asked, "MmBackward0", "in0")
+    assert q["numbers"]["g_row"] == short(g[i, :]) and q["numbers"]["b_row"] == short(b_[j, :])
+    assert q["expected"] == pytest.approx(g[i, :] @ b_[j, :])  # the two numbers quoted meet
+    q, (i, j) = _only(asked, "MmBackward0", "in1")
+    assert q["numbers"]["a_col"] == short(a_[:, i]) and q["numbers"]["g_col"] == short(g[:, j])
+    assert q["expected"] == pytest.approx(a_[:, i] @ g[:, j])
+    hint = fill(q["template"], q["numbers"])
+    assert short(g) not in hint and short(a_) not in hint  # not the whole arrays
+
+
+def test_sum_mean_softmax_and_expand_hints_quote_the_entries_that_matter():
+    x = mg.tensor(np.arange(6.0).reshape(2, 3) / 3, requires_grad=True)
+    asked, g, _ = _leaf_pass(lambda t: t.sum(1), x)
+    q, (i, _) = _only(asked, "SumBackward1", "in0")
+    assert q["numbers"]["g_at"] == short(g[i]) and q["expected"] == pytest.approx(g[i])
+    asked, g, _ = _leaf_pass(lambda t: t.mean(0), x)
+    q, (_, j) = _only(asked, "MeanBackward1", "in0")
+    assert q["numbers"]["g_at"] == short(g[j]) and q["numbers"]["count"] == "2"
+    assert q["expected"] == pytest.approx(g[j] / 2)
+    asked, g, _ = _leaf_pass(lambda t: t.softmax(dim=1), x)
+    q, (i, j) = _only(asked, "SoftmaxBackward0", "in0")
+    s = np.exp(x._data[i]) / np.exp(x._data[i]).sum()
+    assert q["numbers"]["g_along"] == short(g[i]) and q["numbers"]["ans_along"] == short(s)
+    assert q["expected"] == pytest.approx(s[j] * (g[i, j] - g[i] @ s))
+    v = mg.tensor([1.0, -2.0, 0.5], requires_grad=True)
+    asked, g, _ = _leaf_pass(lambda t: t.expand(4, 3), v)
+    q, (j,) = _only(asked, "ExpandBackward0", "in0")
+    assert q["numbers"]["g_reached"] == short(g[:, j]) and q["numbers"]["count"] == "4"
+    assert q["expected"] == pytest.approx(g[:, j].sum())

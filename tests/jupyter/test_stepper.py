@@ -387,7 +387,7 @@ def test_js_is_a_classic_script_that_loads_nothing():
     assert not re.search(r"^\s*(import|export)\b", source, re.MULTILINE)
     assert "fetch(" not in source and "http" not in source
     assert re.search(r"^function mount\(output\)", source, re.MULTILINE)
-    assert "tabIndex = 0" in source
+    assert 'tabindex: "0"' in source  # focusable: the keys step it
     assert '"data-lm-suppress-shortcuts"' in source  # Lumino leaves its keys to it
 
 
