@@ -10,79 +10,14 @@ does, with the same names, defaults, numbers and error messages::
 """
 
 from . import accelerator, autograd, backends, cuda, linalg
-from .autograd import (
-    Generator,
-    Size,
-    Tensor,
-    Value,
-    arange,
-    as_tensor,
-    bernoulli,
-    bool_,
-    cat,
-    concat,
-    default_generator,
-    dtype,
-    empty,
-    enable_grad,
-    eye,
-    float32,
-    float64,
-    from_numpy,
-    full,
-    full_like,
-    get_default_dtype,
-    get_rng_state,
-    initial_seed,
-    int32,
-    int64,
-    is_grad_enabled,
-    linspace,
-    manual_seed,
-    matmul,
-    multinomial,
-    no_grad,
-    normal,
-    ones,
-    ones_like,
-    rand,
-    rand_like,
-    randint,
-    randint_like,
-    randn,
-    randn_like,
-    randperm,
-    seed,
-    set_default_dtype,
-    set_grad_enabled,
-    set_rng_state,
-    stack,
-    tensor,
-    uint8,
-    where,
-    zeros,
-    zeros_like,
-)
-from .autograd.devices import device, get_default_device, set_default_device
-from .autograd.dtypes import double, float16, half, int8, int16, long, short
-from .autograd.factories import asarray, empty_like, logspace
-from .autograd.functions import (
-    addmm,
-    bmm,
-    dot,
-    einsum,
-    ger,
-    inner,
-    mm,
-    mv,
-    norm,
-    outer,
-)
+from .autograd.namespace import export
+
+export(globals())  # the torch.* names of the engine (autograd/namespace.py)
 
 # PyTorch's aliases.
-float = float32  # noqa: A001
-int = int32  # noqa: A001
-bool = bool_  # noqa: A001
+float = float32  # noqa: A001, F821
+int = int32  # noqa: A001, F821
+bool = bool_  # noqa: A001, F821
 
 
 def _unary(name):
@@ -116,7 +51,9 @@ for _name in ("exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu", "neg", "su
 del _name
 
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne  # noqa: F821
-add, sub, mul, div = Tensor.add, Tensor.sub, Tensor.mul, Tensor.div
+_T = autograd.Tensor
+add, sub, mul, div = _T.add, _T.sub, _T.mul, _T.div
+del _T
 subtract, multiply, divide, true_divide = sub, mul, div, div
 
 from . import data, nn, optim, utils  # noqa: E402  (they build on the names above)

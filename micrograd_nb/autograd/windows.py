@@ -1,0 +1,187 @@
+"""The numpy of convolution and pooling, for any number of spatial dims (the last ones
+of an ``(N, C, *spatial)`` array).
+
+A convolution is im2col: ``windows`` gives every patch the kernel sees as a strided view
+(``sliding_window_view``, no copy), and one ``einsum`` multiplies the patches by the
+kernel. Its gradients are the same patches read backwards: for the input, each kernel
+offset adds its slice of the gradient back where it came from (``scatter_windows``);
+for the weight, the patches are multiplied by the gradient.
+
+Average pooling is linear and separable: along each spatial dim it is a matrix of window
+weights (``pooling_matrix``), so the pool is those matrices applied one dim after the
+other. Max pooling picks one element per window: ``max_indices`` finds it.
+"""
+
+import itertools
+import math
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+SPATIAL, KERNEL = "xyz", "ijk"  # einsum letters for up to three spatial dims
+
+
+def pad(x, padding, value=0):
+    """``x`` with ``padding`` ((before, after) per spatial dim) around its last dims."""
+    if not any(lo or hi for lo, hi in padding):
+        return x
+    lead = ((0, 0),) * (x.ndim - len(padding))
+    return np.pad(x, lead + tuple(padding), constant_values=value)
+
+
+def crop(x, padding):
+    """The inverse of ``pad``: the part of ``x`` inside the padding."""
+    lead = (slice(None),) * (x.ndim - len(padding))
+    return x[lead + tuple(slice(lo, n - hi) for (lo, hi), n in
+                          zip(padding, x.shape[-len(padding):]))]
+
+
+def windows(x, kernel, stride, dilation):
+    """Every window a kernel of shape ``kernel`` sees in ``x`` (already padded), as a
+    view of shape ``(*lead, *out, *kernel)``."""
+    d = len(kernel)
+    extent = tuple(dl * (k - 1) + 1 for k, dl in zip(kernel, dilation))
+    view = sliding_window_view(x, extent, axis=tuple(range(x.ndim - d, x.ndim)))
+    lead = (slice(None),) * (x.ndim - d)
+    return view[lead + tuple(slice(None, None, s) for s in stride)
+                + tuple(slice(None, None, dl) for dl in dilation)]
+
+
+def scatter_windows(cols, padded_shape, stride, dilation):
+    """The adjoint of ``windows``: ``cols`` of shape ``(*lead, *out, *kernel)`` added
+    back into a zero array of ``padded_shape`` at the places each window read."""
+    d = len(stride)
+    out, kernel = cols.shape[-2 * d:-d], cols.shape[-d:]
+    total = np.zeros(padded_shape, cols.dtype)
+    lead = (slice(None),) * (len(padded_shape) - d)
+    for offset in itertools.product(*(range(k) for k in kernel)):
+        target = tuple(slice(o * dl, o * dl + s * (n - 1) + 1, s)
+                       for o, dl, s, n in zip(offset, dilation, stride, out))
+        total[lead + target] += cols[(Ellipsis,) + offset]
+    return total
+
+
+def _letters(d):
+    return SPATIAL[:d], KERNEL[:d]
+
+
+def _grouped(x, groups):
+    """``(N, C, ...)`` as ``(N, groups, C // groups, ...)`` (a view)."""
+    return x.reshape(x.shape[0], groups, x.shape[1] // groups, *x.shape[2:])
+
+
+def convolve(x, weight, bias, stride, padding, dilation, groups):
+    """PyTorch's convolution (a cross-correlation) of ``x`` (N, C, *S) with ``weight``
+    (O, C // groups, *K), plus ``bias`` (O,) if given."""
+    d = weight.ndim - 2
+    s, k = _letters(d)
+    patches = _grouped(windows(pad(x, padding), weight.shape[2:], stride, dilation), groups)
+    kernels = weight.reshape(groups, -1, *weight.shape[1:])
+    out = np.einsum(f"ngc{s}{k},goc{k}->ngo{s}", patches, kernels, optimize=True)
+    out = out.reshape(x.shape[0], weight.shape[0], *out.shape[3:])
+    if bias is not None:
+        out += bias.reshape(-1, *(1,) * d)
+    return np.ascontiguousarray(out)
+
+
+def convolve_input_grad(g, weight, input_shape, stride, padding, dilation, groups):
+    """The gradient of a convolution for its input (a transposed convolution)."""
+    d = weight.ndim - 2
+    s, k = _letters(d)
+    kernels = weight.reshape(groups, -1, *weight.shape[1:])
+    cols = np.einsum(f"ngo{s},goc{k}->ngc{s}{k}", _grouped(g, groups), kernels, optimize=True)
+    cols = cols.reshape(input_shape[:2] + cols.shape[3:])
+    padded = input_shape[:2] + tuple(n + lo + hi for n, (lo, hi) in
+                                     zip(input_shape[2:], padding))
+    return np.ascontiguousarray(crop(scatter_windows(cols, padded, stride, dilation), padding))
+
+
+def convolve_weight_grad(g, x, weight_shape, stride, padding, dilation, groups):
+    """The gradient of a convolution for its weight: the patches times the gradient."""
+    d = len(weight_shape) - 2
+    s, k = _letters(d)
+    patches = _grouped(windows(pad(x, padding), weight_shape[2:], stride, dilation), groups)
+    grad = np.einsum(f"ngo{s},ngc{s}{k}->goc{k}", _grouped(g, groups), patches, optimize=True)
+    return np.ascontiguousarray(grad.reshape(weight_shape))
+
+
+def pooled_size(size, kernel, stride, padding, dilation, ceil_mode):
+    """PyTorch's output length of a pooling window along one dim: with ``ceil_mode`` the
+    last window may hang over the end, but must start inside the input or left padding."""
+    span = size + 2 * padding - dilation * (kernel - 1) - 1
+    out = (math.ceil(span / stride) if ceil_mode else span // stride) + 1
+    if ceil_mode and (out - 1) * stride >= size + padding:
+        out -= 1
+    return out
+
+
+def pooling_matrix(size, out, kernel, stride, padding, ceil_mode, count_include_pad,
+                   dtype):
+    """Average pooling along one dim as an ``(out, size)`` matrix: row i averages window
+    i. The divisor counts the padding (``count_include_pad``) but never the overhang
+    that ``ceil_mode`` adds past it, as in PyTorch."""
+    matrix = np.zeros((out, size), dtype)
+    for i in range(out):
+        start = i * stride - padding
+        end = min(start + kernel, size + padding)
+        count = end - start
+        start, end = max(start, 0), min(end, size)
+        matrix[i, start:end] = 1 / (count if count_include_pad else end - start)
+    return matrix
+
+
+def adaptive_matrix(size, out, dtype):
+    """Adaptive average pooling along one dim: window i spans
+    ``[floor(i * size / out), ceil((i + 1) * size / out))``."""
+    matrix = np.zeros((out, size), dtype)
+    for i in range(out):
+        start, end = (i * size) // out, -((-(i + 1) * size) // out)
+        matrix[i, start:end] = 1 / (end - start)
+    return matrix
+
+
+def apply_matrices(x, matrices):
+    """Each spatial dim of ``x`` (the last ``len(matrices)``) multiplied by its matrix."""
+    for axis, matrix in zip(range(x.ndim - len(matrices), x.ndim), matrices):
+        x = np.moveaxis(np.tensordot(x, matrix, axes=([axis], [1])), -1, axis)
+    return np.ascontiguousarray(x)
+
+
+def max_indices(x, kernel, stride, padding, dilation, out):
+    """Where each window's maximum is, as a flat index into the spatial dims of ``x``
+    (PyTorch's ``return_indices``); a NaN counts as the maximum, as in PyTorch."""
+    d = len(kernel)
+    spatial = x.shape[-d:]
+    low = (-np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min)
+    extra = tuple((p, (n - 1) * s + dl * (k - 1) + 1 - size - p) for n, s, dl, k, size, p in
+                  zip(out, stride, dilation, kernel, spatial, padding))
+    view = windows(pad(x, tuple((lo, max(hi, 0)) for lo, hi in extra), low),
+                   kernel, stride, dilation)
+    view = view[(Ellipsis,) + tuple(slice(0, n) for n in out) + (slice(None),) * d]
+    flat = view.reshape(view.shape[:-d] + (-1,))
+    nan_first = np.where(np.isnan(flat), np.inf, flat) if x.dtype.kind == "f" else flat
+    local = np.argmax(nan_first, axis=-1)
+    offsets = np.unravel_index(local, kernel)
+    index = np.zeros(local.shape, np.int64)
+    for axis, (offset, s, dl, p, size) in enumerate(zip(offsets, stride, dilation, padding,
+                                                         spatial)):
+        place = np.arange(out[axis]).reshape((-1,) + (1,) * (d - axis - 1)) * s - p
+        index = index * size + place + offset * dl
+    return index
+
+
+def take_flat(x, indices, d):
+    """``x`` at ``indices`` (flat over the last ``d`` dims), one per output place."""
+    lead = x.shape[:-d]
+    flat = x.reshape(lead + (-1,))
+    picked = np.take_along_axis(flat, indices.reshape(lead + (-1,)), axis=-1)
+    return picked.reshape(indices.shape)
+
+
+def put_flat(g, indices, shape, d):
+    """The adjoint of ``take_flat``: ``g`` added into zeros of ``shape`` at ``indices``."""
+    rows = math.prod(shape[:-d])
+    total = np.zeros((rows, math.prod(shape[-d:])), g.dtype)
+    np.add.at(total, (np.arange(rows)[:, None], indices.reshape(rows, -1)),
+              g.reshape(rows, -1))
+    return total.reshape(shape)
