@@ -41,20 +41,23 @@ def _weight_grad(g, x, ctx):
 
 
 def _correlate(x, w, ctx):
-    return _run(CONVOLUTION_NO_BIAS, x, w, **ctx)
+    """A convolution without bias (recorded with a zero one, as PyTorch records none)."""
+    if isinstance(x, np.ndarray):
+        return windows.convolve(x, w, None, **_geometry(**ctx))
+    from .function import apply, constant
+
+    zeros = constant(np.zeros(ctx["weight_shape"][:1], x._data.dtype))
+    return apply(CONVOLUTION, (x, w, zeros), **ctx)
 
 
 CONVOLUTION = Op(
     "ConvolutionBackward0",
-    lambda x, w, b, **ctx: windows.convolve(x, w, b, **_geometry(**ctx)),
-    lambda F, g, ans, x, w, b=None, **ctx: _input_grad(g, w, ctx),
-    lambda F, g, ans, x, w, b=None, **ctx: _weight_grad(g, x, ctx),
-    lambda F, g, ans, x, w, b=None, **ctx: F.sum(
+    lambda x, w, b, **ctx: windows.convolve(x, w, b, **_geometry(**ctx)),  # b may be 0s
+    lambda F, g, ans, x, w, b, **ctx: _input_grad(g, w, ctx),
+    lambda F, g, ans, x, w, b, **ctx: _weight_grad(g, x, ctx),
+    lambda F, g, ans, x, w, b, **ctx: F.sum(
         g, (0,) + tuple(range(2, len(ctx["input_shape"])))),
     saves=((1,), (0,), ()))
-CONVOLUTION_NO_BIAS = CONVOLUTION.renamed(
-    "ConvolutionBackward0",
-    forward=lambda x, w, **ctx: windows.convolve(x, w, None, **_geometry(**ctx)))
 # The input's gradient, a function of (g, weight); its own gradients: for g a
 # correlation with the weight, for the weight the weight gradient with g.
 CONVOLUTION_INPUT_GRAD = Op(
@@ -74,38 +77,55 @@ CONVOLUTION_WEIGHT_GRAD = Op(
     saves=((1,), (0,)))
 
 
+# The explicit zero padding PyTorch adds before a convolution with padding='same' when
+# the padding is uneven (an even kernel): ``padding`` is (before, after) per spatial dim.
+# A negative padding crops; the gradient pads by the opposite amounts.
+CONSTANT_PAD = Op("ConstantPadNdBackward0",
+                  lambda x, padding: windows.pad_or_crop(x, padding),
+                  lambda F, g, ans, x, padding: _run(
+                      CONSTANT_PAD, g, padding=tuple((-lo, -hi) for lo, hi in padding)))
+
+
 # --- pooling ------------------------------------------------------------------------
+# A pool's gradient is a row of (g, input) as PyTorch's pooling backward kernels are: the
+# input's derivative there is zero, but the gradient is part of its graph.
+
+def _zeros_rule(F, h, ans, g, x, **ctx):
+    return F.zeros_like(x)
+
+
 # Max pooling gathers one element per window: ``indices`` (flat over the spatial dims,
 # PyTorch's return_indices) travel in ctx, with ``shape``, the input's shape. Its
 # gradient scatters into those places; the gradient of that is the gather again.
-
 MAX_POOL = Op("MaxPool2DWithIndicesBackward0",
               lambda x, indices, shape: windows.take_flat(x, indices, 2),
-              lambda F, g, ans, x, indices, shape: _run(MAX_POOL_GRAD, g, indices=indices,
+              lambda F, g, ans, x, indices, shape: _run(MAX_POOL_GRAD, g, x, indices=indices,
                                                         shape=shape),
-              saves_ctx=True)
+              saves=((0,),), saves_ctx=True)
 MAX_POOL_GRAD = Op("MaxPool2DWithIndicesBackwardBackward0",
-                   lambda g, indices, shape: windows.put_flat(g, indices, shape, 2),
-                   lambda F, h, ans, g, indices, shape: _run(MAX_POOL, h, indices=indices,
-                                                             shape=shape),
-                   saves_ctx=True)
+                   lambda g, x, indices, shape: windows.put_flat(g, indices, shape, 2),
+                   lambda F, h, ans, g, x, indices, shape: _run(MAX_POOL, h, indices=indices,
+                                                                shape=shape),
+                   _zeros_rule, saves=((), (1,)), saves_ctx=True)
+
 
 # Average pooling, plain or adaptive: one matrix per spatial dim (``matrices``, the
 # divisor folded in) in ctx; the gradient applies the transposed matrices, and its
 # gradient the matrices again.
 
+def _average_pool_rows(name):
+    def transposed(matrices):
+        return tuple(m.T for m in matrices)
 
-def _pool_rows(name, backward_name):
-    def rule(grad_op):
-        return lambda F, g, ans, x, matrices: _run(
-            grad_op(), g, matrices=tuple(m.T for m in matrices))
-
-    pool = Op(name, lambda x, matrices: windows.apply_matrices(x, matrices), None)
-    grad = Op(backward_name, pool.forward, rule(lambda: pool))
-    pool.rules = (rule(lambda: grad),)
+    pool = Op(name, lambda x, matrices: windows.apply_matrices(x, matrices),
+              lambda F, g, ans, x, matrices: _run(grad, g, x, matrices=transposed(matrices)),
+              saves=((0,),))
+    grad = Op(name.replace("Backward0", "BackwardBackward0"),
+              lambda g, x, matrices: windows.apply_matrices(g, matrices),
+              lambda F, h, ans, g, x, matrices: _run(pool, h, matrices=transposed(matrices)),
+              _zeros_rule, saves=((), (1,)))
     return pool, grad
 
 
-AVG_POOL, AVG_POOL_GRAD = _pool_rows("AvgPool2DBackward0", "AvgPool2DBackwardBackward0")
-ADAPTIVE_AVG_POOL, ADAPTIVE_AVG_POOL_GRAD = _pool_rows("AdaptiveAvgPool2DBackward0",
-                                                       "AdaptiveAvgPool2DBackwardBackward0")
+AVG_POOL, AVG_POOL_GRAD = _average_pool_rows("AvgPool2DBackward0")
+ADAPTIVE_AVG_POOL, ADAPTIVE_AVG_POOL_GRAD = _average_pool_rows("AdaptiveAvgPool2DBackward0")

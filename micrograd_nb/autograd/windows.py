@@ -29,11 +29,20 @@ def pad(x, padding, value=0):
     return np.pad(x, lead + tuple(padding), constant_values=value)
 
 
+def cropping(padding, shape):
+    """The index that undoes ``pad``: the part of an array of ``shape`` inside the padding."""
+    lead = (slice(None),) * (len(shape) - len(padding))
+    return lead + tuple(slice(lo, n - hi) for (lo, hi), n in zip(padding, shape[-len(padding):]))
+
+
 def crop(x, padding):
-    """The inverse of ``pad``: the part of ``x`` inside the padding."""
-    lead = (slice(None),) * (x.ndim - len(padding))
-    return x[lead + tuple(slice(lo, n - hi) for (lo, hi), n in
-                          zip(padding, x.shape[-len(padding):]))]
+    return x[cropping(padding, x.shape)]
+
+
+def pad_or_crop(x, padding):
+    """``x`` padded with zeros where ``padding`` is positive, cropped where negative."""
+    x = pad(x, tuple((max(lo, 0), max(hi, 0)) for lo, hi in padding))
+    return np.ascontiguousarray(crop(x, tuple((max(-lo, 0), max(-hi, 0)) for lo, hi in padding)))
 
 
 def windows(x, kernel, stride, dilation):
