@@ -158,7 +158,8 @@ def apply_matrices(x, matrices):
 
 def max_indices(x, kernel, stride, padding, dilation, out):
     """Where each window's maximum is, as a flat index into the spatial dims of ``x``
-    (PyTorch's ``return_indices``); a NaN counts as the maximum, as in PyTorch."""
+    (PyTorch's ``return_indices``): the first maximum, or the last NaN, as PyTorch's
+    kernel scans."""
     d = len(kernel)
     spatial = x.shape[-d:]
     low = (-np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min)
@@ -168,8 +169,11 @@ def max_indices(x, kernel, stride, padding, dilation, out):
                    kernel, stride, dilation)
     view = view[(Ellipsis,) + tuple(slice(0, n) for n in out) + (slice(None),) * d]
     flat = view.reshape(view.shape[:-d] + (-1,))
-    nan_first = np.where(np.isnan(flat), np.inf, flat) if x.dtype.kind == "f" else flat
-    local = np.argmax(nan_first, axis=-1)
+    local = np.argmax(flat, axis=-1)  # the first maximum
+    if x.dtype.kind == "f":  # PyTorch's scan keeps the last NaN it meets
+        nans = np.isnan(flat)
+        last_nan = flat.shape[-1] - 1 - np.argmax(nans[..., ::-1], axis=-1)
+        local = np.where(nans.any(axis=-1), last_nan, local)
     offsets = np.unravel_index(local, kernel)
     index = np.zeros(local.shape, np.int64)
     for axis, (offset, s, dl, p, size) in enumerate(zip(offsets, stride, dilation, padding,
