@@ -310,7 +310,7 @@ def _record(ctx, args, output):
             results.append(o)
         elif o._base is not None or any(o is t for t in inputs) or o._grad_fn is not None:
             # An input returned as it is, or a view: a new tensor on the same storage.
-            results.append(Tensor._make(o._data, True, node, o._version))
+            results.append(Tensor._make(o._data, True, node, o._version_counter))
         else:
             o._grad_fn, o._requires_grad = node, True
             results.append(o)
@@ -354,9 +354,10 @@ class _DelayedError(function.Function):
 
 def _delayed_error(result):
     # As PyTorch: the error node's input is a detached copy made to require grad (a leaf).
-    leaf = Tensor._make(result._data, True, None, result._version)
+    counter = result._version_counter
+    leaf = Tensor._make(result._data, True, None, counter)
     return Tensor._make(result._data, True, _DelayedError((leaf._grad_node(),),
-                                                          result._data.shape), result._version)
+                                                          result._data.shape), counter)
 
 
 def once_differentiable(backward):

@@ -31,14 +31,14 @@ class SavedTensor:
         # (tensor -> grad_fn -> saved tensor).
         self.tensor = None if is_output else tensor
         self.array = tensor._data
-        self.version = tensor._version
-        self.saved_version = tensor._version.value
+        self.version = tensor._version_counter
+        self.saved_version = self.version.value
 
     def check(self, node):
         if self.version.value != self.saved_version:
             # The explainer names the user's tensor: the one sharing this version counter.
             raise attach(RuntimeError(_modified_message(self, node)),
-                         changed=lambda t, version=self.version: t._version is version)
+                         changed=lambda t, version=self.version: t._version_counter is version)
 
     def unpack(self, node, as_tensor):
         __tracebackhide__ = True
@@ -239,7 +239,7 @@ def accumulate_into(target, grad):
         target._grad = Tensor._make(np.array(grad, dtype=target._data.dtype, copy=True))
     else:
         np.add(current._data, grad, out=current._data, casting="unsafe")
-        current._version.value += 1
+        current._version_counter.value += 1
 
 
 class TensorHook:
@@ -356,7 +356,7 @@ def apply_view(op, x, **ctx):
     also shares ``x``'s version counter, so in-place changes through it are seen."""
     out = apply(op, (x,), **ctx)
     if np.may_share_memory(out._data, x._data):
-        out._version = x._version
+        out._version_counter = x._version_counter
         out._view_of_leaf = x._view_of_leaf or (x.is_leaf and x.requires_grad)
         out._base = x if x._base is None else x._base
         out._view_chain = x._view_chain + ((op, ctx),)

@@ -33,7 +33,7 @@ def commit_inplace(t, result):
     if t._base is not None and (result._grad_fn is not None or t._base._requires_grad):
         return write_through_view(t, result)
     np.copyto(t._data, result._data, casting="unsafe")
-    t._version.value += 1
+    t._version_counter.value += 1
     if result.grad_fn is not None:
         if t._retains_grad:
             result.grad_fn._set_retains(function.RetainGrad(weakref.ref(t)))
@@ -49,7 +49,7 @@ def write_through_view(t, result):
     base = t._base
     old_base = before_inplace(base)
     np.copyto(t._data, result._data, casting="unsafe")
-    t._version.value += 1
+    t._version_counter.value += 1
     rebased = apply(ops.COPY_VIEW, (old_base, result), chain=t._view_chain)
     if rebased._grad_fn is not None:
         base._grad_fn = rebased._grad_fn

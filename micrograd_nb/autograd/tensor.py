@@ -25,29 +25,15 @@ from .promotion import as_tensor, binary, scalar_of
 from .shape_methods import TensorShape
 
 
-class _Version:
+class VersionCounter:
     """The version counter PyTorch keeps per storage: views and ``detach()`` share it,
-    in-place ops bump it, saved tensors compare against it. ``t._version`` reads as the
-    int PyTorch shows (``t._version == 1``, ``print(t._version)``)."""
+    in-place ops bump it, saved tensors compare against it. ``t._version`` is its value,
+    an int, as in PyTorch."""
 
     __slots__ = ("value",)
 
     def __init__(self):
         self.value = 0
-
-    def __int__(self):
-        return self.value
-
-    __index__ = __int__
-
-    def __eq__(self, other):
-        return self.value == (other.value if isinstance(other, _Version) else other)
-
-    def __hash__(self):
-        return hash(self.value)
-
-    def __repr__(self):
-        return repr(self.value)
 
 
 class RemovableHandle:
@@ -59,7 +45,7 @@ class RemovableHandle:
 
 
 class Tensor(TensorConversions, TensorCompare, TensorShape, TensorMath):
-    __slots__ = ("_data", "_requires_grad", "_grad", "_grad_fn", "_version", "_accumulator",
+    __slots__ = ("_data", "_requires_grad", "_grad", "_grad_fn", "_version_counter", "_accumulator",
                  "_hooks", "_view_of_leaf", "_retains_grad", "_base", "_view_chain",
                  "_base_fn", "__weakref__")
 
@@ -74,7 +60,7 @@ class Tensor(TensorConversions, TensorCompare, TensorShape, TensorMath):
         self._requires_grad = requires_grad
         self._grad = None
         self._grad_fn = grad_fn
-        self._version = _Version() if version is None else version
+        self._version_counter = VersionCounter() if version is None else version
         self._accumulator = None
         self._hooks = None
         self._view_of_leaf = False
@@ -92,6 +78,10 @@ class Tensor(TensorConversions, TensorCompare, TensorShape, TensorMath):
         return t
 
     # --- autograd attributes -----------------------------------------------------------
+
+    @property
+    def _version(self):
+        return self._version_counter.value
 
     @property
     def requires_grad(self):
@@ -192,7 +182,7 @@ class Tensor(TensorConversions, TensorCompare, TensorShape, TensorMath):
                  create_graph, inputs)
 
     def detach(self):
-        return Tensor._make(self._data, False, None, self._version)
+        return Tensor._make(self._data, False, None, self._version_counter)
 
     def detach_(self):
         if self._view_of_leaf:
