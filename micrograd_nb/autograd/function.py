@@ -111,7 +111,8 @@ class Function:
 
     @property
     def next_functions(self):
-        return tuple((p, 0) for p in self._prev)
+        # An edge into output k of a node with several outputs reads as (node, k).
+        return tuple(getattr(p, "edge", (p, 0)) for p in self._prev)
 
     def __repr__(self):
         return f"<{self._op.name} object at {hex(id(self))}>"

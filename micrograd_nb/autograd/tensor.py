@@ -47,7 +47,7 @@ class RemovableHandle:
 class Tensor(TensorConversions, TensorCompare, TensorShape, TensorMath):
     __slots__ = ("_data", "_requires_grad", "_grad", "_grad_fn", "_version_counter", "_accumulator",
                  "_hooks", "_view_of_leaf", "_retains_grad", "_base", "_view_chain",
-                 "_base_fn", "__weakref__")
+                 "_base_fn", "_output_nr", "__weakref__")
 
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor
 
@@ -70,6 +70,7 @@ class Tensor(TensorConversions, TensorCompare, TensorShape, TensorMath):
         self._base = None
         self._view_chain = ()
         self._base_fn = None  # the base's grad_fn this view's history was built on
+        self._output_nr = 0  # which output of its grad_fn (a Function with several)
 
     @classmethod
     def _make(cls, data, requires_grad=False, grad_fn=None, version=None):
@@ -114,6 +115,10 @@ class Tensor(TensorConversions, TensorCompare, TensorShape, TensorMath):
         return self._grad_fn
 
     @property
+    def output_nr(self):
+        return self._output_nr
+
+    @property
     def is_leaf(self):
         return self.grad_fn is None
 
@@ -145,14 +150,14 @@ class Tensor(TensorConversions, TensorCompare, TensorShape, TensorMath):
         if self.grad_fn is None or self._retains_grad:
             return  # a leaf keeps its .grad anyway
         self._retains_grad = True
-        self.grad_fn._set_retains(function.RetainGrad(weakref.ref(self)))
+        self._grad_node()._set_retains(function.RetainGrad(weakref.ref(self)))
 
     def register_hook(self, hook):
         if not self._requires_grad:
             raise RuntimeError(errors.HOOK_NO_GRAD)
         wrapped = function.TensorHook(hook)
         if self.grad_fn is not None:
-            node = self.grad_fn
+            node = self._grad_node()  # this output's own edge, for a later output
             node._add_tensor_hook(wrapped)
             return RemovableHandle(lambda: node._remove_tensor_hook(wrapped))
         if self._hooks is None:
@@ -161,11 +166,12 @@ class Tensor(TensorConversions, TensorCompare, TensorShape, TensorMath):
         return RemovableHandle(lambda: wrapped in self._hooks and self._hooks.remove(wrapped))
 
     def _grad_node(self):
-        """The node a gradient for this tensor flows into: its grad_fn, or for a leaf
-        that requires grad its AccumulateGrad (made once, held weakly)."""
+        """The node a gradient for this tensor flows into: its grad_fn (for output k > 0
+        of a Function with several, that output's edge into it), or for a leaf that
+        requires grad its AccumulateGrad (made once, held weakly)."""
         grad_fn = self._grad_fn if self._base is None else self.grad_fn
         if grad_fn is not None:
-            return grad_fn
+            return grad_fn if not self._output_nr else grad_fn._output_edges[self._output_nr]
         node = self._accumulator() if self._accumulator is not None else None
         if node is None:
             node = function.AccumulateGrad(self)
