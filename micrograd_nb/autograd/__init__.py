@@ -4,9 +4,11 @@ graph core under both.
 Read it in this order: graph.py (nodes, the backward pass, grad mode, listeners),
 value.py (the scalar engine in one screen), ops.py (every tensor op with its backward
 rule: start here for tensors), function.py (how an op is recorded as a node and its
-rule run), tensor.py (the PyTorch-shaped surface; math_methods.py, promotion.py,
-indexing.py, inplace.py, shapes.py behind it), functions.py and factories.py (the ``torch.*``
-functions), api.py (``backward``/``grad``).
+rule run), tensor.py (the PyTorch-shaped surface; its mixins math_methods.py,
+conversions.py, compare_methods.py, shape_methods.py, and promotion.py, indexing.py,
+inplace.py, shapes.py behind it), functions.py and factories.py (the ``torch.*``
+functions; namespace.py lists them), api.py (``backward``/``grad``). Convolution and
+pooling: conv_ops.py (the rows), windows.py (their numpy).
 
 This package exports the tensor API too: ``micrograd_nb`` (the ``torch`` namespace),
 ``nn`` and ``optim`` take their names from here.

@@ -1061,3 +1061,16 @@ CONV_SAME_UNEVEN_WARNING = (
     "Using padding='same' with even kernel lengths and odd dilation may require a zero-padded "
     "copy of the input be created"
 )
+CONV_LAYER_GROUPS = "groups must be a positive integer"
+CONV_LAYER_IN_GROUPS = "in_channels must be divisible by groups"
+CONV_LAYER_OUT_GROUPS = "out_channels must be divisible by groups"
+CONV_LAYER_PADDING_STRING = (
+    "Invalid padding string '{padding}', should be one of {{'same', 'valid'}}"
+)
+CONV_LAYER_PADDING_MODE = (
+    "padding_mode must be one of {{'zeros', 'reflect', 'replicate', 'circular'}}, but got "
+    "padding_mode='{padding_mode}'"
+)
+CONV_LAYER_PADDING_MODE_MISSING = (
+    "padding_mode='{padding_mode}': micrograd_nb's convolutions pad with zeros only"
+)

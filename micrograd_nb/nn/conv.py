@@ -5,6 +5,7 @@ weights) and reprs."""
 import math
 
 import micrograd_nb as mg
+from micrograd_nb.autograd import errors
 
 from . import conv_functional as F
 from . import init
@@ -13,6 +14,26 @@ from .modules import Module, Parameter
 
 def _tuple(value, d):
     return tuple(value) if isinstance(value, (tuple, list)) else (value,) * d
+
+
+def _check_layer(in_channels, out_channels, stride, padding, groups, padding_mode):
+    """What PyTorch's constructor checks, in its order."""
+    if groups <= 0:
+        raise ValueError(errors.CONV_LAYER_GROUPS)
+    if in_channels % groups:
+        raise ValueError(errors.CONV_LAYER_IN_GROUPS)
+    if out_channels % groups:
+        raise ValueError(errors.CONV_LAYER_OUT_GROUPS)
+    if isinstance(padding, str):
+        if padding not in ("same", "valid"):
+            raise ValueError(errors.CONV_LAYER_PADDING_STRING.format(padding=padding))
+        if padding == "same" and any(s != 1 for s in _tuple(stride, 1)):
+            raise ValueError(errors.CONV_SAME_STRIDED)
+    if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
+        raise ValueError(errors.CONV_LAYER_PADDING_MODE.format(padding_mode=padding_mode))
+    if padding_mode != "zeros":
+        raise NotImplementedError(errors.CONV_LAYER_PADDING_MODE_MISSING.format(
+            padding_mode=padding_mode))
 
 
 class _ConvNd(Module):
@@ -25,14 +46,7 @@ class _ConvNd(Module):
                  dilation=1, groups=1, bias=True, padding_mode="zeros", *, dtype=None):
         super().__init__()
         d = self._d
-        if groups <= 0:
-            raise ValueError("groups must be a positive integer")
-        if in_channels % groups:
-            raise ValueError("in_channels must be divisible by groups")
-        if out_channels % groups:
-            raise ValueError("out_channels must be divisible by groups")
-        if padding_mode != "zeros":
-            raise NotImplementedError(f"padding_mode={padding_mode!r} is not supported here")
+        _check_layer(in_channels, out_channels, stride, padding, groups, padding_mode)
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size, self.stride = _tuple(kernel_size, d), _tuple(stride, d)
         self.padding = padding if isinstance(padding, str) else _tuple(padding, d)

@@ -237,3 +237,13 @@ def test_lenet_trains_as_torch_does(torch):
     np.testing.assert_allclose(losses, losses_t, rtol=1e-5)
     for p, pt in zip(params, params_t):
         np.testing.assert_allclose(p, pt, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("kwargs", [{"groups": 0}, {"groups": 4}, {"groups": 3},
+                                    {"padding": "foo"}, {"padding": "same", "stride": 2}])
+def test_layer_arguments_are_checked_as_torch_does(torch, kwargs):
+    with pytest.raises(ValueError) as theirs:
+        torch.nn.Conv2d(6, 4, 3, **kwargs)
+    with pytest.raises(ValueError) as ours:
+        mg.nn.Conv2d(6, 4, 3, **kwargs)
+    assert str(ours.value) == str(theirs.value)
