@@ -2,14 +2,12 @@
 with PyTorch's constructor arguments, initialisation (the same seed gives the same
 weights) and reprs."""
 
-import math
 
 import micrograd_nb as mg
 from micrograd_nb.autograd import errors
 
 from . import conv_functional as F
-from . import init
-from .modules import Module, Parameter
+from .modules import Linear, Module, Parameter
 
 
 def _tuple(value, d):
@@ -62,12 +60,9 @@ class _ConvNd(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in != 0:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+        # PyTorch's _ConvNd draws as nn.Linear does: kaiming_uniform_(a=sqrt(5)), then the
+        # bias in U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+        Linear.reset_parameters(self)
 
     def forward(self, input):
         conv = F.conv1d if self._d == 1 else F.conv2d
