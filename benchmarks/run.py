@@ -17,6 +17,7 @@ import time
 import batched_net
 import chain
 import demo_net
+import lenet
 import memory
 import peers
 import torch_record
@@ -30,7 +31,7 @@ def parse_args(argv=None):
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: fewer samples, a 10,000-node chain")
     parser.add_argument("--only", choices=("demo", "batched", "chain", "viz", "memory",
-                                           "torch_record"),
+                                           "torch_record", "lenet"),
                         action="append",
                         help="run only these benchmarks (repeatable; default: all)")
     args = parser.parse_args(argv)
@@ -68,6 +69,7 @@ def main(argv=None):
         "viz": lambda: viz.run(repeat, target),
         "memory": lambda: memory.run(memory_n, 3),
         "torch_record": lambda: torch_record.run(repeat, target),
+        "lenet": lambda: lenet.run(repeat, target),
     }
     for name, benchmark in benchmarks.items():
         if args.only and name not in args.only:

@@ -2,10 +2,11 @@
 of an ``(N, C, *spatial)`` array).
 
 A convolution is im2col: ``windows`` gives every patch the kernel sees as a strided view
-(``sliding_window_view``, no copy), and one ``einsum`` multiplies the patches by the
-kernel. Its gradients are the same patches read backwards: for the input, each kernel
-offset adds its slice of the gradient back where it came from (``scatter_windows``);
-for the weight, the patches are multiplied by the gradient.
+(``sliding_window_view``, no copy), ``_columns`` lays them out one row per output place,
+and one matrix product per group multiplies them by the kernel. Its gradients are the
+same patches read backwards: for the input, each kernel offset adds its slice of the
+gradient back where it came from (``scatter_windows``); for the weight, the gradient
+is multiplied by the patches.
 
 Average pooling is linear and separable: along each spatial dim it is a matrix of window
 weights (``pooling_matrix``), so the pool is those matrices applied one dim after the
@@ -17,8 +18,6 @@ import math
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-
-SPATIAL, KERNEL = "xyz", "ijk"  # einsum letters for up to three spatial dims
 
 
 def pad(x, padding, value=0):
@@ -70,48 +69,58 @@ def scatter_windows(cols, padded_shape, stride, dilation):
     return total
 
 
-def _letters(d):
-    return SPATIAL[:d], KERNEL[:d]
+def _columns(x, kernel, stride, padding, dilation, groups):
+    """im2col: the patches of ``x`` as ``(N, groups, places, C // groups * prod(kernel))``
+    (one row per output place, a copy), and the output's spatial shape."""
+    d = len(kernel)
+    view = windows(pad(x, padding), kernel, stride, dilation)  # (N, C, *out, *kernel)
+    n, c = x.shape[:2]
+    out = view.shape[2:2 + d]
+    view = view.reshape(n, groups, c // groups, *view.shape[2:])
+    # Channels next to the kernel dims: (N, groups, *out, C // groups, *kernel).
+    order = (0, 1) + tuple(range(3, 3 + d)) + (2,) + tuple(range(3 + d, 3 + 2 * d))
+    columns = np.ascontiguousarray(view.transpose(order)).reshape(n, groups, math.prod(out), -1)
+    return columns, out
 
 
-def _grouped(x, groups):
-    """``(N, C, ...)`` as ``(N, groups, C // groups, ...)`` (a view)."""
-    return x.reshape(x.shape[0], groups, x.shape[1] // groups, *x.shape[2:])
+def _kernels(weight, groups):
+    """The weight as ``(groups, O // groups, C // groups * prod(kernel))``."""
+    return weight.reshape(groups, weight.shape[0] // groups, -1)
 
 
 def convolve(x, weight, bias, stride, padding, dilation, groups):
     """PyTorch's convolution (a cross-correlation) of ``x`` (N, C, *S) with ``weight``
-    (O, C // groups, *K), plus ``bias`` (O,) if given."""
-    d = weight.ndim - 2
-    s, k = _letters(d)
-    patches = _grouped(windows(pad(x, padding), weight.shape[2:], stride, dilation), groups)
-    kernels = weight.reshape(groups, -1, *weight.shape[1:])
-    out = np.einsum(f"ngc{s}{k},goc{k}->ngo{s}", patches, kernels, optimize=True)
-    out = out.reshape(x.shape[0], weight.shape[0], *out.shape[3:])
+    (O, C // groups, *K), plus ``bias`` (O,) if given: one matrix product per group."""
+    columns, out = _columns(x, weight.shape[2:], stride, padding, dilation, groups)
+    result = np.matmul(_kernels(weight, groups), columns.swapaxes(-1, -2))  # (N, G, O/G, P)
+    result = result.reshape(x.shape[0], weight.shape[0], *out)
     if bias is not None:
-        out += bias.reshape(-1, *(1,) * d)
-    return np.ascontiguousarray(out)
+        result += bias.reshape(-1, *(1,) * len(out))
+    return result
 
 
 def convolve_input_grad(g, weight, input_shape, stride, padding, dilation, groups):
-    """The gradient of a convolution for its input (a transposed convolution)."""
+    """The gradient of a convolution for its input (a transposed convolution): each
+    patch's gradient, added back where the patch was read."""
     d = weight.ndim - 2
-    s, k = _letters(d)
-    kernels = weight.reshape(groups, -1, *weight.shape[1:])
-    cols = np.einsum(f"ngo{s},goc{k}->ngc{s}{k}", _grouped(g, groups), kernels, optimize=True)
-    cols = cols.reshape(input_shape[:2] + cols.shape[3:])
-    padded = input_shape[:2] + tuple(n + lo + hi for n, (lo, hi) in
-                                     zip(input_shape[2:], padding))
-    return np.ascontiguousarray(crop(scatter_windows(cols, padded, stride, dilation), padding))
+    n, c = input_shape[:2]
+    kernel, out = weight.shape[2:], g.shape[2:]
+    grads = g.reshape(n, groups, -1, math.prod(out))
+    columns = np.matmul(grads.swapaxes(-1, -2), _kernels(weight, groups))  # (N, G, P, CK)
+    columns = columns.reshape(n, groups, *out, c // groups, *kernel)
+    order = (0, 1, 2 + d) + tuple(range(2, 2 + d)) + tuple(range(3 + d, 3 + 2 * d))
+    columns = columns.transpose(order).reshape(n, c, *out, *kernel)
+    padded = (n, c) + tuple(size + lo + hi for size, (lo, hi) in
+                            zip(input_shape[2:], padding))
+    return np.ascontiguousarray(crop(scatter_windows(columns, padded, stride, dilation),
+                                     padding))
 
 
 def convolve_weight_grad(g, x, weight_shape, stride, padding, dilation, groups):
-    """The gradient of a convolution for its weight: the patches times the gradient."""
-    d = len(weight_shape) - 2
-    s, k = _letters(d)
-    patches = _grouped(windows(pad(x, padding), weight_shape[2:], stride, dilation), groups)
-    grad = np.einsum(f"ngo{s},ngc{s}{k}->goc{k}", _grouped(g, groups), patches, optimize=True)
-    return np.ascontiguousarray(grad.reshape(weight_shape))
+    """The gradient of a convolution for its weight: the gradient times the patches."""
+    columns, out = _columns(x, weight_shape[2:], stride, padding, dilation, groups)
+    grads = g.reshape(g.shape[0], groups, -1, math.prod(out))
+    return np.matmul(grads, columns).sum(axis=0).reshape(weight_shape)
 
 
 def pooled_size(size, kernel, stride, padding, dilation, ceil_mode):
