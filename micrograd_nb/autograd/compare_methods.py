@@ -55,6 +55,7 @@ class TensorCompare:
         return self._compare(other, np.greater_equal)
 
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+    __hash__ = object.__hash__  # == is elementwise: a tensor hashes by identity
 
     def __and__(self, other):
         return self._logical(other, np.logical_and, "bitwise_and_cpu")

@@ -169,8 +169,6 @@ class TensorConversions:
             raise TypeError(errors.INDEX_CONVERSION)
         return int(self.item())
 
-    __hash__ = object.__hash__
-
     def __format__(self, spec):
         """``f"{loss:.4f}"``: a 0-d tensor formats as its number, as in PyTorch; any other
         tensor takes no format spec."""
