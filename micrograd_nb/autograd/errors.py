@@ -1074,3 +1074,7 @@ CONV_LAYER_PADDING_MODE = (
 CONV_LAYER_PADDING_MODE_MISSING = (
     "padding_mode='{padding_mode}': micrograd_nb's convolutions pad with zeros only"
 )
+MAX_POOL_EMPTY_DIMS = (
+    "Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, but "
+    "got:{size}"
+)

@@ -79,7 +79,8 @@ def _columns(x, kernel, stride, padding, dilation, groups):
     view = view.reshape(n, groups, c // groups, *view.shape[2:])
     # Channels next to the kernel dims: (N, groups, *out, C // groups, *kernel).
     order = (0, 1) + tuple(range(3, 3 + d)) + (2,) + tuple(range(3 + d, 3 + 2 * d))
-    columns = np.ascontiguousarray(view.transpose(order)).reshape(n, groups, math.prod(out), -1)
+    row = c // groups * math.prod(kernel)  # sizes, not -1: a batch may be empty
+    columns = np.ascontiguousarray(view.transpose(order)).reshape(n, groups, math.prod(out), row)
     return columns, out
 
 
@@ -105,7 +106,7 @@ def convolve_input_grad(g, weight, input_shape, stride, padding, dilation, group
     d = weight.ndim - 2
     n, c = input_shape[:2]
     kernel, out = weight.shape[2:], g.shape[2:]
-    grads = g.reshape(n, groups, -1, math.prod(out))
+    grads = g.reshape(n, groups, weight.shape[0] // groups, math.prod(out))
     columns = np.matmul(grads.swapaxes(-1, -2), _kernels(weight, groups))  # (N, G, P, CK)
     columns = columns.reshape(n, groups, *out, c // groups, *kernel)
     order = (0, 1, 2 + d) + tuple(range(2, 2 + d)) + tuple(range(3 + d, 3 + 2 * d))
@@ -119,7 +120,7 @@ def convolve_input_grad(g, weight, input_shape, stride, padding, dilation, group
 def convolve_weight_grad(g, x, weight_shape, stride, padding, dilation, groups):
     """The gradient of a convolution for its weight: the gradient times the patches."""
     columns, out = _columns(x, weight_shape[2:], stride, padding, dilation, groups)
-    grads = g.reshape(g.shape[0], groups, -1, math.prod(out))
+    grads = g.reshape(g.shape[0], groups, weight_shape[0] // groups, math.prod(out))
     return np.matmul(grads, columns).sum(axis=0).reshape(weight_shape)
 
 
@@ -177,7 +178,7 @@ def max_indices(x, kernel, stride, padding, dilation, out):
     view = windows(pad(x, tuple((lo, max(hi, 0)) for lo, hi in extra), low),
                    kernel, stride, dilation)
     view = view[(Ellipsis,) + tuple(slice(0, n) for n in out) + (slice(None),) * d]
-    flat = view.reshape(view.shape[:-d] + (-1,))
+    flat = view.reshape(view.shape[:-d] + (math.prod(kernel),))
     local = np.argmax(flat, axis=-1)  # the first maximum
     if x.dtype.kind == "f":  # PyTorch's scan keeps the last NaN it meets
         nans = np.isnan(flat)
@@ -194,9 +195,10 @@ def max_indices(x, kernel, stride, padding, dilation, out):
 
 def take_flat(x, indices, d):
     """``x`` at ``indices`` (flat over the last ``d`` dims), one per output place."""
-    lead = x.shape[:-d]
-    flat = x.reshape(lead + (-1,))
-    picked = np.take_along_axis(flat, indices.reshape(lead + (-1,)), axis=-1)
+    lead = x.shape[:-d]  # sizes, not -1, here and below: a batch may be empty
+    flat = x.reshape(lead + (math.prod(x.shape[-d:]),))
+    places = math.prod(indices.shape[-d:])
+    picked = np.take_along_axis(flat, indices.reshape(lead + (places,)), axis=-1)
     return picked.reshape(indices.shape)
 
 
@@ -204,6 +206,7 @@ def put_flat(g, indices, shape, d):
     """The adjoint of ``take_flat``: ``g`` added into zeros of ``shape`` at ``indices``."""
     rows = math.prod(shape[:-d])
     total = np.zeros((rows, math.prod(shape[-d:])), g.dtype)
-    np.add.at(total, (np.arange(rows)[:, None], indices.reshape(rows, -1)),
-              g.reshape(rows, -1))
+    places = math.prod(indices.shape[-d:])
+    np.add.at(total, (np.arange(rows)[:, None], indices.reshape(rows, places)),
+              g.reshape(rows, places))
     return total.reshape(shape)

@@ -140,8 +140,10 @@ def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode):
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
-    if input.ndim not in (3, 4) or input.numel() == 0:
+    if input.ndim not in (3, 4):
         raise RuntimeError(errors.MAX_POOL_INPUT_DIMS)
+    if 0 in tuple(input.shape)[-3:]:  # only the batch may be empty
+        raise RuntimeError(errors.MAX_POOL_EMPTY_DIMS.format(size=list(input.shape)))
     kernel, stride, padding, dilation, out = _pool_geometry(
         input, kernel_size, stride, padding, dilation, ceil_mode)
     indices = windows.max_indices(input.detach().numpy(), kernel, stride, padding, dilation,

@@ -47,6 +47,15 @@ CONV_CASES = [
 ]
 
 
+# An empty batch goes through, as in PyTorch.
+EMPTY_BATCH_CASES = [
+    ("conv2d", [(0,) + X[1:], (6, 4, 3, 2), (6,)], {"padding": 1}),
+    ("max_pool2d", [(0,) + X[1:]], {"kernel_size": 2}),
+    ("avg_pool2d", [(0,) + X[1:]], {"kernel_size": 2}),
+    ("adaptive_avg_pool2d", [(0,) + X[1:]], {"output_size": 3}),
+]
+
+
 def _arrays(shapes, dtype, seed=0):
     rng = np.random.default_rng(seed)
     return [rng.standard_normal(s).astype(dtype) for s in shapes]
@@ -67,7 +76,7 @@ def _close(ours, theirs, dtype):
 
 @pytest.mark.filterwarnings("ignore:Using padding='same'")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("case", CONV_CASES, ids=_ids)
+@pytest.mark.parametrize("case", CONV_CASES + EMPTY_BATCH_CASES, ids=_ids)
 def test_values_and_gradients_match_torch(torch, case, dtype):
     name, shapes, kwargs = case
     arrays = _arrays(shapes, dtype)
@@ -153,6 +162,8 @@ ERROR_CASES = [
     ("max_pool2d", [X], {"kernel_size": 10}),
     ("max_pool2d", [(8, 8)], {"kernel_size": 2}),
     ("max_pool2d", [X], {"kernel_size": 2, "stride": 0}),
+    ("max_pool2d", [(2, 0, 4, 4)], {"kernel_size": 2}),
+    ("max_pool2d", [(0, 4, 4)], {"kernel_size": 2}),
     ("avg_pool2d", [X], {"kernel_size": 2, "padding": 2}),
     ("avg_pool2d", [X], {"kernel_size": 10}),
     ("avg_pool2d", [(8, 8)], {"kernel_size": 2}),
