@@ -17,6 +17,7 @@ import time
 import batched_net
 import chain
 import demo_net
+import lenet
 import memory
 import peers
 import torch_record
@@ -31,7 +32,7 @@ def parse_args(argv=None):
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: fewer samples, a 10,000-node chain")
     parser.add_argument("--only", choices=("demo", "batched", "chain", "viz", "memory",
-                                           "torch_record", "value_training"),
+                                           "torch_record", "value_training", "lenet"),
                         action="append",
                         help="run only these benchmarks (repeatable; default: all)")
     args = parser.parse_args(argv)
@@ -72,6 +73,7 @@ def main(argv=None):
         "memory": lambda: memory.run(memory_n, 3),
         "torch_record": lambda: torch_record.run(repeat, target),
         "value_training": lambda: value_training.run(training_steps, training_repeat),
+        "lenet": lambda: lenet.run(repeat, target),
     }
     for name, benchmark in benchmarks.items():
         if args.only and name not in args.only:

@@ -10,79 +10,15 @@ does, with the same names, defaults, numbers and error messages::
 """
 
 from . import accelerator, autograd, backends, cuda, linalg
-from .autograd import (
-    Generator,
-    Size,
-    Tensor,
-    Value,
-    arange,
-    as_tensor,
-    bernoulli,
-    bool_,
-    cat,
-    default_generator,
-    dtype,
-    empty,
-    enable_grad,
-    eye,
-    float32,
-    float64,
-    from_numpy,
-    full,
-    full_like,
-    get_default_dtype,
-    get_rng_state,
-    initial_seed,
-    int32,
-    int64,
-    is_grad_enabled,
-    linspace,
-    manual_seed,
-    matmul,
-    multinomial,
-    no_grad,
-    normal,
-    ones,
-    ones_like,
-    rand,
-    rand_like,
-    randint,
-    randint_like,
-    randn,
-    randn_like,
-    randperm,
-    seed,
-    set_default_dtype,
-    set_grad_enabled,
-    set_rng_state,
-    stack,
-    tensor,
-    uint8,
-    where,
-    zeros,
-    zeros_like,
-)
-from .autograd.devices import device, get_default_device, set_default_device
-from .autograd.dtypes import double, float16, half, int8, int16, long, short
-from .autograd.factories import asarray, empty_like, logspace
-from .autograd.functions import (
-    addmm,
-    bmm,
-    dot,
-    einsum,
-    ger,
-    inner,
-    mm,
-    mv,
-    norm,
-    outer,
-)
-from .autograd.out_arg import with_out
+from .autograd.namespace import export
+
+export(globals())  # the torch.* names of the engine (autograd/namespace.py)
+from .autograd.out_arg import with_out  # noqa: E402
 
 # PyTorch's aliases.
-float = float32  # noqa: A001
-int = int32  # noqa: A001
-bool = bool_  # noqa: A001
+float = float32  # noqa: A001, F821
+int = int32  # noqa: A001, F821
+bool = bool_  # noqa: A001, F821
 
 
 def _unary(name):
@@ -128,10 +64,10 @@ del _name
 
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne  # noqa: F821
 # The functions teaching code calls with out=, taking it as PyTorch does.
-add, sub, mul, div = (with_out(f.__name__, f) for f in (Tensor.add, Tensor.sub, Tensor.mul,
-                                                       Tensor.div))
-matmul, mm = with_out("matmul", matmul, "exact"), with_out("mm", mm, "exact")
-cat, stack = with_out("cat", cat, "cat"), with_out("stack", stack, "cat")
+add, sub, mul, div = (with_out(f.__name__, f) for f in (Tensor.add, Tensor.sub,  # noqa: F821
+                                                       Tensor.mul, Tensor.div))  # noqa: F821
+matmul, mm = with_out("matmul", matmul, "exact"), with_out("mm", mm, "exact")  # noqa: F821
+cat, stack = with_out("cat", cat, "cat"), with_out("stack", stack, "cat")  # noqa: F821
 concat = cat
 subtract, multiply, divide, true_divide = sub, mul, div, div
 

@@ -178,7 +178,12 @@ def compare(torch_out, ours_out):
 def seeded(path, seed):
     """A copy of the program at ``path`` that seeds torch's generator first."""
     copy = Path(tempfile.mkdtemp(prefix="corpus-seeded-")) / path.name
-    copy.write_text(f"import torch\ntorch.manual_seed({seed})\n" + path.read_text())
+    lines = path.read_text().splitlines(keepends=True)
+    # ``from __future__`` imports (and the docstring before them) must stay first.
+    futures = [i for i, line in enumerate(lines) if line.startswith("from __future__ ")]
+    head = futures[-1] + 1 if futures else 0
+    seed_lines = f"import torch\ntorch.manual_seed({seed})\n"
+    copy.write_text("".join(lines[:head]) + seed_lines + "".join(lines[head:]))
     return copy
 
 

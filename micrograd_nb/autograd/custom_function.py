@@ -73,6 +73,7 @@ class BackwardCFunction(FunctionCtx, function.Function):
         self._outputs_meta = ()  # (shape, dtype) per forward output; None for non-tensors
         self._inputs = ()  # per forward input: (shape, dtype) of a tensor, else None
         self._slot_grads = None  # gradients of outputs 1.. (see _OutputNode)
+        self._output_edges = ()  # output k > 0 flows in through _output_edges[k]
         self._placeholder = None
         self.needs_input_grad = ()
 
@@ -175,10 +176,12 @@ def _sum_to_input(g, shape, name, index):
 
 
 class _OutputNode(function.Function):
-    """The grad_fn of output k >= 1 of a Function with several outputs. The graph core
-    moves one gradient per node, so each later output gets a node of its own that hands
-    its gradient to the shared node (stored there, by position); the first hands the
-    shared node a placeholder, so that it runs even when output 0 gets no gradient."""
+    """The edge from output k >= 1 of a Function with several outputs into their node.
+    Every output's ``grad_fn`` is that one node, as in PyTorch; but the graph core moves
+    one gradient per node, so a gradient for output k enters through this edge (the
+    tensor's ``_grad_node()``), which hands it to the shared node (stored there, by
+    position); the first hands the shared node a placeholder, so that it runs even when
+    output 0 gets no gradient. ``next_functions`` shows it as ``(node, k)``."""
 
     __slots__ = ("_main", "_index")
 
@@ -189,6 +192,10 @@ class _OutputNode(function.Function):
 
     def name(self):
         return self._main.name()
+
+    @property
+    def edge(self):
+        return self._main, self._index
 
     def __repr__(self):
         return repr(self._main)
@@ -299,21 +306,22 @@ def _record(ctx, args, output):
                               for o in outputs)
     first = next((o for o in outputs if isinstance(o, Tensor)), None)
     ctx._shape = None if first is None else first._data.shape
-    results, nodes = [], []
+    nodes = [ctx] + [_OutputNode(ctx, k) for k in range(1, len(outputs))]
+    ctx._output_edges = nodes
+    results = []
     for k, o in enumerate(outputs):
-        node = ctx if k == 0 else _OutputNode(ctx, k)
-        nodes.append(node)
         if not isinstance(o, Tensor) or any(o is t for t in ctx._non_differentiable):
             results.append(o)
-        elif any(o is t for t in ctx._dirty):
-            o._grad_fn, o._requires_grad = node, True  # its history is now this op
-            results.append(o)
+            continue
+        if any(o is t for t in ctx._dirty):
+            o._grad_fn, o._requires_grad = ctx, True  # its history is now this op
         elif o._base is not None or any(o is t for t in inputs) or o._grad_fn is not None:
             # An input returned as it is, or a view: a new tensor on the same storage.
-            results.append(Tensor._make(o._data, True, node, o._version))
+            o = Tensor._make(o._data, True, ctx, o._version_counter)
         else:
-            o._grad_fn, o._requires_grad = node, True
-            results.append(o)
+            o._grad_fn, o._requires_grad = ctx, True
+        o._output_nr = k
+        results.append(o)
     ctx._saved = tuple(_saved(t, outputs, results, nodes) for t in ctx._to_save)
     ctx._to_save = ()
     return tuple(results) if isinstance(output, tuple) else results[0]
@@ -324,7 +332,7 @@ def _saved(t, outputs, results, nodes):
     if t is None:
         return None, None
     for o, result, node in zip(outputs, results, nodes):
-        if t is o and result._grad_fn is node:
+        if t is o and isinstance(result, Tensor) and result._grad_fn is nodes[0]:
             # An output: kept as its array (no cycle), rebuilt with its grad_fn on unpack.
             return function.SavedTensor(result, True), node
     return function.SavedTensor(t, False), None
@@ -354,9 +362,10 @@ class _DelayedError(function.Function):
 
 def _delayed_error(result):
     # As PyTorch: the error node's input is a detached copy made to require grad (a leaf).
-    leaf = Tensor._make(result._data, True, None, result._version)
+    counter = result._version_counter
+    leaf = Tensor._make(result._data, True, None, counter)
     return Tensor._make(result._data, True, _DelayedError((leaf._grad_node(),),
-                                                          result._data.shape), result._version)
+                                                          result._data.shape), counter)
 
 
 def once_differentiable(backward):

@@ -1113,3 +1113,70 @@ OUT_RESIZED = (
     "can explicitly reuse an out tensor t by resizing it, inplace, to zero elements with "
     "t.resize_(0)."
 )
+
+# --- convolution and pooling (nn/conv_functional.py) -------------------------------------
+
+CONV_PADDING_STRING = "Invalid padding string: '{padding}'"
+CONV_SAME_STRIDED = "padding='same' is not supported for strided convolutions"
+CONV_INPUT_DIMS = (
+    "Expected {unbatched}D (unbatched) or {batched}D (batched) input to {name}, but got input "
+    "of size: {size}"
+)
+CONV_ARGUMENT_LENGTH = (
+    "expected {name} to be a single integer value or a list of {count} values to match the "
+    "convolution dimensions, but got {name}={value}"
+)
+CONV_CHANNELS = (
+    "Given groups={groups}, weight of size {weight}, expected input{input} to have {expected} "
+    "channels, but got {got} channels instead"
+)
+CONV_BIAS = (
+    "Given weight of size {weight}, expected bias to be 1-dimensional with {out} elements, but "
+    "got bias of size {bias} instead"
+)
+CONV_KERNEL_TOO_BIG = (
+    "Calculated padded input size per channel: ({padded}). Kernel size: ({kernel}). Kernel size "
+    "can't be greater than actual input size"
+)
+CONV_GROUPS_DIVIDE = (
+    "Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, but got "
+    "weight of size [{weight}] instead"
+)
+CONV_GROUPS_POSITIVE = "non-positive groups is not supported"
+CONV_STRIDE_POSITIVE = "non-positive stride is not supported"
+CONV_PADDING_NEGATIVE = "negative padding is not supported"
+CONV_DILATION_POSITIVE = "dilation should be greater than zero, but got {dilation}"
+CONV_BIAS_DTYPE = "Input type ({input}) and bias type ({bias}) should be the same"
+CONV_WEIGHT_DTYPE = "expected scalar type {input} but found {weight}"
+POOL_PAD = (
+    "pad should be at most half of effective kernel size, but got pad={pad}, "
+    "kernel_size={kernel} and dilation={dilation}"
+)
+POOL_STRIDE_ZERO = "stride should not be zero"
+POOL_OUTPUT_TOO_SMALL = (
+    "Given input size: ({input}). Calculated output size: ({output}). Output size is too small"
+)
+MAX_POOL_INPUT_DIMS = "non-empty 3D or 4D (batch mode) tensor expected for input"
+AVG_POOL_DIVISOR = "divisor must be not zero"
+ADAPTIVE_POOL_INPUT_DIMS = "adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got {size}"
+CONV_SAME_UNEVEN_WARNING = (
+    "Using padding='same' with even kernel lengths and odd dilation may require a zero-padded "
+    "copy of the input be created"
+)
+CONV_LAYER_GROUPS = "groups must be a positive integer"
+CONV_LAYER_IN_GROUPS = "in_channels must be divisible by groups"
+CONV_LAYER_OUT_GROUPS = "out_channels must be divisible by groups"
+CONV_LAYER_PADDING_STRING = (
+    "Invalid padding string '{padding}', should be one of {{'same', 'valid'}}"
+)
+CONV_LAYER_PADDING_MODE = (
+    "padding_mode must be one of {{'zeros', 'reflect', 'replicate', 'circular'}}, but got "
+    "padding_mode='{padding_mode}'"
+)
+CONV_LAYER_PADDING_MODE_MISSING = (
+    "padding_mode='{padding_mode}': micrograd_nb's convolutions pad with zeros only"
+)
+MAX_POOL_EMPTY_DIMS = (
+    "Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, but "
+    "got:{size}"
+)

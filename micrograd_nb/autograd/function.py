@@ -36,14 +36,14 @@ class SavedTensor:
         self.is_output = is_output
         self.tensor = tensor if keep_tensor and not is_output else None
         self.array = tensor._data
-        self.version = tensor._version
-        self.saved_version = tensor._version.value
+        self.version = tensor._version_counter
+        self.saved_version = self.version.value
 
     def check(self, node):
         if self.version.value != self.saved_version:
             # The explainer names the user's tensor: the one sharing this version counter.
             raise attach(RuntimeError(_modified_message(self, node)),
-                         changed=lambda t, version=self.version: t._version is version)
+                         changed=lambda t, version=self.version: t._version_counter is version)
 
     def unpack(self, node, as_tensor):
         __tracebackhide__ = True
@@ -126,7 +126,8 @@ class Function:
 
     @property
     def next_functions(self):
-        return tuple((p, 0) for p in self._prev)
+        # An edge into output k of a node with several outputs reads as (node, k).
+        return tuple(getattr(p, "edge", (p, 0)) for p in self._prev)
 
     def __repr__(self):
         return f"<{self._op.name} object at {hex(id(self))}>"
@@ -248,7 +249,7 @@ def accumulate_into(target, grad):
         target._grad = Tensor._make(np.array(grad, dtype=target._data.dtype, copy=True))
     else:
         np.add(current._data, grad, out=current._data, casting="unsafe")
-        current._version.value += 1
+        current._version_counter.value += 1
 
 
 class TensorHook:
@@ -378,7 +379,7 @@ def apply_view(op, x, **ctx):
     also shares ``x``'s version counter, so in-place changes through it are seen."""
     out = apply(op, (x,), **ctx)
     if np.may_share_memory(out._data, x._data):
-        out._version = x._version
+        out._version_counter = x._version_counter
         out._view_of_leaf = x._view_of_leaf or (x.is_leaf and x.requires_grad)
         out._base = x if x._base is None else x._base
         out._view_chain = x._view_chain + ((op, ctx),)

@@ -41,7 +41,7 @@ def commit_inplace(t, result):
     if t._base is not None and (result._grad_fn is not None or t._base._requires_grad):
         return write_through_view(t, result)
     np.copyto(t._data, result._data, casting="unsafe")
-    t._version.value += 1
+    t._version_counter.value += 1
     if result.grad_fn is not None:
         _saved_output_is(result.grad_fn, t)
         if t._retains_grad:
@@ -55,9 +55,10 @@ def _saved_output_is(node, t):
     """The op saved its output: after an in-place op that output is ``t`` itself, so a
     later change of ``t`` is caught when the node runs, as in PyTorch (x.exp_() saves x)."""
     saved = getattr(node, "_saved", None)
-    saved = saved.get(ANS) if isinstance(saved, dict) else None
+    saved = next((s for s in saved if getattr(s, "key", None) == ANS), None) if saved else None
     if saved is not None:
-        saved.array, saved.version, saved.saved_version = t._data, t._version, t._version.value
+        counter = t._version_counter
+        saved.array, saved.version, saved.saved_version = t._data, counter, counter.value
 
 
 def write_through_view(t, result):
@@ -67,7 +68,7 @@ def write_through_view(t, result):
     base = t._base
     old_base = before_inplace(base)
     np.copyto(t._data, result._data, casting="unsafe")
-    t._version.value += 1
+    t._version_counter.value += 1
     rebased = apply(ops.COPY_VIEW, (old_base, result), chain=t._view_chain)
     if rebased._grad_fn is not None:
         base._grad_fn = rebased._grad_fn

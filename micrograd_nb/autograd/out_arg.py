@@ -73,4 +73,4 @@ def write_out(out, result):
                 shape=list(out._data.shape), required=list(shape)), UserWarning, stacklevel=3)
         out._data = np.empty(shape, dtype=out._data.dtype)
     np.copyto(out._data, result._data, casting="unsafe")
-    out._version.value += 1
+    out._version_counter.value += 1

@@ -445,7 +445,7 @@ def _fill(t, op, kernel, *args):
     old = inplace.before_inplace(t) if recording else None
     kernel(t._data, *args)
     if not recording:
-        t._version.value += 1
+        t._version_counter.value += 1
         return t
     values = t._data.copy()
     np.copyto(t._data, old._data)

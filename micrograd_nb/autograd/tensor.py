@@ -1,60 +1,40 @@
 """``Tensor``: a numpy array with PyTorch's autograd.
 
 The PyTorch-shaped surface: names, defaults, checks and errors. Every method that
-computes something is one op of ops.py, recorded by function.py's ``apply``; type
-promotion is promotion.py, indexing indexing.py, in-place ops and views inplace.py.
+computes something is one op of ops.py, recorded by function.py's ``apply``. This file
+holds the tensor's autograd attributes, its operators and its in-place methods; the
+other methods come from mixins: math_methods.py (elementwise and reductions),
+conversions.py (dtypes, numbers, ``new_*``), compare_methods.py (comparisons and
+logic), shape_methods.py (views and indexing). Type promotion is promotion.py,
+indexing indexing.py, in-place ops and views inplace.py.
 """
 
-import warnings
 import weakref
-from collections import namedtuple
 
 import numpy as np
 
-from . import devices, dtypes, errors, function, functions, ops, random
+from . import dtypes, errors, function, functions, ops, random
 from .arrays import int_power
-from .dtypes import Size
-from .function import apply, apply_view
-from .indexing import index, setitem
+from .compare_methods import TensorCompare
+from .conversions import TensorConversions
+from .function import apply
 from .inplace import check_inplace, inplace, refresh_view_history
-from .involved import attach, involving
+from .involved import attach
 from .math_methods import TensorMath
 from .promotion import as_tensor, binary, scalar_of
 from .select_methods import TensorSelect
-from .shapes import (
-    arg_along,
-    check_dim,
-    check_dims,
-    infer_shape,
-    numpy_names,
-    shape_arg,
-    viewable,
-)
+from .shape_methods import TensorShape
 
 
-class _Version:
+class VersionCounter:
     """The version counter PyTorch keeps per storage: views and ``detach()`` share it,
-    in-place ops bump it, saved tensors compare against it. ``t._version`` reads as the
-    int PyTorch shows (``t._version == 1``, ``print(t._version)``)."""
+    in-place ops bump it, saved tensors compare against it. ``t._version`` is its value,
+    an int, as in PyTorch."""
 
     __slots__ = ("value",)
 
     def __init__(self):
         self.value = 0
-
-    def __int__(self):
-        return self.value
-
-    __index__ = __int__
-
-    def __eq__(self, other):
-        return self.value == (other.value if isinstance(other, _Version) else other)
-
-    def __hash__(self):
-        return hash(self.value)
-
-    def __repr__(self):
-        return repr(self.value)
 
 
 class RemovableHandle:
@@ -65,29 +45,10 @@ class RemovableHandle:
         self._remove()
 
 
-_max_result = namedtuple("max", ["values", "indices"])
-_min_result = namedtuple("min", ["values", "indices"])
-
-
-def _cast_to(dt):
-    return lambda self: self._cast(dt)
-
-
-def _made_like(name):
-    """``t.new_zeros(*size)`` and the like: the factory, with ``t``'s dtype by default."""
-
-    def method(self, *size, dtype=None, device=None, requires_grad=False):
-        return getattr(factories, name)(*size, dtype=dtype or self.dtype, device=device,
-                                        requires_grad=requires_grad)
-
-    method.__name__ = f"new_{name}"
-    return method
-
-
-class Tensor(TensorMath, TensorSelect):
-    __slots__ = ("_data", "_requires_grad", "_grad", "_grad_fn", "_version", "_accumulator",
+class Tensor(TensorConversions, TensorCompare, TensorShape, TensorMath, TensorSelect):
+    __slots__ = ("_data", "_requires_grad", "_grad", "_grad_fn", "_version_counter", "_accumulator",
                  "_hooks", "_view_of_leaf", "_retains_grad", "_base", "_view_chain",
-                 "_base_fn", "__weakref__")
+                 "_base_fn", "_output_nr", "__weakref__")
 
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor
 
@@ -100,7 +61,7 @@ class Tensor(TensorMath, TensorSelect):
         self._requires_grad = requires_grad
         self._grad = None
         self._grad_fn = grad_fn
-        self._version = _Version() if version is None else version
+        self._version_counter = VersionCounter() if version is None else version
         self._accumulator = None
         self._hooks = None
         self._view_of_leaf = False
@@ -110,6 +71,7 @@ class Tensor(TensorMath, TensorSelect):
         self._base = None
         self._view_chain = ()
         self._base_fn = None  # the base's grad_fn this view's history was built on
+        self._output_nr = 0  # which output of its grad_fn (a Function with several)
 
     @classmethod
     def _make(cls, data, requires_grad=False, grad_fn=None, version=None):
@@ -118,6 +80,10 @@ class Tensor(TensorMath, TensorSelect):
         return t
 
     # --- autograd attributes -----------------------------------------------------------
+
+    @property
+    def _version(self):
+        return self._version_counter.value
 
     @property
     def requires_grad(self):
@@ -148,6 +114,10 @@ class Tensor(TensorMath, TensorSelect):
         if base is not None and base._grad_fn is not self._base_fn:
             refresh_view_history(self)
         return self._grad_fn
+
+    @property
+    def output_nr(self):
+        return self._output_nr
 
     @property
     def is_leaf(self):
@@ -181,14 +151,14 @@ class Tensor(TensorMath, TensorSelect):
         if self.grad_fn is None or self._retains_grad:
             return  # a leaf keeps its .grad anyway
         self._retains_grad = True
-        self.grad_fn._set_retains(function.RetainGrad(weakref.ref(self)))
+        self._grad_node()._set_retains(function.RetainGrad(weakref.ref(self)))
 
     def register_hook(self, hook):
         if not self._requires_grad:
             raise RuntimeError(errors.HOOK_NO_GRAD)
         wrapped = function.TensorHook(hook)
         if self.grad_fn is not None:
-            node = self.grad_fn
+            node = self._grad_node()  # this output's own edge, for a later output
             node._add_tensor_hook(wrapped)
             return RemovableHandle(lambda: node._remove_tensor_hook(wrapped))
         if self._hooks is None:
@@ -197,11 +167,12 @@ class Tensor(TensorMath, TensorSelect):
         return RemovableHandle(lambda: wrapped in self._hooks and self._hooks.remove(wrapped))
 
     def _grad_node(self):
-        """The node a gradient for this tensor flows into: its grad_fn, or for a leaf
-        that requires grad its AccumulateGrad (made once, held weakly)."""
+        """The node a gradient for this tensor flows into: its grad_fn (for output k > 0
+        of a Function with several, that output's edge into it), or for a leaf that
+        requires grad its AccumulateGrad (made once, held weakly)."""
         grad_fn = self._grad_fn if self._base is None else self.grad_fn
         if grad_fn is not None:
-            return grad_fn
+            return grad_fn if not self._output_nr else grad_fn._output_edges[self._output_nr]
         node = self._accumulator() if self._accumulator is not None else None
         if node is None:
             node = function.AccumulateGrad(self)
@@ -218,7 +189,7 @@ class Tensor(TensorMath, TensorSelect):
                  create_graph, inputs)
 
     def detach(self):
-        return Tensor._make(self._data, False, None, self._version)
+        return Tensor._make(self._data, False, None, self._version_counter)
 
     def detach_(self):
         if self._view_of_leaf:
@@ -236,173 +207,6 @@ class Tensor(TensorMath, TensorSelect):
     @data.setter
     def data(self, value):
         self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
-
-    # --- conversions -------------------------------------------------------------------
-
-    @property
-    def shape(self):
-        return Size(self._data.shape)
-
-    def size(self, dim=None):
-        return self.shape if dim is None else self._data.shape[dim]
-
-    @property
-    def dtype(self):
-        return dtypes.from_numpy_dtype(self._data.dtype)
-
-    @property
-    def ndim(self):
-        return self._data.ndim
-
-    def dim(self):
-        return self._data.ndim
-
-    def numel(self):
-        return self._data.size
-
-    nelement = numel
-
-    @property
-    def device(self):
-        return devices.CPU
-
-    is_cuda = False
-    is_mps = False
-
-    def is_floating_point(self):
-        return self.dtype.is_floating_point
-
-    def item(self):
-        return self._scalar_item()
-
-    def _scalar_item(self):
-        if self._data.size != 1:
-            raise RuntimeError(errors.ITEM_NOT_ONE_ELEMENT.format(numel=self._data.size))
-        return self._data.reshape(()).item()
-
-    def tolist(self):
-        return self._data.tolist()
-
-    def numpy(self, *, force=False):
-        if self._requires_grad and not force:
-            raise attach(RuntimeError(errors.NUMPY_REQUIRES_GRAD), tensor=self)
-        return self._data
-
-    def __array__(self, dtype=None, copy=None):
-        with involving(via="__array__"):  # numpy itself converting the tensor
-            array = self.numpy()
-        return array if dtype is None else array.astype(dtype)
-
-    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False, **options):
-        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)`` (its dtype
-        and device): the tensor itself when nothing changes, unless ``copy=True``."""
-        for arg in args:
-            if isinstance(arg, dtypes.dtype):
-                dtype = arg
-            elif isinstance(arg, Tensor):
-                dtype = arg.dtype
-            else:
-                device = arg
-        if device is not None:
-            devices.resolve(device)
-        out = self if dtype is None else self._cast(dtype)
-        return out.clone() if copy and out is self else out
-
-    def cpu(self):
-        return self
-
-    def cuda(self, device=None, non_blocking=False):
-        return self.to(devices.device("cuda"))
-
-    def type(self, dtype=None, non_blocking=False):
-        if dtype is None:
-            return f"torch.{self.dtype.tensor_type}"
-        return self._cast(dtype)
-
-    def type_as(self, other):
-        return self._cast(other.dtype)
-
-    # t.float(), t.long()...: a cast to that dtype (the tensor itself if it has it).
-    (half, float, double, byte, char, short, int, long, bool) = (
-        _cast_to(d) for d in (dtypes.float16, dtypes.float32, dtypes.float64, dtypes.uint8,
-                              dtypes.int8, dtypes.int16, dtypes.int32, dtypes.int64,
-                              dtypes.bool_))
-
-    def _cast(self, dt):
-        if dt is self.dtype:
-            return self
-        out = apply(ops.TO_COPY, (self,), dtype=dt.numpy)
-        if not dt.is_floating_point:
-            out._grad_fn, out._requires_grad = None, False
-        return out
-
-    def clone(self):
-        return apply(ops.CLONE, (self,))
-
-    def __len__(self):
-        if self._data.ndim == 0:
-            raise TypeError(errors.LEN_0D)
-        return self._data.shape[0]
-
-    def __iter__(self):
-        if self._data.ndim == 0:
-            raise TypeError(errors.ITER_0D)
-        return (self[i] for i in range(self._data.shape[0]))
-
-    def __bool__(self):
-        if self._data.size != 1:
-            raise RuntimeError(errors.BOOL_AMBIGUOUS if self._data.size
-                               else errors.BOOL_AMBIGUOUS_EMPTY)
-        return bool(self._data)
-
-    def __float__(self):
-        if self._data.size != 1:
-            raise ValueError(errors.SCALAR_NOT_ONE_ELEMENT)
-        if self._requires_grad:
-            warnings.warn(errors.SCALAR_OF_REQUIRES_GRAD_WARNING, UserWarning, stacklevel=2)
-        return float(self._scalar_item())
-
-    def __int__(self):
-        if self._data.size != 1:
-            raise ValueError(errors.SCALAR_NOT_ONE_ELEMENT)
-        return int(self._scalar_item())
-
-    def __index__(self):
-        if self.dtype.is_floating_point or self._data.size != 1:
-            raise TypeError(errors.INDEX_CONVERSION)
-        return int(self.item())
-
-    __hash__ = object.__hash__
-
-    def __format__(self, spec):
-        """``f"{loss:.4f}"``: a 0-d tensor formats as its number, as in PyTorch; any other
-        tensor takes no format spec."""
-        if self._data.ndim == 0:
-            return self._data.item().__format__(spec)
-        if spec:
-            raise TypeError(errors.FORMAT_UNSUPPORTED)
-        return repr(self)
-
-    # --- making tensors like this one (dtype and device from self) ---------------------
-
-    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
-        if isinstance(data, Tensor):
-            warnings.warn(errors.COPY_CONSTRUCT_WARNING.format(call="tensor.new_tensor"),
-                          UserWarning, stacklevel=2)
-            data = data._data
-        return factories.tensor(data, dtype=dtype or self.dtype, device=device,
-                                requires_grad=requires_grad)
-
-    new_zeros, new_ones, new_empty = _made_like("zeros"), _made_like("ones"), _made_like("empty")
-
-    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
-        return factories.full(size, fill_value, dtype=dtype or self.dtype, device=device,
-                              requires_grad=requires_grad)
-
-    def __repr__(self):
-        from .formatting import format_tensor
-
-        return format_tensor(self)
 
     # --- arithmetic --------------------------------------------------------------------
 
@@ -530,212 +334,6 @@ class Tensor(TensorMath, TensorSelect):
     def _floating(self):
         return self if self.dtype.is_floating_point else self._cast(dtypes.get_default_dtype())
 
-    # --- comparisons: tensors of bools, outside the graph ------------------------------
-
-    def _compare(self, other, fn):
-        other = other._data if isinstance(other, Tensor) else other
-        if isinstance(other, np.ndarray) and other.shape != self._data.shape:
-            mismatch = function.broadcast_mismatch([self._data.shape, other.shape])
-            if mismatch:
-                raise RuntimeError(mismatch)
-        return Tensor._make(np.asarray(fn(self._data, other)))
-
-    def _logical(self, other, fn, kernel):
-        if isinstance(other, Tensor):
-            mismatch = function.broadcast_mismatch([self._data.shape, other._data.shape])
-            if mismatch:
-                raise RuntimeError(mismatch)
-            dt = dtypes.promote(self.dtype, 2, other.dtype, 2)
-        else:
-            dt = self.dtype
-        if dt.is_floating_point:
-            raise NotImplementedError(errors.KERNEL_NOT_FOR_DTYPE.format(
-                kernel=kernel, dtype=dt.scalar_type))
-        if self._data.dtype != np.bool_ or (isinstance(other, Tensor)
-                                           and other._data.dtype != np.bool_):
-            return binary(ops.BITWISE[kernel], self, other)
-        return self._compare(other, fn)
-
-    def __eq__(self, other):
-        return self._compare(other, np.equal)
-
-    def __ne__(self, other):
-        return self._compare(other, np.not_equal)
-
-    def __lt__(self, other):
-        return self._compare(other, np.less)
-
-    def __le__(self, other):
-        return self._compare(other, np.less_equal)
-
-    def __gt__(self, other):
-        return self._compare(other, np.greater)
-
-    def __ge__(self, other):
-        return self._compare(other, np.greater_equal)
-
-    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
-
-    def __and__(self, other):
-        return self._logical(other, np.logical_and, "bitwise_and_cpu")
-
-    def __or__(self, other):
-        return self._logical(other, np.logical_or, "bitwise_or_cpu")
-
-    def __xor__(self, other):
-        return self._logical(other, np.logical_xor, "bitwise_xor_cpu")
-
-    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
-    logical_and, logical_or, logical_xor = __and__, __or__, __xor__
-
-    def __invert__(self):
-        if self.dtype.is_floating_point:
-            raise TypeError(errors.INVERT_DTYPE)
-        return Tensor._make(~self._data)
-
-    logical_not = bitwise_not = __invert__
-
-    def all(self, dim=None, keepdim=False):
-        return Tensor._make(np.asarray(np.all(self._data, axis=dim, keepdims=keepdim)))
-
-    def any(self, dim=None, keepdim=False):
-        return Tensor._make(np.asarray(np.any(self._data, axis=dim, keepdims=keepdim)))
-
-    def equal(self, other):
-        """Same shape and elements (``torch.equal``): a Python bool."""
-        return self._data.shape == other._data.shape and bool(np.all(self._data == other._data))
-
-    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-        return bool(np.allclose(self._data, as_tensor(other)._data, rtol=rtol, atol=atol,
-                                equal_nan=equal_nan))
-
-    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-        return Tensor._make(np.isclose(self._data, as_tensor(other)._data, rtol=rtol,
-                                       atol=atol, equal_nan=equal_nan))
-
-    @numpy_names
-    def argmax(self, dim=None, keepdim=False):
-        return self._arg(np.argmax, "argmax", dim, keepdim)
-
-    @numpy_names
-    def argmin(self, dim=None, keepdim=False):
-        return self._arg(np.argmin, "argmin", dim, keepdim)
-
-    def _arg(self, fn, name, dim, keepdim):
-        if self._data.dtype == np.bool_:
-            raise RuntimeError(errors.ARG_BOOL.format(name=name))
-        dim = None if dim is None else check_dim(dim, self.ndim)
-        if self._data.size == 0:
-            if dim is None:
-                raise IndexError(errors.ARG_EMPTY.format(name=name))
-            if self._data.shape[dim] == 0:
-                raise IndexError(errors.ARG_EMPTY_DIM.format(name=name, dim=dim))
-        return Tensor._make(np.asarray(arg_along(fn, self._data, dim, keepdim)))
-
-    # --- shape -------------------------------------------------------------------------
-
-    def reshape(self, *shape):
-        out_shape = infer_shape(shape_arg(shape), self._data.size)
-        if not viewable(self._data, out_shape):  # PyTorch copies, then views the copy
-            return apply(ops.UNSAFE_VIEW, (self.clone(),), shape=out_shape,
-                             in_shape=self._data.shape)
-        op = ops.VIEW if self._data.flags.c_contiguous else ops.RESHAPE_ALIAS
-        return apply_view(op, self, shape=out_shape, in_shape=self._data.shape)
-
-    def view(self, *shape):
-        out_shape = infer_shape(shape_arg(shape), self._data.size)
-        if not viewable(self._data, out_shape):
-            raise RuntimeError(errors.VIEW_STRIDES)
-        return apply_view(ops.VIEW, self, shape=out_shape, in_shape=self._data.shape)
-
-    def view_as(self, other):
-        return self.reshape(other.shape)
-
-    reshape_as = view_as
-
-    def flatten(self, start_dim=0, end_dim=-1):
-        start, end = check_dim(start_dim, self.ndim), check_dim(end_dim, self.ndim)
-        if start > end:
-            raise RuntimeError(errors.FLATTEN_DIMS)
-        if self.ndim == 0:
-            return self.reshape(1)
-        if self.ndim == 1:
-            return self  # PyTorch returns the tensor itself: no node
-        start, end = check_dim(start_dim, self.ndim), check_dim(end_dim, self.ndim)
-        if start == end:
-            return self
-        shape = self._data.shape
-        new = shape[:start] + (int(np.prod(shape[start:end + 1])),) + shape[end + 1:]
-        return self.reshape(new)
-
-    def transpose(self, dim0, dim1):
-        return apply_view(ops.TRANSPOSE, self, dim0=check_dim(dim0, self.ndim),
-                              dim1=check_dim(dim1, self.ndim))
-
-    def t(self):
-        if self.ndim > 2:
-            raise RuntimeError(errors.T_TOO_MANY_DIMS.format(ndim=self.ndim))
-        return apply_view(ops.T, self)
-
-    @property
-    def T(self):
-        if self.ndim != 2:  # PyTorch warns once per process; Python's filters decide here
-            warnings.warn(errors.T_0D_WARNING if self.ndim == 0 else errors.T_NOT_2D_WARNING,
-                          UserWarning, stacklevel=2)
-        return self.permute(*reversed(range(self.ndim)))
-
-    @property
-    def mT(self):
-        if self.ndim == 1:
-            raise RuntimeError(errors.MT_NOT_MATRIX.format(ndim=self.ndim))
-        return self.transpose(-2, -1) if self.ndim else self
-
-    def expand_as(self, other):
-        return self.expand(other.shape)
-
-    def permute(self, *dims):
-        dims = shape_arg(dims)
-        if len(dims) != self.ndim:
-            raise RuntimeError(errors.PERMUTE_DIMS_COUNT.format(ndim=self.ndim,
-                                                                count=len(dims)))
-        dims = tuple(check_dim(d, self.ndim) for d in dims)
-        if len(set(dims)) != len(dims):
-            raise RuntimeError(errors.PERMUTE_DUPLICATE_DIMS)
-        return apply_view(ops.PERMUTE, self, dims=dims)
-
-    def unsqueeze(self, dim):
-        return apply_view(ops.UNSQUEEZE, self, dim=check_dim(dim, self.ndim + 1))
-
-    def squeeze(self, dim=None):
-        if dim is None:
-            return apply_view(ops.SQUEEZE, self, in_shape=self._data.shape)
-        if isinstance(dim, (tuple, list)):
-            return apply_view(ops.SQUEEZE_TUPLE, self, dims=check_dims(dim, self.ndim),
-                              in_shape=self._data.shape)
-        return apply_view(ops.SQUEEZE_DIM, self, dim=check_dim(dim, self.ndim),
-                              in_shape=self._data.shape)
-
-    def expand(self, *shape):
-        shape = shape_arg(shape)
-        lead = len(shape) - self.ndim
-        if lead < 0:
-            raise RuntimeError(errors.EXPAND_TOO_FEW_SIZES.format(
-                tensor_type=self.dtype.tensor_type, shape=list(self.shape), size=list(shape),
-                count=len(shape), ndim=self.ndim))
-        full = tuple(self._data.shape[i - lead] if n == -1 else n for i, n in enumerate(shape))
-        for i in range(self.ndim - 1, -1, -1):
-            if self._data.shape[i] not in (1, full[i + lead]):
-                raise RuntimeError(errors.EXPAND_SIZE.format(
-                    target=full[i + lead], size=self._data.shape[i], dim=i + lead,
-                    target_sizes=list(shape), tensor_sizes=list(self.shape)))
-        return apply_view(ops.EXPAND, self, shape=full)
-
-    def __getitem__(self, key):
-        return index(self, key)
-
-    def __setitem__(self, key, value):
-        setitem(self, key, value)
-
     # --- in-place ----------------------------------------------------------------------
 
     def add_(self, other, *, alpha=1):
@@ -802,6 +400,3 @@ class Tensor(TensorMath, TensorSelect):
     __isub__ = sub_
     __imul__ = mul_
     __itruediv__ = div_
-
-
-from . import factories  # noqa: E402  (new_ones() and the like; it builds on Tensor)

@@ -10,6 +10,7 @@ as ``micrograd_nb.nn.utils``.
 
 from . import functional, init, utils
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList
+from .conv import AdaptiveAvgPool2d, AvgPool2d, Conv1d, Conv2d, MaxPool2d
 from .layers import (
     ELU,
     GELU,
@@ -47,5 +48,6 @@ __all__ = [
     "Identity", "Flatten", "Unflatten", "Dropout", "Embedding", "Tanh", "ReLU", "Sigmoid",
     "SiLU", "LeakyReLU", "ELU", "GELU", "Softplus", "Hardtanh", "Softmax", "LogSoftmax",
     "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss",
-    "NLLLoss", "CrossEntropyLoss",
+    "NLLLoss", "CrossEntropyLoss", "Conv1d", "Conv2d", "MaxPool2d", "AvgPool2d",
+    "AdaptiveAvgPool2d",
 ]

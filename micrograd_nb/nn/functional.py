@@ -26,6 +26,15 @@ from micrograd_nb.autograd.functions import (  # noqa: F401  (re-exported)
     silu,
     softplus,
 )
+from micrograd_nb.autograd.promotion import binary
+
+from .conv_functional import (  # noqa: F401, E402  (re-exported)
+    adaptive_avg_pool2d,
+    avg_pool2d,
+    conv1d,
+    conv2d,
+    max_pool2d,
+)
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -167,7 +176,8 @@ def _warn_target_size(input, target, stacklevel=3):
 def mse_loss(input, target, *, reduction="mean"):
     _check_reduction(reduction)
     _warn_target_size(input, target)
-    return apply(nn_ops.MSE_LOSS, (input, target), reduction=reduction)
+    # PyTorch promotes the two (a float input and an integer target give a float loss).
+    return binary(nn_ops.MSE_LOSS, input, target, reduction=reduction)
 
 
 def l1_loss(input, target, *, reduction="mean"):

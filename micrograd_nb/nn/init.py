@@ -68,7 +68,7 @@ def eye_(tensor):
 
 def _overwrite(tensor, values):
     np.copyto(tensor._data, values, casting="unsafe")
-    tensor._version.value += 1
+    tensor._version_counter.value += 1
 
 
 def _calculate_fan_in_and_fan_out(tensor):

@@ -486,3 +486,46 @@ def test_recorded_and_drawn_like_any_node():
         warnings.simplefilter("error")
         assert "MyExpBackward" in draw(loss).dot()
         assert "MyExpBackward" in draw(passes[0]).dot()
+
+
+def _two_outputs(lib, materialize=True):
+    class Two(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            ctx.set_materialize_grads(materialize)
+            return x * 2, x**2
+
+        @staticmethod
+        def backward(ctx, ga, gb):
+            (x,) = ctx.saved_tensors
+            Two.seen.append((None if ga is None else ga.tolist(),
+                             None if gb is None else gb.tolist()))
+            return (0 if ga is None else ga * 2) + (0 if gb is None else gb * 2 * x)
+
+    Two.seen = []
+    return Two
+
+
+@pytest.mark.parametrize("materialize", [True, False])
+def test_every_output_shares_one_node(lib, materialize):
+    Two = _two_outputs(lib, materialize)
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    a, b = Two.apply(x)
+    assert a.grad_fn is b.grad_fn and (a.output_nr, b.output_nr) == (0, 1)
+    y = b * 3
+    (node, index), (nothing, _) = y.grad_fn.next_functions
+    assert node is a.grad_fn and index == 1 and nothing is None
+    hooked = []
+    b.retain_grad()
+    b.register_hook(lambda g: hooked.append(g.tolist()))
+    y.sum().backward()
+    # The unused output's gradient: zeros, or None without materialized gradients.
+    assert Two.seen == [([0.0, 0.0] if materialize else None, [3.0, 3.0])]
+    assert hooked == [[3.0, 3.0]] and b.grad.tolist() == [3.0, 3.0]
+    assert x.grad.tolist() == [6.0, 12.0]
+    a, b = Two.apply(x)
+    (g,) = lib.autograd.grad(a.sum() + b.sum(), x, create_graph=True)
+    assert g.tolist() == [4.0, 6.0]
+    (gg,) = lib.autograd.grad(g.sum(), x)
+    assert gg.tolist() == [2.0, 2.0]

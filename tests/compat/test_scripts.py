@@ -52,3 +52,12 @@ def test_cells_become_one_program(tmp_path):
     path.write_text(program)
     done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True)
     assert done.stdout == "6\n3\n"
+
+
+def test_a_seeded_program_keeps_its_future_imports_first(tmp_path):
+    program = tmp_path / "p.py"
+    program.write_text('"""Doc."""\nfrom __future__ import annotations\nprint("ran")\n')
+    seeded = corpus().seeded(program, 0)
+    lines = seeded.read_text().splitlines()
+    assert lines[:2] == ['"""Doc."""', "from __future__ import annotations"]
+    assert "torch.manual_seed(0)" in lines[2:4]
