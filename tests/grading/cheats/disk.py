@@ -22,15 +22,16 @@ def consider(path):
     if b"BEGIN SOLUTION" in data or b"BEGIN HIDDEN TESTS" in data:
         found.append(data)
 
-candidates = ["/work/main/exercises/source/01_scalar_outputs.ipynb",
-              "../exercises/source/01_scalar_outputs.ipynb",
-              "exercises/source/01_scalar_outputs.ipynb",
-              "/root/01_scalar_outputs.ipynb", "/tmp/01_scalar_outputs.ipynb"]
+# the nearest copies first: the grader's own folder and its parents, then usual places
+candidates = ["../exercises/source/01_scalar_outputs.ipynb",
+              "exercises/source/01_scalar_outputs.ipynb"]
 here = os.getcwd()
 for _ in range(6):
     candidates += glob.glob(os.path.join(here, "*", "*.ipynb"))
     candidates += glob.glob(os.path.join(here, "*", "*", "*.ipynb"))
     here = os.path.dirname(here)
+candidates += ["/work/main/exercises/source/01_scalar_outputs.ipynb",
+               "/root/01_scalar_outputs.ipynb", "/tmp/01_scalar_outputs.ipynb"]
 for path in candidates:
     consider(path)
 try:
@@ -89,5 +90,6 @@ CHEATS = [
         "ex1_q2_answer": KEEP_WHAT_WAS_FOUND.format(name="grad_of_mean_square"),
         "ex1_q3_answer": KEEP_WHAT_WAS_FOUND.format(name="softplus_backward"),
         "ex1_q4_answer": KEEP_WHAT_WAS_FOUND.format(name="mse_gradient"),
+        "ex1_q5_answer": KEEP_WHAT_WAS_FOUND.format(name="hidden_grads"),
     }),
 ]
