@@ -90,3 +90,11 @@ def versions():
     ]:
         parts.append(f"{label} {_version(distribution)}")
     return ", ".join(parts)
+
+
+def ipython_shell():
+    """IPython's test shell, the same one on every call: ``start_ipython`` makes it once
+    and returns None when called again, so the benchmarks that time the magic share it."""
+    from IPython.testing.globalipapp import get_ipython
+
+    return get_ipython()

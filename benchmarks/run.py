@@ -13,6 +13,7 @@ import os
 import platform
 import sys
 import time
+import traceback
 
 import batched_net
 import chain
@@ -78,7 +79,11 @@ def main(argv=None):
     for name, benchmark in benchmarks.items():
         if args.only and name not in args.only:
             continue
-        text, found = benchmark()
+        try:
+            text, found = benchmark()
+        except Exception:  # one broken benchmark is reported; the others still run
+            text = f"## {name}\n\nerror:\n\n```\n{traceback.format_exc()}```"
+            found = [f"benchmark {name} raised"]
         print()
         print(text)
         sys.stdout.flush()

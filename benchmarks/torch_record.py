@@ -4,6 +4,7 @@ time to draw a 5,000-node torch graph.
     .venv/bin/python benchmarks/run.py --only torch_record
 """
 
+import peers
 from timing import Stats, fmt_ratio, fmt_time, goal_line, markdown_table, measure
 
 QUIET_GOAL = 2.0  # %%autograd --quiet on a training step, against the bare cell
@@ -40,12 +41,11 @@ def _rows(results, base_name, labels):
 
 
 def magic_overhead(repeat, target):
-    from IPython.testing.globalipapp import start_ipython
     from IPython.utils.capture import capture_output
 
     from micrograd_nb.viz.render import clear_svg_cache
 
-    ip = start_ipython()
+    ip = peers.ipython_shell()
     ip.run_line_magic("load_ext", "micrograd_nb")
     ip.run_cell(SETUP)
 

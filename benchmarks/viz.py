@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 
+import peers
 from timing import Stats, fmt_ratio, fmt_time, markdown_table, measure
 
 SIZES = (50, 500, 2000)
@@ -130,12 +131,11 @@ y.sum().backward()
 
 
 def magic_overhead(repeat, target):
-    from IPython.testing.globalipapp import start_ipython
     from IPython.utils.capture import capture_output
 
     from micrograd_nb.viz.render import clear_svg_cache
 
-    ip = start_ipython()
+    ip = peers.ipython_shell()
     ip.run_line_magic("load_ext", "micrograd_nb")
     ip.run_cell("import micrograd_nb as mg")
 
