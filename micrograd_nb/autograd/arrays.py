@@ -2,6 +2,7 @@
 (masks, reductions kept to shape, writes through a chain of views). Nothing here knows
 about tensors or graphs."""
 
+import functools
 import math
 import warnings
 
@@ -105,11 +106,42 @@ def quietly(fn):
     return wrapped
 
 
+_QUIET = {"divide": "ignore", "invalid": "ignore", "over": "ignore"}
+
+
+def _quiet_error_state():
+    """numpy's error state with ``_QUIET``, made once, and the context variable numpy reads
+    it from; None where that is not numpy's machinery (then ``np.errstate`` is used)."""
+    try:
+        from numpy._core._ufunc_config import _extobj_contextvar
+    except ImportError:
+        return None
+    with np.errstate(**_QUIET):
+        return _extobj_contextvar, _extobj_contextvar.get()
+
+
+_QUIET_STATE = _quiet_error_state()
+
+
 def silently(fn):
     """numpy warns on log(0), 1/0, sqrt(-1), inf - inf, 0 * inf; PyTorch returns inf/nan
-    silently. numpy's errstate as a decorator: a fraction of the cost of entering a
-    fresh ``with np.errstate(...)`` at every call (it sets the error state directly)."""
-    return np.errstate(divide="ignore", invalid="ignore", over="ignore")(fn)
+    silently. What ``np.errstate(...)`` does around each call, with its error state made
+    once: ``np.errstate`` as a decorator makes it anew at every call, which cost more than
+    the multiplication of two small arrays."""
+    if _QUIET_STATE is None:
+        return np.errstate(**_QUIET)(fn)
+    variable, state = _QUIET_STATE
+    set_state, reset_state = variable.set, variable.reset
+
+    @functools.wraps(fn)
+    def quiet(*args, **kwargs):
+        token = set_state(state)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            reset_state(token)
+
+    return quiet
 
 
 def contiguous(a):

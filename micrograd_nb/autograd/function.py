@@ -315,23 +315,25 @@ def apply(op, inputs, compute_dtype=None, **ctx):
     # Per input: the node its gradient flows into and its layout, or None for an input
     # outside any graph. Layouts are shared: a graph has few, and every node keeps one
     # per input.
-    prev, meta = [], []
+    prev, meta, needs = [], [], []
     for t in inputs:
         if t._requires_grad:
             prev.append(t._grad_node())
             layout = (t._data.shape, t._data.dtype)
             meta.append(_layouts.setdefault(layout, layout))
+            needs.append(True)
         else:
             prev.append(None)
             meta.append(None)
-    prev = tuple(prev)
+            needs.append(False)
     out = Tensor._make(data, True)
     saved = () if not op.saves else tuple([
         SavedTensor(out, True, key) if key == ANS
         else SavedTensor(inputs[key], False, key, keep_tensor=inputs[key]._requires_grad)
-        for key in op.saved_keys(prev)])
+        for key in op.saved_keys(tuple(needs))])
     # (An input outside any graph is kept as its array: the node holds no tensor for it.)
-    out._grad_fn = op.node_type(op, prev, tuple(meta), ctx or _NO_CTX, saved, data.shape)
+    out._grad_fn = op.node_type(op, tuple(prev), tuple(meta), ctx or _NO_CTX, saved,
+                                 data.shape)
     return out
 
 

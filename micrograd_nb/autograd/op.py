@@ -36,11 +36,10 @@ class Op:
             self._node_type = type(name, (Function,), {"__slots__": ()})
         return self._node_type
 
-    def saved_keys(self, prev):
-        """What a node keeps when the inputs whose parent in ``prev`` is not None need a
-        gradient: what their rules read, each once, in the order the rules name them.
-        There are few such patterns per op, so each is worked out once."""
-        needs = tuple([parent is not None for parent in prev])
+    def saved_keys(self, needs):
+        """What a node keeps when the inputs flagged True in ``needs`` (a tuple, one flag
+        per input) need a gradient: what their rules read, each once, in the order the
+        rules name them. There are few such patterns per op, so each is worked out once."""
         keys = self._saved_keys.get(needs)
         if keys is None:
             keys = []

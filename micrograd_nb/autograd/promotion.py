@@ -38,6 +38,24 @@ def dtype_of(x):
 
 
 _PYTHON_NUMBERS = (float, int)
+_NUMBERS = {}  # (type, number, numpy dtype) -> its 0-d tensor, read-only
+_MAX_NUMBERS = 1024
+
+
+def number_tensor(x, dt):
+    """A Python number as a 0-d tensor of numpy dtype ``dt``, for an op's other operand.
+    The tensor of a number that comes back (the 2 of ``x * 2``) is made once and shared:
+    nobody holds it but the nodes that saved it, and its array is read-only, so sharing
+    it cannot be seen. Zeros are not shared (0.0 and -0.0 are one key), nor numbers past
+    the first ``_MAX_NUMBERS``."""
+    key = (x.__class__, x, dt)
+    t = _NUMBERS.get(key)
+    if t is None:
+        t = tensor.Tensor._make(np.asarray(x, dt))
+        if x and len(_NUMBERS) < _MAX_NUMBERS:
+            t._data.flags.writeable = False
+            _NUMBERS[key] = t
+    return t
 
 
 def binary(op, a, b, floating=False, **ctx):
@@ -50,9 +68,9 @@ def binary(op, a, b, floating=False, **ctx):
             if a._data.dtype == b._data.dtype and (a._data.dtype.kind == "f" or not floating):
                 return apply(op, (a, b), **ctx)
         elif b.__class__ in _PYTHON_NUMBERS and a._data.dtype.kind == "f":
-            return apply(op, (a, tensor.Tensor._make(np.asarray(b, a._data.dtype))), **ctx)
+            return apply(op, (a, number_tensor(b, a._data.dtype)), **ctx)
     elif a.__class__ in _PYTHON_NUMBERS and b.__class__ is Tensor and b._data.dtype.kind == "f":
-        return apply(op, (tensor.Tensor._make(np.asarray(a, b._data.dtype)), b), **ctx)
+        return apply(op, (number_tensor(a, b._data.dtype), b), **ctx)
     a_dt, b_dt = dtype_of(a), dtype_of(b)
     dt = a_dt if a_dt is b_dt else dtypes.promote(a_dt, rank(a), b_dt, rank(b))
     if floating and not dt.is_floating_point:

@@ -46,7 +46,7 @@ class RemovableHandle:
 
 
 class Tensor(TensorConversions, TensorCompare, TensorShape, TensorMath, TensorSelect):
-    __slots__ = ("_data", "_requires_grad", "_grad", "_grad_fn", "_version_counter", "_accumulator",
+    __slots__ = ("_data", "_requires_grad", "_grad", "_grad_fn", "_counter", "_accumulator",
                  "_hooks", "_view_of_leaf", "_retains_grad", "_base", "_view_chain",
                  "_base_fn", "_output_nr", "__weakref__")
 
@@ -61,7 +61,7 @@ class Tensor(TensorConversions, TensorCompare, TensorShape, TensorMath, TensorSe
         self._requires_grad = requires_grad
         self._grad = None
         self._grad_fn = grad_fn
-        self._version_counter = VersionCounter() if version is None else version
+        self._counter = version  # made when first asked for: most results never are
         self._accumulator = None
         self._hooks = None
         self._view_of_leaf = False
@@ -83,7 +83,18 @@ class Tensor(TensorConversions, TensorCompare, TensorShape, TensorMath, TensorSe
 
     @property
     def _version(self):
-        return self._version_counter.value
+        return 0 if self._counter is None else self._counter.value
+
+    @property
+    def _version_counter(self):
+        counter = self._counter
+        if counter is None:
+            counter = self._counter = VersionCounter()
+        return counter
+
+    @_version_counter.setter
+    def _version_counter(self, counter):
+        self._counter = counter
 
     @property
     def requires_grad(self):
