@@ -6,7 +6,9 @@ parameter). One timed call zeroes the gradients (``p.grad = None``), runs the fo
 pass and the backward pass.
 
 micrograd_nb's Tensor and PyTorch run the very same ``tensor_loss`` code; numpy runs a
-hand-written forward and backward (the chain rule written out, no autograd).
+hand-written forward and backward (the chain rule written out, no autograd). micrograd_nb
+also runs it compiled (``mg.compile(tensor_loss)``: traced once, then replayed), as
+PyTorch code would write ``torch.compile(tensor_loss)``.
 """
 
 import numpy as np
@@ -19,7 +21,7 @@ ALPHA = 1e-4
 NAMES = ["W1", "b1", "W2", "b2", "W3", "b3"]
 SHAPES = [(2, 16), (16,), (16, 16), (16,), (16, 1), (1,)]
 TOLERANCE = 1e-4
-GOALS = {"torch": 1.0, "numpy": 2.0}  # micrograd_nb / peer
+GOALS = {"torch": 1.0, "numpy": 2.0}  # micrograd_nb / peer, eager and compiled
 
 
 def init_params(seed=1337):
@@ -46,7 +48,7 @@ def tensor_loss(X, y, params):
     return data_loss + reg_loss
 
 
-def autograd_peer(lib, X, y, params):
+def autograd_peer(lib, X, y, params, loss_fn=tensor_loss):
     """The timed call for a torch-like module ``lib``, and a function that reads the loss
     and gradients (as numpy arrays) out of the last call."""
     X, y = lib.tensor(X), lib.tensor(y)
@@ -56,7 +58,7 @@ def autograd_peer(lib, X, y, params):
     def step():
         for p in params:
             p.grad = None
-        loss = tensor_loss(X, y, params)
+        loss = loss_fn(X, y, params)
         loss.backward()
         last[:] = [loss]
 
@@ -65,6 +67,11 @@ def autograd_peer(lib, X, y, params):
         return float(last[0].item()), grads
 
     return step, outcome
+
+
+def compiled_peer(mg, X, y, params):
+    """The same step with ``mg.compile(tensor_loss)``; its first call traces."""
+    return autograd_peer(mg, X, y, params, loss_fn=mg.compile(tensor_loss, fullgraph=True))
 
 
 # --- numpy: backprop by hand --------------------------------------------------------------
@@ -136,10 +143,11 @@ def run(repeat, target):
     """Returns (markdown text, list of failure messages)."""
     X, y = batch()
     params = init_params()
-    labels = {"micrograd_nb": "micrograd_nb Tensor", "torch": "torch (1 thread)",
-              "numpy": "numpy by hand"}
+    labels = {"micrograd_nb": "micrograd_nb Tensor", "compiled": "micrograd_nb Tensor, compiled",
+              "torch": "torch (1 thread)", "numpy": "numpy by hand"}
     makers = {
         "micrograd_nb": lambda: autograd_peer(peers.micrograd_nb_tensor(), X, y, params),
+        "compiled": lambda: compiled_peer(peers.micrograd_nb_tensor(), X, y, params),
         "torch": lambda: autograd_peer(peers.torch(), X, y, params),
         "numpy": lambda: numpy_peer(X, y, params),
     }
@@ -159,7 +167,7 @@ def run(repeat, target):
             cases[key] = step
 
     problems = []
-    for key in ("micrograd_nb", "torch"):
+    for key in ("micrograd_nb", "compiled", "torch"):
         if key in outcomes and "numpy" in outcomes:
             problems += disagreements(labels[key], outcomes[key], labels["numpy"],
                                       outcomes["numpy"])
@@ -178,8 +186,9 @@ def run(repeat, target):
         stats_table(results, labels, baseline="torch"),
         "",
     ]
-    for peer, goal in GOALS.items():
-        lines.append(goal_line(results, labels, "micrograd_nb", peer, goal))
+    for ours in ("micrograd_nb", "compiled"):
+        for peer, goal in GOALS.items():
+            lines.append(goal_line(results, labels, ours, peer, goal))
     checked = [labels[key] for key in outcomes]
     if problems:
         failures.append(f"{TITLE}: gradients disagree: " + "; ".join(problems))

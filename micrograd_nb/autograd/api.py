@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 
-from . import errors, graph
+from . import errors, function, graph
 from .function import accumulate_into
 from .involved import involving
 from .tensor import Tensor
@@ -128,6 +128,8 @@ def _warn_create_graph_once():
 
 def _run(roots, seeds, retain_graph, create_graph, info, targets):
     __tracebackhide__ = True
+    if function.tracer is not None:
+        function.tracer.refuse("backward")
     # Rules divide by zero and take logs of zero as PyTorch does (inf, nan), silently.
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         graph.run_backward(roots, seeds, retain_graph=retain_graph,

@@ -123,6 +123,11 @@ def _quiet_error_state():
 _QUIET_STATE = _quiet_error_state()
 
 
+def silent_block():
+    """A ``with`` block as quiet as ``silently``: for many kernels run in a row."""
+    return np.errstate(**_QUIET)
+
+
 def silently(fn):
     """numpy warns on log(0), 1/0, sqrt(-1), inf - inf, 0 * inf; PyTorch returns inf/nan
     silently. What ``np.errstate(...)`` does around each call, with its error state made
@@ -141,6 +146,7 @@ def silently(fn):
         finally:
             reset_state(token)
 
+    quiet.unsilenced = fn  # for a caller that runs many kernels in one quiet state
     return quiet
 
 

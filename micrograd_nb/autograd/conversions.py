@@ -4,7 +4,7 @@ inherits them."""
 
 import warnings
 
-from . import devices, dtypes, errors, ops, tensor
+from . import devices, dtypes, errors, function, ops, tensor
 from .dtypes import Size
 from .function import apply
 from .involved import attach, involving
@@ -73,16 +73,22 @@ class TensorConversions:
         return self._scalar_item()
 
     def _scalar_item(self):
+        if function.tracer is not None:
+            function.tracer.refuse("read", what="item()")
         if self._data.size != 1:
             raise RuntimeError(errors.ITEM_NOT_ONE_ELEMENT.format(numel=self._data.size))
         return self._data.reshape(()).item()
 
     def tolist(self):
+        if function.tracer is not None:
+            function.tracer.refuse("read", what="tolist()")
         return self._data.tolist()
 
     def numpy(self, *, force=False):
         if self._requires_grad and not force:
             raise attach(RuntimeError(errors.NUMPY_REQUIRES_GRAD), tensor=self)
+        if function.tracer is not None:
+            function.tracer.refuse("read", what="numpy()")
         return self._data
 
     def __array__(self, dtype=None, copy=None):
@@ -147,6 +153,8 @@ class TensorConversions:
         return (self[i] for i in range(self._data.shape[0]))
 
     def __bool__(self):
+        if function.tracer is not None:
+            function.tracer.refuse("read", what="a condition on a tensor")
         if self._data.size != 1:
             raise RuntimeError(errors.BOOL_AMBIGUOUS if self._data.size
                                else errors.BOOL_AMBIGUOUS_EMPTY)

@@ -40,6 +40,9 @@ MODIFIED_INPLACE = (
 )
 MODIFIED_INPLACE_WHICH = ", which is output 0 of {op},"
 
+COMPILE_DOUBLE_BACKWARD = (
+    "torch.compile with aot_autograd does not currently support double backward")
+
 UNUSED_INPUT = (
     "The differentiated Tensor at index {index} appears to not have been used in the graph. "
     "Set allow_unused=True if this is the desired behavior."

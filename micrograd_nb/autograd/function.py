@@ -309,36 +309,58 @@ def apply(op, inputs, compute_dtype=None, **ctx):
             if t._requires_grad:
                 break
         else:
-            return Tensor._make(data)
+            out = Tensor._make(data)
+            if tracer is not None:
+                tracer.op_applied(op, inputs, compute_dtype, ctx, out)
+            return out
     else:
-        return Tensor._make(data)
+        out = Tensor._make(data)
+        if tracer is not None:
+            tracer.op_applied(op, inputs, compute_dtype, ctx, out)
+        return out
     # Per input: the node its gradient flows into and its layout, or None for an input
-    # outside any graph. Layouts are shared: a graph has few, and every node keeps one
-    # per input.
+    # outside any graph. The tuples of layouts are shared: a graph has few, and each one
+    # the garbage collector tracks costs every later collection some time.
     prev, meta, needs = [], [], []
     for t in inputs:
         if t._requires_grad:
             prev.append(t._grad_node())
-            layout = (t._data.shape, t._data.dtype)
-            meta.append(_layouts.setdefault(layout, layout))
+            meta.append((t._data.shape, t._data.dtype))
             needs.append(True)
         else:
             prev.append(None)
             meta.append(None)
             needs.append(False)
+    meta = tuple(meta)
+    meta = _layouts.setdefault(meta, meta)
     out = Tensor._make(data, True)
+    # (An input outside any graph is kept as its array: the node holds no tensor for it;
+    # a Python number's shared tensor has its SavedTensors made once.)
     saved = () if not op.saves else tuple([
         SavedTensor(out, True, key) if key == ANS
-        else SavedTensor(inputs[key], False, key, keep_tensor=inputs[key]._requires_grad)
+        else _SAVED_NUMBERS.get((id(inputs[key]), key))
+        or SavedTensor(inputs[key], False, key, keep_tensor=inputs[key]._requires_grad)
         for key in op.saved_keys(tuple(needs))])
-    # (An input outside any graph is kept as its array: the node holds no tensor for it.)
-    out._grad_fn = op.node_type(op, tuple(prev), tuple(meta), ctx or _NO_CTX, saved,
-                                 data.shape)
+    out._grad_fn = op.node_type(op, tuple(prev), meta, ctx or _NO_CTX, saved, data.shape)
+    if tracer is not None:
+        tracer.op_applied(op, inputs, compute_dtype, ctx, out)
     return out
 
 
+# While ``micrograd_nb.compile`` traces a function: its recorder (compiled.Trace), told of
+# every op applied, every tensor made and every way the function steps off a straight line.
+tracer = None
+
 _array_of = attrgetter("_data")
 _layouts = {}
+_SAVED_NUMBERS = {}  # (id of a shared number's tensor, input position) -> its SavedTensor
+
+
+def share_saved(number):
+    """``number`` (a Python number's tensor, read-only and kept for good by promotion.py)
+    is saved by many nodes: one SavedTensor per input position serves them all."""
+    for key in (0, 1):
+        _SAVED_NUMBERS[id(number), key] = SavedTensor(number, False, key, keep_tensor=False)
 _NO_CTX = {}  # shared by every node of an op without constants: never written to
 
 

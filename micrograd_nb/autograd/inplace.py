@@ -17,6 +17,8 @@ from .select_ops import MULTIPLE_VIEWS
 
 
 def check_inplace(t, view=False):
+    if function.tracer is not None:
+        function.tracer.refuse("inplace", what="an in-place op")
     if not graph._GradMode.enabled:
         return
     if t._requires_grad and any(op in MULTIPLE_VIEWS for op, _ in t._view_chain):

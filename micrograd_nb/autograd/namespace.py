@@ -6,6 +6,7 @@ import importlib
 # module (relative to this package) -> the names PyTorch has at ``torch.<name>``.
 TORCH_NAMES = {
     "tensor": ("Tensor",),
+    "compiled": ("compile",),
     "value": ("Value",),
     "dtypes": ("Size", "dtype", "bool_", "uint8", "int8", "int16", "int32", "int64",
                "float16", "float32", "float64", "double", "half", "long", "short",

@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 
-from . import dtypes, errors, graph
+from . import dtypes, errors, function, graph
 from .functions import c_type
 from .tensor import Tensor
 
@@ -66,6 +66,8 @@ def with_out(name, fn, dtype_rule="cast"):
 
 
 def write_out(out, result):
+    if function.tracer is not None:
+        function.tracer.refuse("inplace", what="out=")
     shape = result._data.shape
     if out._data.shape != shape:
         if out._data.size:

@@ -3,7 +3,7 @@
 
 import numpy as np
 
-from . import dtypes, tensor
+from . import dtypes, function, tensor
 from .function import apply
 
 
@@ -55,6 +55,9 @@ def number_tensor(x, dt):
         if x and len(_NUMBERS) < _MAX_NUMBERS:
             t._data.flags.writeable = False
             _NUMBERS[key] = t
+            function.share_saved(t)
+    if function.tracer is not None:  # a constant of the trace, not a tensor made in it
+        function.tracer.number(t)
     return t
 
 

@@ -38,7 +38,7 @@ import warnings
 
 import numpy as np
 
-from . import cpu_capability, devices, dtypes, errors, graph, inplace, tensor
+from . import cpu_capability, devices, dtypes, errors, function, graph, inplace, tensor
 from .function import apply
 from .fused import fma
 from .op import defop
@@ -140,6 +140,8 @@ class Generator:
 
     def _words(self, n):
         """``n`` calls of ``random()``: 32-bit words."""
+        if function.tracer is not None:
+            function.tracer.refuse("random")
         self._unused = self._unused and n == 0
         return self._bits.random_raw(n).astype(np.uint64)
 
@@ -440,6 +442,8 @@ _EXPONENTIAL = _filled_op("ExponentialBackward0")
 
 def _fill(t, op, kernel, *args):
     """Run ``kernel(array, *args)`` on ``t``'s own memory, in place, as PyTorch does."""
+    if function.tracer is not None:  # what the trace is told first is what it says
+        function.tracer.refuse("random")
     inplace.check_inplace(t)
     recording = t._requires_grad and graph.is_grad_enabled()
     old = inplace.before_inplace(t) if recording else None

@@ -72,6 +72,8 @@ class Tensor(TensorConversions, TensorCompare, TensorShape, TensorMath, TensorSe
         self._view_chain = ()
         self._base_fn = None  # the base's grad_fn this view's history was built on
         self._output_nr = 0  # which output of its grad_fn (a Function with several)
+        if function.tracer is not None:
+            function.tracer.tensor_made(self)
 
     @classmethod
     def _make(cls, data, requires_grad=False, grad_fn=None, version=None):

@@ -42,7 +42,6 @@ FEATURES = {
     "distributions": "probability distributions",
     "distributed": "distributed training",
     "jit": "TorchScript",
-    "compile": "torch.compile, the compiler",
     "onnx": "ONNX export",
     "sparse": "sparse tensors",
     "quantization": "quantization",

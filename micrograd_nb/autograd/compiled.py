@@ -1,0 +1,388 @@
+"""``micrograd_nb.compile(fn)``: PyTorch's ``torch.compile`` for a function of tensors.
+
+The first call for a kind of input runs ``fn`` once, eagerly, with a tracer listening
+(``function.tracer``): every op it applies, on which tensors. From that trace comes a
+program: the ops' forwards in order, and the backward rules of the ones that made
+nodes, in the order ``graph.run_backward`` would run them. That call and every later
+one with the same kind of input run the program: numpy's calls and little else. The
+result's ``grad_fn`` is one node, ``CompiledFunctionBackward`` as in PyTorch, whose
+inputs are the tensors ``fn`` took (its arguments, then the tensors it read from
+outside, such as a module's parameters); its backward runs the recorded rules, summing
+each gradient in the order the eager pass does, so losses and gradients are the eager
+ones bit for bit.
+
+A kind of input is what a trace depends on: each tensor argument's shape, dtype and
+``requires_grad``, the value of every Python number or string, the identity of any other
+object (a module), and the shapes and dtypes of the tensors read from outside. A new kind
+is traced anew, up to ``CACHE_SIZE_LIMIT`` kinds (PyTorch's ``cache_size_limit``).
+
+As with ``torch.jit.trace``, a trace is a straight line: Python code in ``fn`` runs on
+the tracing call only (a ``print`` prints once), and Python numbers ``fn`` computes or
+reads from globals are fixed at tracing. Where the line could differ from one call to the
+next, ``fn`` is not compiled and runs eagerly, with a warning saying why (an error with
+``fullgraph=True``): it reads tensor values into Python (``item()``, ``if t > 0``), makes
+tensors other than by ops on its inputs (``mg.randn``, comparisons, ``detach()``, custom
+``autograd.Function``\\s), changes a tensor in place, calls ``backward()``, registers a
+hook on an intermediate tensor, or returns anything but one tensor. Under ``%%autograd``
+(a graph listener), ``no_grad`` or anomaly detection ``fn`` runs eagerly, so that every
+node is there to draw, check or skip.
+"""
+
+import warnings
+from functools import update_wrapper
+
+import numpy as np
+
+from . import arrays, errors, function, graph, tensor
+from .function import NUMPY_NS, Function, SavedTensor
+from .op import ANS, Op
+
+CACHE_SIZE_LIMIT = 8
+
+# Our own texts (PyTorch compiles these cases, or breaks its graph there).
+RUNS_EAGERLY = ("micrograd_nb.compile: {name} runs eagerly, not compiled: {reason}. It "
+                "gives the same results, at the eager speed.")
+CACHE_LIMIT = ("it was traced for {limit} kinds of input already (shapes, dtypes, Python "
+               "values of its arguments)")
+REASONS = {
+    "read": "it reads a tensor's values into Python ({what}), so what it does may depend "
+            "on them",
+    "inplace": "it changes a tensor in place ({what})",
+    "backward": "it runs a backward pass itself; compile the forward and call backward() "
+                "on its result",
+    "made": "it uses or returns a tensor that is not made by an op on its inputs (made by "
+            "mg.tensor, mg.randn, a comparison, detach() or a custom autograd.Function); "
+            "pass such a tensor as an argument",
+    "ctx": "{op} keeps an array among its constants (a mask or indices from the data)",
+    "random": "it draws random numbers, which a replay would draw again differently "
+              "from the eager function (or not at all)",
+    "hook": "it registers a hook on an intermediate tensor (register_hook, retain_grad)",
+    "result": "it returns {what}; a compiled function returns one tensor",
+}
+
+_EAGER = "eager"  # a cache entry: this kind of input runs eagerly
+_PLAIN = (type(None), bool, int, float, complex, str, slice, type(Ellipsis), np.dtype,
+          np.generic, type)
+
+
+def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor",  # noqa: A001
+            mode=None, options=None, disable=False):
+    """``torch.compile``: ``fn`` traced and replayed (see the module's text). As a
+    decorator with or without arguments; on an ``nn.Module``, its call is compiled.
+    ``dynamic``, ``backend``, ``mode`` and ``options`` are taken, so that PyTorch code
+    runs unchanged, and change nothing: there is one way to compile here."""
+    def wrap(fn):
+        if disable:
+            return fn
+        return CompiledFunction(fn, fullgraph)
+
+    return wrap if model is None else wrap(model)
+
+
+class CompiledFunction:
+    """A compiled ``fn``: its programs, one per kind of input."""
+
+    def __init__(self, fn, fullgraph):
+        self._orig_mod = fn  # PyTorch's name for what was compiled
+        self._fullgraph = fullgraph
+        self._programs = {}
+        update_wrapper(self, fn, updated=())
+
+    def __getattr__(self, name):  # a compiled module still has its parameters...
+        return getattr(self.__dict__["_orig_mod"], name)
+
+    def __call__(self, *args, **kwargs):
+        if (function.tracer is not None or graph._listeners or not graph._GradMode.enabled
+                or graph._GradMode.detect_anomaly):
+            return self._orig_mod(*args, **kwargs)
+        tensors, kind = [], []
+        _flatten((args, kwargs), tensors, kind)
+        if len(set(map(id, tensors))) < len(tensors):  # f(a, a) is traced apart from f(a, b)
+            first = {}
+            kind.append(tuple(first.setdefault(id(t), i) for i, t in enumerate(tensors)))
+        kind = tuple(kind)
+        program = self._programs.get(kind)
+        if program is _EAGER:
+            return self._orig_mod(*args, **kwargs)
+        if program is None or not program.still_fits():
+            if len(self._programs) >= CACHE_SIZE_LIMIT and kind not in self._programs:
+                self._eager(kind, CACHE_LIMIT.format(limit=CACHE_SIZE_LIMIT))
+                return self._orig_mod(*args, **kwargs)
+            program, result = self._trace(tensors, args, kwargs)
+            if program is None:  # the traced call was an eager call: its result stands
+                self._eager(kind, result.problem)
+                return result.value
+            self._programs[kind] = program
+        return program.run(tensors)
+
+    def _trace(self, tensors, args, kwargs):
+        """(the program, None), or (None, why not and the traced call's result)."""
+        trace = Trace()
+        function.tracer = trace
+        try:
+            result = self._orig_mod(*args, **kwargs)
+        finally:
+            function.tracer = None
+        try:
+            return Program(trace, tensors, result), None
+        except NotCompilable as reason:
+            return None, EagerCall(str(reason), result)
+
+    def _eager(self, kind, reason):
+        name = getattr(self._orig_mod, "__qualname__", type(self._orig_mod).__name__)
+        message = RUNS_EAGERLY.format(name=name, reason=reason)
+        if self._fullgraph:
+            raise RuntimeError(message)
+        warnings.warn(message, UserWarning, stacklevel=4)
+        self._programs[kind] = _EAGER
+
+
+class EagerCall:
+    """A traced call that cannot be replayed: why, and what it returned."""
+
+    __slots__ = ("problem", "value")
+
+    def __init__(self, problem, value):
+        self.problem = problem
+        self.value = value
+
+
+def _flatten(obj, tensors, kind):
+    """The tensors in ``obj`` (nested lists, tuples and dicts) in order, and what else a
+    trace depends on, into ``kind``."""
+    cls = obj.__class__
+    if isinstance(obj, tensor.Tensor):
+        tensors.append(obj)
+        kind.append((obj._data.shape, obj._data.dtype, obj._requires_grad))
+    elif cls is list or cls is tuple:
+        kind.append((cls, len(obj)))
+        for item in obj:
+            _flatten(item, tensors, kind)
+    elif cls is dict:
+        kind.append((dict, tuple(obj)))
+        for item in obj.values():
+            _flatten(item, tensors, kind)
+    elif isinstance(obj, _PLAIN):
+        kind.append((cls, obj))
+    else:  # a module, a function...: the same object, not an equal one
+        kind.append((cls, id(obj)))
+
+
+# --- tracing ------------------------------------------------------------------------------
+
+class Trace:
+    """What ``fn`` did while traced: the engine calls these methods (function.py,
+    tensor.py, promotion.py, conversions.py, inplace.py, out_arg.py, api.py)."""
+
+    def __init__(self):
+        self.ops = []  # (op, inputs, compute_dtype, ctx, out, versions of the inputs)
+        self.made = {}  # id -> every tensor made meanwhile (held, so ids stay unique)
+        self.numbers = set()  # ids of the tensors of Python numbers
+        self.problem = None
+
+    def op_applied(self, op, inputs, compute_dtype, ctx, out):
+        self.ops.append((op, inputs, compute_dtype, ctx, out, [t._version for t in inputs]))
+
+    def tensor_made(self, t):
+        self.made[id(t)] = t
+
+    def number(self, t):
+        self.numbers.add(id(t))
+        self.made[id(t)] = t
+
+    def refuse(self, reason, **fields):
+        if self.problem is None:
+            self.problem = REASONS[reason].format(**fields)
+
+
+class NotCompilable(Exception):
+    """Why a trace cannot be replayed."""
+
+
+class Program:
+    """A trace made replayable: numbered slots of arrays, filled by the arguments, the
+    tensors read from outside, constants, and each op's forward in turn."""
+
+    def __init__(self, trace, arg_tensors, result):
+        if trace.problem:
+            raise NotCompilable(trace.problem)
+        if not isinstance(result, tensor.Tensor):
+            raise NotCompilable(REASONS["result"].format(what=type(result).__name__))
+        slot_of = {}  # id(tensor) -> slot
+        self.first_args = []  # the position of each distinct tensor among the arguments
+        for position, t in enumerate(arg_tensors):
+            if id(t) not in slot_of:
+                slot_of[id(t)] = len(slot_of)
+                self.first_args.append(position)
+        self.captured = []  # (slot, tensor, its layout when traced)
+        self.constants = []  # (slot, array)
+        self.forward = []  # (kernel, input slots, compute dtype, ctx, output slot)
+        self.backward = []  # (rules, number of inputs, ctx, saved (key, slot)s, output slot)
+        made_by_ops = set()
+        for op, inputs, compute_dtype, ctx, out, versions in trace.ops:
+            _check_ctx(op, ctx)
+            ins = []
+            # A tensor whose version moved on since an op read it was changed in place.
+            for t, version in zip(inputs, versions):
+                if t._version != version:
+                    raise NotCompilable(REASONS["inplace"].format(what=f"an input of {op.name}"))
+                if id(t) not in slot_of:
+                    slot_of[id(t)] = len(slot_of)
+                    self._outside(t, slot_of[id(t)], trace)
+                ins.append(slot_of[id(t)])
+            if id(out) in slot_of:
+                raise NotCompilable(REASONS["made"])
+            slot_of[id(out)] = o = len(slot_of)
+            made_by_ops.add(o)
+            # run() calls the kernels in one quiet state, as each silently() would.
+            kernel = getattr(op.forward, "unsilenced", op.forward)
+            self.forward.append((kernel, tuple(ins), compute_dtype, ctx, o))
+            if out._grad_fn is not None:
+                self.backward.append(self._backward_step(op, out, ins, o))
+        self.backward.reverse()  # as run_backward visits them: the latest node first
+        self.n_slots = len(slot_of)
+        self.result_slot = slot_of.get(id(result))
+        if self.result_slot not in made_by_ops:  # an argument, or a tensor made otherwise
+            raise NotCompilable(REASONS["made"])
+        self.requires_grad = result._requires_grad
+        # The compiled node's inputs: the arguments, then the tensors read from outside.
+        self.input_slots = list(range(len(self.first_args))) + [
+            slot for slot, _, _ in self.captured]
+        self.kept = sorted({slot for step in self.backward for _, slot in step[4]})
+
+    def _outside(self, t, slot, trace):
+        """An input no op of the trace made: a number, or a tensor read from outside."""
+        if id(t) in trace.numbers:
+            self.constants.append((slot, t._data))
+        elif id(t) in trace.made:
+            raise NotCompilable(REASONS["made"])
+        else:
+            self.captured.append((slot, t, _layout(t)))
+
+    @staticmethod
+    def _backward_step(op, out, ins, o):
+        node = out._grad_fn
+        if node.__class__ is not op.node_type:  # a custom Function's node, made after
+            raise NotCompilable(REASONS["made"])
+        if node._pre_hooks:
+            raise NotCompilable(REASONS["hook"])
+        needs = tuple(parent is not None for parent in node._prev)
+        keys = op.saved_keys(needs) if op.saves else ()
+        saved = tuple((key, o if key == ANS else ins[key]) for key in keys)
+        # (input position, its slot, its layout) for each input whose gradient is needed
+        rules = tuple((i, ins[i], node._meta[i]) for i, need in enumerate(needs) if need)
+        return op, rules, len(ins), node._ctx, saved, o
+
+    def still_fits(self):
+        """The tensors read from outside still have the layouts traced."""
+        for _, t, layout in self.captured:
+            if _layout(t) != layout:
+                return False
+        return True
+
+    def run(self, arg_tensors):
+        Tensor = tensor.Tensor
+        first_args = self.first_args
+        inputs = [arg_tensors[i] for i in first_args] + [t for _, t, _ in self.captured]
+        slots = [None] * self.n_slots
+        for slot, t in zip(self.input_slots, inputs):
+            slots[slot] = t._data
+        for slot, array in self.constants:
+            slots[slot] = array
+        with arrays.silent_block():
+            for kernel, ins, compute_dtype, ctx, o in self.forward:
+                if compute_dtype is None:
+                    data = kernel(*[slots[i] for i in ins], **ctx)
+                else:
+                    data = kernel(*[slots[i] if slots[i].dtype == compute_dtype
+                                    else slots[i].astype(compute_dtype) for i in ins], **ctx)
+                slots[o] = data if data.__class__ is np.ndarray else np.asarray(data)
+        data = slots[self.result_slot]
+        if not self.requires_grad:
+            return Tensor._make(data)
+        prev = tuple(t._grad_node() if t._requires_grad else None for t in inputs)
+        kept = {slot: slots[slot] for slot in self.kept}
+        out = Tensor._make(data, True)
+        # In-place changes before backward are caught as in the eager graph: the inputs
+        # whose arrays the rules read, and the result, keep their versions.
+        watched = [SavedTensor(t, False, slot)
+                   for slot, t in zip(self.input_slots, inputs) if slot in kept]
+        if self.result_slot in kept:
+            watched.append(SavedTensor(out, True, ANS))
+        out._grad_fn = CompiledFunctionBackward(
+            COMPILED, prev, (None,) * len(prev), {}, Activations(self, kept, watched),
+            data.shape)
+        return out
+
+    def run_backward(self, kept, grad):
+        """The gradient of every input of the compiled node (None where none arrives):
+        ``graph.run_backward`` and ``Function._apply`` over the recorded nodes."""
+        pending = {self.result_slot: grad}
+        to_input = NUMPY_NS.to_input
+        for op, rules, n_inputs, ctx, saved, o in self.backward:
+            g = pending.pop(o, None)
+            if g is None:
+                continue
+            args = [None] * n_inputs
+            ans = None
+            for key, slot in saved:
+                if key == ANS:
+                    ans = kept[slot]
+                else:
+                    args[key] = kept[slot]
+            for i, slot, layout in rules:
+                contribution = to_input(op.vjp(i, NUMPY_NS, g, ans, args, ctx), layout)
+                pending[slot] = (pending[slot] + contribution if slot in pending
+                                 else contribution)
+        return [pending.get(slot) for slot in self.input_slots]
+
+
+def _layout(t):
+    return t._data.shape, t._data.dtype, t._requires_grad
+
+
+def _check_ctx(op, ctx):
+    """An op's constants must be plain values: an array among them (a mask, indices) was
+    computed from data, and would be stale on the next call."""
+    for value in ctx.values():
+        if not _plain(value):
+            raise NotCompilable(REASONS["ctx"].format(op=op.name))
+
+
+def _plain(value):
+    if value.__class__ is tuple or value.__class__ is list:
+        return all(map(_plain, value))
+    return isinstance(value, _PLAIN)
+
+
+# --- the compiled node --------------------------------------------------------------------
+
+class Activations:
+    """What a compiled node keeps between its forward and its backward."""
+
+    __slots__ = ("program", "kept", "watched")
+
+    def __init__(self, program, kept, watched):
+        self.program = program
+        self.kept = kept  # slot -> array, for the slots the rules read
+        self.watched = watched  # SavedTensors of the tensors whose arrays are kept
+
+
+class CompiledFunctionBackward(Function):
+    """The node of a compiled function's result: the whole recorded backward at once."""
+
+    __slots__ = ()
+
+    def _apply(self, grad, create_graph):
+        __tracebackhide__ = True
+        activations = self._saved
+        if activations is function._FREED:
+            raise RuntimeError(errors.BACKWARD_TWICE)
+        if create_graph:
+            raise RuntimeError(errors.COMPILE_DOUBLE_BACKWARD)
+        for saved in activations.watched:
+            saved.unpack(self, False)  # raises if it was changed in place since
+        return activations.program.run_backward(activations.kept, grad)
+
+
+COMPILED = Op("CompiledFunctionBackward", None, saves_ctx=True)

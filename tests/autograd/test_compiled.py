@@ -1,0 +1,481 @@
+"""``mg.compile``: a traced and replayed function gives the eager numbers bit for bit,
+traces anew where what it depends on changes, and runs eagerly (saying why) where a
+trace could not be replayed faithfully."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import micrograd_nb as mg
+from micrograd_nb.autograd import compiled, errors, graph
+from tests.autograd.programs import generate
+from tests.conftest import _import_torch
+
+
+def mlp_loss(X, y, params):
+    W1, b1, W2, b2 = params
+    h = (X @ W1 + b1).relu()
+    scores = (h @ W2 + b2).tanh()
+    return (1 - y * scores).relu().mean() + 1e-4 * sum((p * p).sum() for p in params)
+
+
+def make_params(seed=0, dtype=np.float32):
+    rng = np.random.default_rng(seed)
+    shapes = [(2, 8), (8,), (8, 1), (1,)]
+    return [mg.tensor(rng.uniform(-1, 1, s).astype(dtype), requires_grad=True) for s in shapes]
+
+
+def batch(n=10, seed=1, dtype=np.float32):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 2)).astype(dtype)
+    return mg.tensor(X), mg.tensor(np.sign(X[:, :1] * X[:, 1:]).astype(dtype))
+
+
+def train(loss_fn, params, X, y, steps=4, lr=0.1):
+    """Losses and the gradients of every step, after SGD updates in between."""
+    history = []
+    for _ in range(steps):
+        for p in params:
+            p.grad = None
+        loss = loss_fn(X, y, params)
+        loss.backward()
+        history.append((loss.item(), [p.grad.numpy().copy() for p in params]))
+        with mg.no_grad():
+            for p in params:
+                p -= lr * p.grad
+    return history
+
+
+def assert_bitwise(history, reference):
+    for (loss, grads), (ref_loss, ref_grads) in zip(history, reference, strict=True):
+        assert loss == ref_loss
+        for g, r in zip(grads, ref_grads, strict=True):
+            assert g.dtype == r.dtype and g.shape == r.shape
+            assert np.array_equal(g, r)
+
+
+@pytest.fixture
+def no_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        yield
+
+
+# --- the same numbers -----------------------------------------------------------------------
+
+def test_training_steps_give_the_eager_numbers_bit_for_bit(no_warnings):
+    X, y = batch()
+    step = mg.compile(mlp_loss)
+    assert_bitwise(train(step, make_params(), X, y), train(mlp_loss, make_params(), X, y))
+    assert len(step._programs) == 1  # one trace, replayed for every later step
+
+
+def test_the_result_is_one_compiled_node_from_the_first_call(no_warnings):
+    X, y = batch()
+    params = make_params()
+    loss = mg.compile(mlp_loss)(X, y, params)
+    assert type(loss.grad_fn).__name__ == "CompiledFunctionBackward"
+    assert loss.grad_fn.name() == "CompiledFunctionBackward"
+    # X and y need no gradient; each parameter flows into its own AccumulateGrad.
+    edges = loss.grad_fn.next_functions
+    assert edges[:2] == ((None, 0), (None, 0))
+    assert [type(node).__name__ for node, _ in edges[2:]] == ["AccumulateGrad"] * 4
+    assert [node.variable for node, _ in edges[2:]] == params
+
+
+def test_replay_computes_with_the_new_values():
+    """A replay reads the arguments anew: other data of the same shape, other result."""
+    step = mg.compile(mlp_loss)
+    params = make_params()
+    for seed in (1, 2, 3):
+        X, y = batch(seed=seed)
+        assert step(X, y, params).item() == mlp_loss(X, y, params).item()
+
+
+def test_a_module_is_compiled_with_its_parameters(no_warnings):
+    def model_and_copy():
+        mg.manual_seed(0)
+        return mg.nn.Sequential(mg.nn.Linear(3, 5), mg.nn.Tanh(), mg.nn.Linear(5, 2))
+
+    eager, compiled_model = model_and_copy(), mg.compile(model_and_copy())
+    assert len(list(compiled_model.parameters())) == 4  # the module's own, through it
+    x = mg.tensor(np.random.default_rng(0).normal(size=(4, 3)).astype(np.float32))
+    for model in (eager, compiled_model):
+        optimizer = mg.optim.SGD(model.parameters(), lr=0.5)
+        for _ in range(3):
+            optimizer.zero_grad()
+            loss = (model(x) ** 2).mean()
+            loss.backward()
+            optimizer.step()
+    for a, b in zip(eager.parameters(), compiled_model.parameters(), strict=True):
+        assert np.array_equal(a.detach().numpy(), b.detach().numpy())
+        assert np.array_equal(a.grad.numpy(), b.grad.numpy())
+    assert type(compiled_model(x).grad_fn).__name__ == "CompiledFunctionBackward"
+
+
+def test_ops_of_many_kinds_give_the_eager_numbers(no_warnings):
+    def f(a, b, c, k):
+        u = (a @ b).softmax(dim=1) * c.exp() - a.mean(dim=0, keepdim=True)
+        v = u.reshape(-1).pow(2).cumsum(0)[1:4] / (1 + b.abs().sum())
+        w = (k * a.double()).sigmoid().log1p().transpose(0, 1).amax(dim=0)
+        return v.sum() + w.sum() + mg.cat([a, c], dim=1).var()
+
+    rng = np.random.default_rng(5)
+    def args():
+        return (mg.tensor(rng.normal(size=(3, 4)).astype(np.float32), requires_grad=True),
+                mg.tensor(rng.normal(size=(4, 4)).astype(np.float32), requires_grad=True),
+                mg.tensor(rng.normal(size=(3, 4)).astype(np.float32), requires_grad=True),
+                mg.tensor(np.arange(12).reshape(3, 4)))  # int64: promoted
+    g = mg.compile(f)
+    for _ in range(3):
+        inputs = args()
+        twins = [t.detach().clone().requires_grad_(t.requires_grad) for t in inputs]
+        out, ref = g(*inputs), f(*twins)
+        assert out.dtype == ref.dtype == mg.float64 and out.item() == ref.item()
+        out.backward()
+        ref.backward()
+        for t, r in zip(inputs[:3], twins[:3]):
+            assert np.array_equal(t.grad.numpy(), r.grad.numpy())
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_programs_give_the_eager_numbers(seed):
+    """The differential test's random programs, compiled: on the traced values and on
+    new ones, the result and every leaf's gradient are the eager ones, bit for bit; or
+    the program runs eagerly with a warning that says why."""
+    program = generate(seed)
+    names = program.names[len(program.leaves):]
+    leaf_names = program.names[:len(program.leaves)]
+
+    def f(leaves, weights):
+        env = {"lib": mg, **dict(zip(leaf_names, leaves))}
+        for step in program.steps:
+            exec(step.code, env)
+        outputs = [env[name] for name in names if name in program.outputs]
+        return sum((o * w).sum() for o, w in zip(outputs, weights))
+
+    g = mg.compile(f)
+    rng = np.random.default_rng(seed)
+    weights = [mg.tensor(w) for w in program.weights]
+    ran_eagerly = []
+    for leaves in (program.leaves, [a + 0.01 * rng.normal(size=a.shape) for a in program.leaves]):
+        ours = [mg.tensor(a, dtype=mg.float64, requires_grad=True) for a in leaves]
+        theirs = [mg.tensor(a, dtype=mg.float64, requires_grad=True) for a in leaves]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            out = g(ours, weights)
+        ran_eagerly += [str(w.message) for w in caught if "runs eagerly" in str(w.message)]
+        ref = f(theirs, weights)
+        assert np.array_equal(out.detach().numpy(), ref.detach().numpy()), str(program)
+        out.backward()
+        ref.backward()
+        for a, b in zip(ours, theirs):
+            assert (a.grad is None) == (b.grad is None), str(program)
+            if a.grad is not None:
+                assert np.array_equal(a.grad.numpy(), b.grad.numpy()), str(program)
+        if ran_eagerly:
+            assert out.grad_fn.name() != "CompiledFunctionBackward"
+    compiled_it = any(p is not compiled._EAGER for p in g._programs.values())
+    RESULTS[seed] = compiled_it or ran_eagerly[0]
+
+
+RESULTS = {}
+
+
+def test_most_random_programs_compile():
+    """The differential test above is no test of replay if every program ran eagerly."""
+    if len(RESULTS) < 40:
+        pytest.skip("runs after the random programs")
+    assert sum(result is True for result in RESULTS.values()) >= 20, RESULTS
+
+
+def test_against_pytorchs_compile():
+    torch = _import_torch()
+    X, y = batch()
+    params = make_params()
+    twins = [torch.tensor(p.detach().numpy().copy(), requires_grad=True) for p in params]
+    ours = mg.compile(mlp_loss)(X, y, params)
+    theirs = torch.compile(mlp_loss, backend="aot_eager")(
+        torch.tensor(X.numpy()), torch.tensor(y.numpy()), twins)
+    assert type(ours.grad_fn).__name__ == type(theirs.grad_fn).__name__
+    print(ours.grad_fn.next_functions, theirs.grad_fn.next_functions)
+    assert sorted(type(node).__name__ for node, _ in ours.grad_fn.next_functions) == sorted(
+        type(node).__name__ for node, _ in theirs.grad_fn.next_functions)
+    ours.backward()
+    theirs.backward()
+    assert np.isclose(ours.item(), theirs.item(), rtol=1e-6)
+    for p, t in zip(params, twins):
+        assert np.allclose(p.grad.numpy(), t.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+# --- what a trace depends on ------------------------------------------------------------------
+
+def test_a_new_shape_is_traced_anew(no_warnings):
+    step = mg.compile(mlp_loss)
+    params = make_params()
+    for n in (4, 7, 4):
+        X, y = batch(n)
+        assert step(X, y, params).item() == mlp_loss(X, y, params).item()
+    assert len(step._programs) == 2
+
+
+def test_python_numbers_and_requires_grad_are_part_of_the_kind(no_warnings):
+    @mg.compile
+    def scaled(x, k):
+        return (x * k).sum()
+
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    assert scaled(x, 2.0).item() == 6.0
+    assert scaled(x, 3.0).item() == 9.0
+    assert scaled(x.detach(), 3.0).grad_fn is None  # requires_grad=False: traced anew
+    assert len(scaled._programs) == 3
+
+
+def test_the_same_tensor_twice_is_not_two_tensors(no_warnings):
+    @mg.compile
+    def product(a, b):
+        return (a * b).sum()
+
+    a = mg.tensor([1.0, 2.0], requires_grad=True)
+    b = mg.tensor([3.0, 4.0], requires_grad=True)
+    product(a, a).backward()
+    assert a.grad.tolist() == [2.0, 4.0]  # d(a.a)/da = 2a
+    a.grad = None
+    product(a, b).backward()
+    assert a.grad.tolist() == [3.0, 4.0] and b.grad.tolist() == [1.0, 2.0]
+
+
+def test_a_tensor_read_from_outside_is_read_at_every_call(no_warnings):
+    w = mg.tensor([1.0, 2.0], requires_grad=True)
+
+    @mg.compile
+    def f(x):
+        return (x * w).sum()
+
+    x = mg.tensor([1.0, 1.0])
+    f(x).backward()
+    assert w.grad.tolist() == [1.0, 1.0]
+    with mg.no_grad():
+        w.mul_(10)  # in place: the same tensor, new values
+    assert f(x).item() == 30.0
+    w.data = mg.tensor([1.0, 2.0, 3.0])  # another shape: traced anew
+    assert f(mg.tensor([1.0, 1.0, 1.0])).item() == 6.0
+
+
+def test_past_the_cache_limit_it_runs_eagerly():
+    @mg.compile
+    def f(x):
+        return (x * 2).sum()
+
+    for n in range(1, compiled.CACHE_SIZE_LIMIT + 1):
+        f(mg.ones(n, requires_grad=True))
+    with pytest.warns(UserWarning, match="traced for 8 kinds of input already"):
+        out = f(mg.ones(20, requires_grad=True))
+    assert out.item() == 40.0 and out.grad_fn.name() == "SumBackward0"
+
+
+# --- where it runs eagerly -------------------------------------------------------------------
+
+def _reads_item(x):
+    return x * x.sum().item()
+
+
+def _branches(x):
+    return x * 2 if x.sum() > 0 else x * 3
+
+
+def _draws(x):
+    return x * mg.randn(x.shape)
+
+
+def _changes_in_place(x):
+    y = x * 2
+    y.add_(1)
+    return y.sum()
+
+
+def _runs_backward(x):
+    y = (x * 2).sum()
+    y.backward()
+    return y
+
+
+def _hooks(x):
+    y = x * 2
+    y.register_hook(lambda g: g * 10)
+    return y.sum()
+
+
+def _returns_two(x):
+    return x.sum(), x.mean()
+
+
+def _detaches(x):
+    return (x * x.detach()).sum()
+
+
+def _classifies(x):
+    return mg.nn.functional.cross_entropy(x.reshape(1, -1), mg.tensor([1]))
+
+
+def _masks(x):
+    return x.masked_fill(x > 0, 0.0).sum()
+
+
+class _Square(mg.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return 2 * x * g
+
+
+def _custom(x):
+    return _Square.apply(x).sum()
+
+
+EAGER_CASES = {
+    _reads_item: "reads a tensor's values into Python (item())",
+    _branches: "reads a tensor's values into Python (a condition on a tensor)",
+    _draws: "it draws random numbers",
+    _changes_in_place: "changes a tensor in place",
+    _runs_backward: "runs a backward pass itself",
+    _hooks: "registers a hook on an intermediate tensor",
+    _returns_two: "it returns tuple",
+    _detaches: "not made by an op on its inputs",
+    _classifies: "reads a tensor's values into Python (numpy())",
+    _masks: "MaskedFillBackward0 keeps an array among its constants",
+    _custom: "not made by an op on its inputs",
+}
+
+
+@pytest.mark.parametrize("fn", EAGER_CASES, ids=lambda fn: fn.__name__)
+def test_what_cannot_be_replayed_runs_eagerly_and_says_why(fn):
+    reason = EAGER_CASES[fn]
+
+    def run(f):
+        mg.manual_seed(0)
+        x = mg.tensor([0.5, -1.0, 2.0], requires_grad=True)
+        out = f(x)
+        return x, out
+
+    g = mg.compile(fn)
+    with pytest.warns(UserWarning, match="runs eagerly") as caught:
+        x, out = run(g)
+    assert reason in str(caught[0].message)
+    x_ref, ref = run(fn)
+    for a, b in zip(out if isinstance(out, tuple) else [out],
+                    ref if isinstance(ref, tuple) else [ref]):
+        assert np.array_equal(a.detach().numpy(), b.detach().numpy())
+        assert a.grad_fn.name() == b.grad_fn.name() != "CompiledFunctionBackward"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # said once: later calls run eagerly quietly
+        run(g)
+    with pytest.raises(RuntimeError, match="runs eagerly") as raised:
+        run(mg.compile(fn, fullgraph=True))
+    assert reason in str(raised.value)
+
+
+def test_under_a_listener_no_grad_or_anomaly_it_runs_eagerly(no_warnings):
+    X, y = batch()
+    step = mg.compile(mlp_loss)
+
+    class Listener:
+        def __getattr__(self, name):
+            return lambda *args: None
+
+    listener = Listener()
+    graph.add_listener(listener)
+    try:
+        assert step(X, y, make_params()).grad_fn.name() == "AddBackward0"
+    finally:
+        graph.remove_listener(listener)
+    with mg.no_grad():
+        assert step(X, y, make_params()).grad_fn is None
+    with mg.autograd.detect_anomaly():
+        assert step(X, y, make_params()).grad_fn.name() == "AddBackward0"
+    assert step._programs == {}
+
+
+def test_disable_and_decorator_forms():
+    assert mg.compile(mlp_loss, disable=True) is mlp_loss
+    assert mg.compile(fullgraph=True)(mlp_loss)._fullgraph
+    assert mg.compile(mlp_loss, mode="reduce-overhead", dynamic=False).__name__ == "mlp_loss"
+
+
+# --- the compiled node's errors are the eager graph's ----------------------------------------
+
+def test_backward_twice_and_retain_graph():
+    X, y = batch()
+    params = make_params()
+    loss = mg.compile(mlp_loss)(X, y, params)
+    loss.backward(retain_graph=True)
+    first = params[0].grad.numpy().copy()
+    loss.backward()
+    assert np.array_equal(params[0].grad.numpy(), 2 * first)
+    with pytest.raises(RuntimeError) as raised:
+        loss.backward()
+    assert str(raised.value) == errors.BACKWARD_TWICE
+
+
+def test_create_graph_is_refused_as_pytorch_refuses_double_backward():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    out = mg.compile(lambda t: (t * t).sum())(x)
+    with pytest.raises(RuntimeError, match="does not currently support double backward"):
+        mg.autograd.grad(out, x, create_graph=True)
+
+
+def test_an_input_changed_in_place_before_backward_is_caught_as_in_eager():
+    def changed(f):
+        W = mg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        x = mg.tensor([[1.0, 1.0]], requires_grad=True)
+        out = f(x, W)
+        with mg.no_grad():
+            W.mul_(2)
+        with pytest.raises(RuntimeError) as raised:
+            out.backward()
+        return str(raised.value)
+
+    def f(x, W):
+        return (x @ W).sum()
+
+    message = changed(mg.compile(f))
+    assert message == changed(f)
+    assert "modified by an inplace operation" in message
+    assert "is at version 1; expected version 0" in message
+
+
+def test_the_result_changed_in_place_before_backward_is_caught():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    out = mg.compile(lambda t: t.exp())(x)  # exp's rule reads its result
+    with mg.no_grad():
+        out.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        out.sum().backward()
+
+
+def test_a_compiled_result_in_a_larger_eager_graph(no_warnings):
+    x = mg.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    twin = x.detach().clone().requires_grad_()
+
+    def f(t):
+        return (t * t).tanh()
+
+    (mg.compile(f)(x) * 3 + x.sum()).sum().backward()
+    (f(twin) * 3 + twin.sum()).sum().backward()
+    # x's three contributions are summed in another order: inside the compiled node
+    # first (as in PyTorch's compiled graphs), so equal up to rounding only.
+    assert np.allclose(x.grad.numpy(), twin.grad.numpy(), rtol=1e-6, atol=0)
+
+
+def test_a_hook_on_a_parameter_still_runs(no_warnings):
+    w = mg.tensor([1.0, 2.0], requires_grad=True)
+    seen = []
+    w.register_hook(lambda g: seen.append(g.tolist()))
+    mg.compile(lambda t: (t * 3).sum())(w).backward()
+    assert seen == [[3.0, 3.0]] and w.grad.tolist() == [3.0, 3.0]
