@@ -267,7 +267,7 @@ class Program:
         if node._pre_hooks:
             raise NotCompilable(REASONS["hook"])
         needs = tuple(parent is not None for parent in node._prev)
-        keys = op.saved_keys(needs) if op.saves else ()
+        keys = op.saved_keys(node._meta) if op.saves else ()
         saved = tuple((key, o if key == ANS else ins[key]) for key in keys)
         # (input position, its slot, its layout) for each input whose gradient is needed
         rules = tuple((i, ins[i], node._meta[i]) for i, need in enumerate(needs) if need)

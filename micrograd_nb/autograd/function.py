@@ -109,13 +109,12 @@ class Function:
         self._meta = meta
         self._seq = graph.next_seq()
         self._pre_hooks = ()
-        self._tensor_hooks = None
-        self._retains = None
-        self._metadata = None
+        # _tensor_hooks, _retains and _metadata are set when first needed: few nodes have
+        # them, and every node is made on the hot path.
 
     @property
     def metadata(self):
-        if self._metadata is None:
+        if getattr(self, "_metadata", None) is None:
             self._metadata = {}
         return self._metadata
 
@@ -138,14 +137,15 @@ class Function:
     # --- hooks (registered through Tensor.register_hook / retain_grad) ------------------
 
     def _add_tensor_hook(self, hook):
-        if self._tensor_hooks is None:
+        if getattr(self, "_tensor_hooks", None) is None:
             self._tensor_hooks = []
         self._tensor_hooks.append(hook)
         self._rebuild_pre_hooks()
 
     def _remove_tensor_hook(self, hook):
-        if self._tensor_hooks and hook in self._tensor_hooks:
-            self._tensor_hooks.remove(hook)
+        hooks = getattr(self, "_tensor_hooks", None)
+        if hooks and hook in hooks:
+            hooks.remove(hook)
             self._rebuild_pre_hooks()
 
     def _set_retains(self, retain_hook):
@@ -154,9 +154,10 @@ class Function:
 
     def _rebuild_pre_hooks(self):
         # retain_grad sees the gradient after every other hook, as in PyTorch.
-        hooks = list(self._tensor_hooks or ())
-        if self._retains is not None:
-            hooks.append(self._retains)
+        hooks = list(getattr(self, "_tensor_hooks", None) or ())
+        retains = getattr(self, "_retains", None)
+        if retains is not None:
+            hooks.append(retains)
         self._pre_hooks = tuple(hooks)
 
     # --- graph-core protocol -----------------------------------------------------------
@@ -176,10 +177,14 @@ class Function:
         args = [None] * len(prev)
         ans = None
         for item in saved:
-            if item.is_output:
-                ans = item.unpack(self, create_graph)
+            if create_graph or item.version.value != item.saved_version:
+                value = item.unpack(self, create_graph)
             else:
-                args[item.key] = item.unpack(self, create_graph)
+                value = item.array  # what unpack gives, without its call
+            if item.is_output:
+                ans = value
+            else:
+                args[item.key] = value
         op, ctx, meta, to_input = self._op, self._ctx, self._meta, F.to_input
         grads = []
         for i, parent in enumerate(prev):
@@ -321,27 +326,33 @@ def apply(op, inputs, compute_dtype=None, **ctx):
     # Per input: the node its gradient flows into and its layout, or None for an input
     # outside any graph. The tuples of layouts are shared: a graph has few, and each one
     # the garbage collector tracks costs every later collection some time.
-    prev, meta, needs = [], [], []
+    prev, meta = [], []
     for t in inputs:
         if t._requires_grad:
             prev.append(t._grad_node())
             meta.append((t._data.shape, t._data.dtype))
-            needs.append(True)
         else:
             prev.append(None)
             meta.append(None)
-            needs.append(False)
     meta = tuple(meta)
     meta = _layouts.setdefault(meta, meta)
     out = Tensor._make(data, True)
-    # (An input outside any graph is kept as its array: the node holds no tensor for it;
-    # a Python number's shared tensor has its SavedTensors made once.)
-    saved = () if not op.saves else tuple([
-        SavedTensor(out, True, key) if key == ANS
-        else _SAVED_NUMBERS.get((id(inputs[key]), key))
-        or SavedTensor(inputs[key], False, key, keep_tensor=inputs[key]._requires_grad)
-        for key in op.saved_keys(tuple(needs))])
-    out._grad_fn = op.node_type(op, tuple(prev), meta, ctx or _NO_CTX, saved, data.shape)
+    if op.saves:
+        # (An input outside any graph is kept as its array: the node holds no tensor for
+        # it; a Python number's shared tensor has its SavedTensors made once.)
+        saved = []
+        for key in op.saved_keys(meta):
+            if key == ANS:
+                saved.append(SavedTensor(out, True, key))
+            else:
+                t = inputs[key]
+                saved.append(_SAVED_NUMBERS.get((id(t), key))
+                             or SavedTensor(t, False, key, keep_tensor=t._requires_grad))
+        saved = tuple(saved)
+    else:
+        saved = ()
+    out._grad_fn = (op._node_type or op.node_type)(op, tuple(prev), meta, ctx or _NO_CTX,
+                                                   saved, data.shape)
     if tracer is not None:
         tracer.op_applied(op, inputs, compute_dtype, ctx, out)
     return out

@@ -36,17 +36,18 @@ class Op:
             self._node_type = type(name, (Function,), {"__slots__": ()})
         return self._node_type
 
-    def saved_keys(self, needs):
-        """What a node keeps when the inputs flagged True in ``needs`` (a tuple, one flag
-        per input) need a gradient: what their rules read, each once, in the order the
-        rules name them. There are few such patterns per op, so each is worked out once."""
-        keys = self._saved_keys.get(needs)
+    def saved_keys(self, meta):
+        """What a node keeps when the inputs whose layout ``meta`` gives (None for an input
+        that needs no gradient) need a gradient: what their rules read, each once, in the
+        order the rules name them. There are few such patterns per op, so each is worked
+        out once."""
+        keys = self._saved_keys.get(meta)
         if keys is None:
             keys = []
-            for rule_reads, needed in zip(self.saves, needs):
-                if needed:
+            for rule_reads, layout in zip(self.saves, meta):
+                if layout is not None:
                     keys += [key for key in rule_reads if key not in keys]
-            keys = self._saved_keys[needs] = tuple(keys)
+            keys = self._saved_keys[meta] = tuple(keys)
         return keys
 
     def vjp(self, i, F, g, ans, args, ctx):
