@@ -11,7 +11,6 @@ Node ids follow creation order (``n0, n1, ...`` by the engine's ``_seq``), never
 """
 
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -72,13 +71,14 @@ def operand_uses(parents, ids):
     """For each input of a node, in argument order: (its picture id, which use of it this
     is: 1, or 2 for the second operand of ``x * x``), or None where the input is not drawn
     (it needs no gradient, or was left out)."""
-    uses, out = Counter(), []
+    uses, out = {}, []
     for parent in parents:
-        if parent is None or parent not in ids:
+        picture_id = None if parent is None else ids.get(parent)
+        if picture_id is None:
             out.append(None)
             continue
-        uses[parent] += 1
-        out.append((ids[parent], uses[parent]))
+        use = uses[parent] = uses.get(parent, 0) + 1
+        out.append((picture_id, use))
     return out
 
 
@@ -371,7 +371,7 @@ class _ShortTexts:
 
     def __call__(self, value):
         if isinstance(value, np.ndarray):
-            key = (value.dtype.str, value.shape, value.tobytes())
+            key = (value.dtype, value.shape, value.tobytes())
         else:
             key = (type(value), repr(value))  # repr: -0.0 and 0.0 read differently
         text = self.texts.get(key)

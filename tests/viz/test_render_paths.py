@@ -126,7 +126,8 @@ def test_only_one_graph_sources_go_to_the_long_lived_dot():
 
 
 def test_the_dot_source_is_graphviz_digraphs_own(monkeypatch):
-    """The Digraph that quotes each attribute once writes what graphviz.Digraph writes."""
+    """The writer that quotes each attribute list once writes what graphviz.Digraph
+    writes for the same calls."""
     import graphviz
 
     from micrograd_nb.viz import dot as dot_module
@@ -134,7 +135,7 @@ def test_the_dot_source_is_graphviz_digraphs_own(monkeypatch):
     models = [draw(recorded, max_nodes=m).model for recorded in _passes().values()
               for m in (200, 12)]
     ours = [to_dot(model, rankdir) for model in models for rankdir in ("LR", "TB")]
-    monkeypatch.setattr(dot_module, "_Digraph", graphviz.Digraph)
+    monkeypatch.setattr(dot_module, "_DotSource", graphviz.Digraph)
     assert ours == [to_dot(model, rankdir) for model in models for rankdir in ("LR", "TB")]
 
 
