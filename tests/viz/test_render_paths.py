@@ -5,15 +5,18 @@ bound of its width picks what rendering both layouts and comparing them picks.""
 import shutil
 import subprocess
 
+import numpy as np
 import pytest
 
 import micrograd_nb as mg
 from micrograd_nb import Value
 from micrograd_nb.autograd import record
+from micrograd_nb.autograd.formatting import format_array
 from micrograd_nb.viz import dot_process, draw
 from micrograd_nb.viz import render as render_module
 from micrograd_nb.viz.dot import left_to_right_width_at_least, to_dot
 from micrograd_nb.viz.graph import MAX_WIDTH_PT, fit_width, svg_width_pt
+from micrograd_nb.viz.model import short, torch_items, torch_text
 
 needs_dot = pytest.mark.skipif(not shutil.which("dot"), reason="no system dot")
 
@@ -164,3 +167,46 @@ def test_the_same_dot_source_is_laid_out_once(monkeypatch):
     render_module.render("digraph { a }", "svg", "dot")
     assert len(calls) == before + 1
     render_module.clear_svg_cache()
+
+
+def _vectors():
+    """Short float vectors of every notation format_array picks: fixed, integral,
+    scientific (a wide range, huge, tiny), with zeros, -0.0, nan and inf among them."""
+    rng = np.random.default_rng(0)
+    special = [[0.0], [-0.0, 0.0], [float("nan")], [float("inf"), -1.0], [1e-5, 1.0],
+               [1e9, 2.0], [3.0, -4.0, 0.0], [0.1, 1e3 + 0.5], [1e200, 1e-100],
+               [float("-inf"), float("nan"), 2.5], [-123456.789], [99999999.5, 1.0], []]
+    vectors = [np.array(v, dtype=np.float64) for v in special]
+    for _ in range(300):
+        size = int(rng.integers(1, 7))
+        scale = 10.0 ** rng.integers(-7, 11)
+        v = rng.standard_normal(size) * scale
+        if rng.random() < 0.3:
+            v = np.round(v)
+        vectors.append(v)
+    return vectors
+
+
+def test_vectors_read_as_format_array_writes_them():
+    """``torch_text`` (plain Python where the items fit on a line) gives PyTorch's
+    formatter's text; where they do not, it is format_array's own."""
+    broken = 0
+    for v in _vectors():
+        assert torch_text(v) == format_array(v, 0), v
+        if torch_items(v) is None:
+            broken += 1
+            assert "\n" in format_array(v, 0)
+    assert 0 < broken < len(_vectors())  # both paths were taken
+    matrix = np.array([[1.0, 2.5], [3.0, 4.0]])
+    assert torch_items(matrix[0]) is not None and torch_text(matrix) == format_array(matrix, 0)
+
+
+def test_values_of_every_kind_keep_their_short_text():
+    """Vectors of ints and float32 are cast as before; longer vectors are summarised from
+    their ends; a small matrix still goes through format_array."""
+    assert short(np.array([1, 2, 3])) == "[1., 2., 3.]"
+    assert short(np.array([0.5, 0.25], dtype=np.float32)) == "[0.5000, 0.2500]"
+    assert short(np.arange(8.0)) == "[0., 1., ..., 6., 7.]"
+    matrix = np.array([[1.0, 2.5], [3.0, 4.0]])
+    assert short(matrix) == "[[1.0000, 2.5000], [3.0000, 4.0000]]"
+    assert short(np.array([True, False])) == "[ True, False]"
