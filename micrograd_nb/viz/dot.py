@@ -109,19 +109,20 @@ def _quoted_edge_end(name):
 
 @functools.lru_cache(maxsize=1024)
 def _attributes_text(items):
-    """``k=v ...`` of sorted (name, value) pairs, quoted as graphviz quotes them."""
-    return " ".join(f"{_quoted(k)}={_quoted(v)}" for k, v in items if v is not None)
+    """``k=v ...`` of (name, value) pairs, sorted by name (as graphviz sorts a plain
+    dict, ``_tools.mapping_items``) and quoted as graphviz quotes them. Cached by the
+    pairs in the order given: each call site gives its attributes in one order."""
+    return " ".join(f"{_quoted(k)}={_quoted(v)}" for k, v in sorted(items) if v is not None)
 
 
 def _attr_list(label, attrs):
-    """graphviz's ``attr_list``: `` [label=... k=v ...]``, the label first, the other
-    attributes sorted (as graphviz sorts a plain dict, ``_tools.mapping_items``)."""
-    parts = [f"label={_quoted(label)}"] if label is not None else []
-    if attrs:
-        rest = _attributes_text(tuple(sorted(attrs.items())))
-        if rest:
-            parts.append(rest)
-    return f" [{' '.join(parts)}]" if parts else ""
+    """graphviz's ``attr_list``: `` [label=... k=v ...]``, the label first."""
+    if not attrs:
+        return "" if label is None else f" [label={_quoted(label)}]"
+    rest = _attributes_text(tuple(attrs.items()))
+    if label is not None:
+        return f" [label={_quoted(label)} {rest}]" if rest else f" [label={_quoted(label)}]"
+    return f" [{rest}]" if rest else ""
 
 
 class _DotSource:
@@ -138,7 +139,7 @@ class _DotSource:
         if not attrs:
             return
         if kw is None:  # graph attributes, as a bare statement
-            self._lines.append(f"\t{_attributes_text(tuple(sorted(attrs.items())))}\n")
+            self._lines.append(f"\t{_attributes_text(tuple(attrs.items()))}\n")
         else:
             self._lines.append(f"\t{kw}{_attr_list(None, attrs)}\n")
 
