@@ -210,3 +210,32 @@ def test_values_of_every_kind_keep_their_short_text():
     matrix = np.array([[1.0, 2.5], [3.0, 4.0]])
     assert short(matrix) == "[[1.0000, 2.5000], [3.0000, 4.0000]]"
     assert short(np.array([True, False])) == "[ True, False]"
+
+
+def test_dot_is_looked_up_again_when_path_or_the_file_changes(monkeypatch, tmp_path):
+    """Where dot is found is remembered per PATH while the file is there; a PATH
+    without it, or a dot since removed, is searched again."""
+    searches = []
+    real_which = shutil.which
+    monkeypatch.setattr(render_module.shutil, "which",
+                        lambda name: searches.append(name) or real_which(name))
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    fake = first / "dot"
+    fake.write_text("#!/bin/sh\n")
+    fake.chmod(0o755)
+    monkeypatch.delenv("MICROGRAD_NB_RENDERER", raising=False)
+    monkeypatch.setenv("PATH", str(first))
+    assert render_module._dot_executable() == str(fake)
+    assert render_module._dot_executable() == str(fake)
+    assert len(searches) == 1
+    monkeypatch.setenv("PATH", str(second))
+    assert render_module._dot_executable() is None
+    assert render_module.available_renderers() == (["wasm"] if render_module._wasm_importable()
+                                                   else [])
+    assert len(searches) == 3  # not found: searched each time
+    monkeypatch.setenv("PATH", str(first))
+    fake.unlink()
+    assert render_module._dot_executable() is None
+    assert len(searches) == 4
