@@ -2,6 +2,7 @@
 process gives a one-shot dot's SVG byte for byte, and choosing the layout from a lower
 bound of its width picks what rendering both layouts and comparing them picks."""
 
+import os
 import shutil
 import subprocess
 
@@ -239,3 +240,64 @@ def test_dot_is_looked_up_again_when_path_or_the_file_changes(monkeypatch, tmp_p
     fake.unlink()
     assert render_module._dot_executable() is None
     assert len(searches) == 4
+
+
+def _one_shot_svg(source):
+    return subprocess.run([shutil.which("dot"), "-Tsvg"], input=source.encode(),
+                          capture_output=True, check=True).stdout
+
+
+def _sources():
+    return [to_dot(draw(recorded).model, rankdir) for recorded in _passes().values()
+            for rankdir in ("LR", "TB")]
+
+
+@needs_dot
+def test_a_dot_process_that_died_is_started_again():
+    executable = shutil.which("dot")
+    source = _sources()[0]
+    assert dot_process.render_svg(executable, source, 60) == _one_shot_svg(source)
+    first = dot_process._process[0]
+    first.kill()  # as the system might end it between two cells
+    first.wait()
+    assert dot_process.render_svg(executable, source, 60) == _one_shot_svg(source)
+    assert dot_process._process[0].pid != first.pid
+
+
+@needs_dot
+def test_threads_rendering_at_once_each_get_their_own_picture():
+    from concurrent.futures import ThreadPoolExecutor
+
+    executable = shutil.which("dot")
+    sources = _sources()
+    expected = [_one_shot_svg(s) for s in sources]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        got = list(pool.map(lambda s: dot_process.render_svg(executable, s, 60),
+                            sources * 3))
+    assert got == expected * 3
+
+
+@needs_dot
+def test_a_forked_child_renders_with_a_dot_of_its_own():
+    """A child process (a forked worker) never writes to its parent's dot."""
+    executable = shutil.which("dot")
+    source = _sources()[0]
+    expected = _one_shot_svg(source)
+    assert dot_process.render_svg(executable, source, 60) == expected
+    parent_dot = dot_process._process[0].pid
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child: render, report, and leave without pytest's cleanup
+        try:
+            svg = dot_process.render_svg(executable, source, 60)
+            mine = dot_process._process[0].pid
+            ok = svg == expected and mine != parent_dot
+            os.write(write_end, b"ok" if ok else b"bad")
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as answer:
+        assert answer.read() == b"ok"
+    os.waitpid(child, 0)
+    assert dot_process._process[0].pid == parent_dot  # the parent's is still its own
+    assert dot_process.render_svg(executable, source, 60) == expected
