@@ -25,12 +25,12 @@ the kernel, so nothing is lost.
 stepper.js's ``frameState``), so the stepper can be checked without a browser.
 """
 
+import functools
 import hashlib
 import html
 import json
 import pathlib
 import xml.etree.ElementTree as ET
-from dataclasses import asdict
 
 from ..autograd.record import RecordedPass
 from ..viz.graph import AutogradGraph, draw, still_html
@@ -164,20 +164,29 @@ def stepper_html(svg, frames, title, step=0, predict=None):
         parts.append(f"<pre>{html.escape(title)}: no Graphviz renderer was available</pre>")
     parts.append(f'<script type="application/json" class="mgnb-data">{_script_text(data)}'
                  "</script>")
-    parts.append(f"<style>{CSS.read_text(encoding='utf-8')}</style>")
-    script = JS.read_text(encoding="utf-8")
+    parts.append(f"<style>{_asset(CSS)}</style>")
+    script = _asset(JS)
     if predict is not None:
-        parts.append(f"<style>{PREDICT_CSS.read_text(encoding='utf-8')}</style>")
-        script += "\n" + PREDICT_JS.read_text(encoding="utf-8")
+        parts.append(f"<style>{_asset(PREDICT_CSS)}</style>")
+        script += "\n" + _asset(PREDICT_JS)
     parts.append(f"<script>(function () {{\n{_script_text(script)}\nmountAll(document);\n}})();"
                  "</script>")
     parts.append("</div>")
     return "".join(parts)
 
 
+@functools.cache
+def _asset(path):
+    """The text of a stylesheet or script shipped with the package, read once."""
+    return path.read_text(encoding="utf-8")
+
+
 def frames_json(model):
-    """The ``frames`` trait: each ``Frame`` of a picture model as JSON."""
-    return [asdict(frame) for frame in model.frames]
+    """The ``frames`` trait: each ``Frame`` of a picture model as JSON, as
+    ``dataclasses.asdict`` gives it (its dicts copied), built directly: asdict's deep
+    copy of every string was most of the time a stepper took besides its layout."""
+    return [{"active": f.active, "kind": f.kind, "grads": dict(f.grads),
+             "edges": dict(f.edges), "caption": f.caption} for f in model.frames]
 
 
 # ---------------------------------------------------------------------------------------

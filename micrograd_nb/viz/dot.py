@@ -1,4 +1,4 @@
-"""A picture model (model.py) as Graphviz DOT, built with the ``graphviz`` package.
+"""A picture model (model.py) as Graphviz DOT, in the text the ``graphviz`` package writes.
 
 Colours follow torchviz: leaves light blue, outputs green, ops grey; what a
 create_graph pass built is purple and dashed; gradients are red.
@@ -7,7 +7,6 @@ create_graph pass built is purple and dashed; gradients are red.
 import functools
 from collections import defaultdict
 
-import graphviz
 from graphviz import quoting
 
 FILL = {"leaf": "lightblue", "output": "darkolivegreen1", "op": "lightgrey",
@@ -103,27 +102,64 @@ def _quoted(text):
     return quoting.quote(text)
 
 
-class _Digraph(graphviz.Digraph):
-    """graphviz's Digraph, quoting each attribute name and value once: most are the same
-    on every node and edge (shape=box, fontname=Helvetica, the same gradient), and
-    quoting is most of the time the DOT source takes. The text is graphviz's own."""
+@functools.lru_cache(maxsize=1024)
+def _quoted_edge_end(name):
+    return quoting.quote_edge(name)
 
-    @staticmethod
-    def _attr_list(label=None, kwargs=None, attributes=None):
-        if attributes is not None or type(kwargs) is not dict:
-            return quoting.attr_list(label, kwargs=kwargs, attributes=attributes)
-        parts = [f"label={_quoted(label)}"] if label is not None else []
-        # sorted, as graphviz sorts a plain dict (_tools.mapping_items)
-        parts += [f"{_quoted(k)}={_quoted(v)}" for k, v in sorted(kwargs.items())
-                  if v is not None]
-        return f" [{' '.join(parts)}]" if parts else ""
+
+@functools.lru_cache(maxsize=1024)
+def _attributes_text(items):
+    """``k=v ...`` of (name, value) pairs, sorted by name (as graphviz sorts a plain
+    dict, ``_tools.mapping_items``) and quoted as graphviz quotes them. Cached by the
+    pairs in the order given: each call site gives its attributes in one order."""
+    return " ".join(f"{_quoted(k)}={_quoted(v)}" for k, v in sorted(items) if v is not None)
+
+
+def _attr_list(label, attrs):
+    """graphviz's ``attr_list``: `` [label=... k=v ...]``, the label first."""
+    if not attrs:
+        return "" if label is None else f" [label={_quoted(label)}]"
+    rest = _attributes_text(tuple(attrs.items()))
+    if label is not None:
+        return f" [label={_quoted(label)} {rest}]" if rest else f" [label={_quoted(label)}]"
+    return f" [{rest}]" if rest else ""
+
+
+class _DotSource:
+    """The text ``graphviz.Digraph`` writes for the calls to_dot makes (``attr``,
+    ``node``, ``edge``, then ``.source``), written directly. Most attribute lists are
+    the same on every node and edge (shape=box, the same fill, the same gradient), and
+    graphviz's argument checks and quoting were most of the time the DOT source took:
+    each list is quoted once. tests/viz checks the text is graphviz's own."""
+
+    def __init__(self, name):
+        self._lines = [f"digraph {_quoted(name)} {{\n"]
+
+    def attr(self, kw=None, **attrs):
+        if not attrs:
+            return
+        if kw is None:  # graph attributes, as a bare statement
+            self._lines.append(f"\t{_attributes_text(tuple(attrs.items()))}\n")
+        else:
+            self._lines.append(f"\t{kw}{_attr_list(None, attrs)}\n")
+
+    def node(self, name, label=None, **attrs):
+        self._lines.append(f"\t{_quoted(name)}{_attr_list(label, attrs)}\n")
+
+    def edge(self, tail_name, head_name, label=None, **attrs):
+        self._lines.append(f"\t{_quoted_edge_end(tail_name)} -> "
+                           f"{_quoted_edge_end(head_name)}{_attr_list(label, attrs)}\n")
+
+    @property
+    def source(self):
+        return "".join(self._lines) + "}\n"
 
 
 def to_dot(graph, rankdir="LR"):
     """The DOT source of a picture model; the same model gives the same text. ``rankdir``
     "LR" lays the graph out left to right (inputs left), "TB" top to bottom (for long
     chains, which would be too wide)."""
-    dot = _Digraph("autograd", format="svg")
+    dot = _DotSource("autograd")
     dot.attr(rankdir=rankdir, fontname="Helvetica", fontsize="11", nodesep="0.25",
              ranksep="0.35")
     dot.attr("node", fontname="Helvetica", fontsize="10")

@@ -31,12 +31,26 @@ def available_renderers():
     """The renderers that can run here, in order of preference."""
     forced = os.environ.get("MICROGRAD_NB_RENDERER")
     found = []
-    if shutil.which("dot"):
+    if _dot_executable():
         found.append("dot")
     if _wasm_importable():
         found.append("wasm")
     if forced:
         return [r for r in found if r == forced]
+    return found
+
+
+_dot_found = {}  # PATH -> where dot is on it
+
+
+def _dot_executable():
+    """``shutil.which("dot")``, remembered for as long as PATH is the same and the file
+    is still there: a picture asks twice, and each search of PATH took about 0.1 ms.
+    Where dot is not found, PATH is searched again each time (it may be installed)."""
+    path = os.environ.get("PATH")
+    found = _dot_found.get(path)
+    if found is None or not os.access(found, os.X_OK):
+        found = _dot_found[path] = shutil.which("dot")
     return found
 
 
@@ -112,7 +126,7 @@ def _render(dot_source, fmt, name):
 
 
 def _render_with_dot(dot_source, fmt):
-    executable = shutil.which("dot")
+    executable = _dot_executable()
     if executable is None:
         raise RendererUnavailable(HINT)
     if fmt == "svg":  # every picture: one dot process serves them all (dot_process.py)

@@ -27,5 +27,6 @@ def test_both_magic_benchmarks_run_in_one_process():
     assert done.returncode == 0, done.stderr
     assert "error" not in done.stdout
     for label in ("%%autograd (record + draw)", "a torch MLP training step",
-                  "%%autograd --quiet (record only)"):
+                  "%%autograd --quiet (record only)", "its picture laid out alone",
+                  "is the renderer laying it out"):
         assert label in done.stdout

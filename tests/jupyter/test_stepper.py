@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import warnings
 import xml.etree.ElementTree as ET
+from dataclasses import asdict
 
 import numpy as np
 import pytest
@@ -24,6 +25,7 @@ from micrograd_nb.jupyter.stepper import (
     PassStepper,
     _picture_of_model,
     frame_states,
+    frames_json,
     picture_of,
 )
 from micrograd_nb.viz import draw
@@ -313,6 +315,17 @@ def test_the_output_carries_its_frames_and_is_small(example):
     fixed = len(JS.read_text(encoding="utf-8")) + len(CSS.read_text(encoding="utf-8"))
     assert len(html_text) < fixed + 1.4 * len(stepper.svg) + 2 * len(json.dumps(data)) + 2000
     assert html_text == PassStepper(graph)._repr_html_()  # deterministic: no random ids
+
+
+def test_frames_are_the_models_frames_as_asdict_gives_them(example):
+    """The frames the output carries are dataclasses.asdict of the model's, copies that
+    later changes to the model do not reach."""
+    _, graph, _ = example
+    frames = frames_json(graph.model)
+    assert frames == [asdict(frame) for frame in graph.model.frames]
+    assert [list(f) for f in frames] == [list(asdict(f)) for f in graph.model.frames]
+    graph.model.frames[-1].grads["changed"] = "later"
+    assert "changed" not in frames[-1]["grads"]
 
 
 @needs_renderer

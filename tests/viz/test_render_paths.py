@@ -2,18 +2,22 @@
 process gives a one-shot dot's SVG byte for byte, and choosing the layout from a lower
 bound of its width picks what rendering both layouts and comparing them picks."""
 
+import os
 import shutil
 import subprocess
 
+import numpy as np
 import pytest
 
 import micrograd_nb as mg
 from micrograd_nb import Value
 from micrograd_nb.autograd import record
+from micrograd_nb.autograd.formatting import format_array
 from micrograd_nb.viz import dot_process, draw
 from micrograd_nb.viz import render as render_module
 from micrograd_nb.viz.dot import left_to_right_width_at_least, to_dot
 from micrograd_nb.viz.graph import MAX_WIDTH_PT, fit_width, svg_width_pt
+from micrograd_nb.viz.model import short, torch_items, torch_text
 
 needs_dot = pytest.mark.skipif(not shutil.which("dot"), reason="no system dot")
 
@@ -126,7 +130,8 @@ def test_only_one_graph_sources_go_to_the_long_lived_dot():
 
 
 def test_the_dot_source_is_graphviz_digraphs_own(monkeypatch):
-    """The Digraph that quotes each attribute once writes what graphviz.Digraph writes."""
+    """The writer that quotes each attribute list once writes what graphviz.Digraph
+    writes for the same calls."""
     import graphviz
 
     from micrograd_nb.viz import dot as dot_module
@@ -134,7 +139,7 @@ def test_the_dot_source_is_graphviz_digraphs_own(monkeypatch):
     models = [draw(recorded, max_nodes=m).model for recorded in _passes().values()
               for m in (200, 12)]
     ours = [to_dot(model, rankdir) for model in models for rankdir in ("LR", "TB")]
-    monkeypatch.setattr(dot_module, "_Digraph", graphviz.Digraph)
+    monkeypatch.setattr(dot_module, "_DotSource", graphviz.Digraph)
     assert ours == [to_dot(model, rankdir) for model in models for rankdir in ("LR", "TB")]
 
 
@@ -163,3 +168,136 @@ def test_the_same_dot_source_is_laid_out_once(monkeypatch):
     render_module.render("digraph { a }", "svg", "dot")
     assert len(calls) == before + 1
     render_module.clear_svg_cache()
+
+
+def _vectors():
+    """Short float vectors of every notation format_array picks: fixed, integral,
+    scientific (a wide range, huge, tiny), with zeros, -0.0, nan and inf among them."""
+    rng = np.random.default_rng(0)
+    special = [[0.0], [-0.0, 0.0], [float("nan")], [float("inf"), -1.0], [1e-5, 1.0],
+               [1e9, 2.0], [3.0, -4.0, 0.0], [0.1, 1e3 + 0.5], [1e200, 1e-100],
+               [float("-inf"), float("nan"), 2.5], [-123456.789], [99999999.5, 1.0], []]
+    vectors = [np.array(v, dtype=np.float64) for v in special]
+    for _ in range(300):
+        size = int(rng.integers(1, 7))
+        scale = 10.0 ** rng.integers(-7, 11)
+        v = rng.standard_normal(size) * scale
+        if rng.random() < 0.3:
+            v = np.round(v)
+        vectors.append(v)
+    return vectors
+
+
+def test_vectors_read_as_format_array_writes_them():
+    """``torch_text`` (plain Python where the items fit on a line) gives PyTorch's
+    formatter's text; where they do not, it is format_array's own."""
+    broken = 0
+    for v in _vectors():
+        assert torch_text(v) == format_array(v, 0), v
+        if torch_items(v) is None:
+            broken += 1
+            assert "\n" in format_array(v, 0)
+    assert 0 < broken < len(_vectors())  # both paths were taken
+    matrix = np.array([[1.0, 2.5], [3.0, 4.0]])
+    assert torch_items(matrix[0]) is not None and torch_text(matrix) == format_array(matrix, 0)
+
+
+def test_values_of_every_kind_keep_their_short_text():
+    """Vectors of ints and float32 are cast as before; longer vectors are summarised from
+    their ends; a small matrix still goes through format_array."""
+    assert short(np.array([1, 2, 3])) == "[1., 2., 3.]"
+    assert short(np.array([0.5, 0.25], dtype=np.float32)) == "[0.5000, 0.2500]"
+    assert short(np.arange(8.0)) == "[0., 1., ..., 6., 7.]"
+    matrix = np.array([[1.0, 2.5], [3.0, 4.0]])
+    assert short(matrix) == "[[1.0000, 2.5000], [3.0000, 4.0000]]"
+    assert short(np.array([True, False])) == "[ True, False]"
+
+
+def test_dot_is_looked_up_again_when_path_or_the_file_changes(monkeypatch, tmp_path):
+    """Where dot is found is remembered per PATH while the file is there; a PATH
+    without it, or a dot since removed, is searched again."""
+    searches = []
+    real_which = shutil.which
+    monkeypatch.setattr(render_module.shutil, "which",
+                        lambda name: searches.append(name) or real_which(name))
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    fake = first / "dot"
+    fake.write_text("#!/bin/sh\n")
+    fake.chmod(0o755)
+    monkeypatch.delenv("MICROGRAD_NB_RENDERER", raising=False)
+    monkeypatch.setenv("PATH", str(first))
+    assert render_module._dot_executable() == str(fake)
+    assert render_module._dot_executable() == str(fake)
+    assert len(searches) == 1
+    monkeypatch.setenv("PATH", str(second))
+    assert render_module._dot_executable() is None
+    assert render_module.available_renderers() == (["wasm"] if render_module._wasm_importable()
+                                                   else [])
+    assert len(searches) == 3  # not found: searched each time
+    monkeypatch.setenv("PATH", str(first))
+    fake.unlink()
+    assert render_module._dot_executable() is None
+    assert len(searches) == 4
+
+
+def _one_shot_svg(source):
+    return subprocess.run([shutil.which("dot"), "-Tsvg"], input=source.encode(),
+                          capture_output=True, check=True).stdout
+
+
+def _sources():
+    return [to_dot(draw(recorded).model, rankdir) for recorded in _passes().values()
+            for rankdir in ("LR", "TB")]
+
+
+@needs_dot
+def test_a_dot_process_that_died_is_started_again():
+    executable = shutil.which("dot")
+    source = _sources()[0]
+    assert dot_process.render_svg(executable, source, 60) == _one_shot_svg(source)
+    first = dot_process._process[0]
+    first.kill()  # as the system might end it between two cells
+    first.wait()
+    assert dot_process.render_svg(executable, source, 60) == _one_shot_svg(source)
+    assert dot_process._process[0].pid != first.pid
+
+
+@needs_dot
+def test_threads_rendering_at_once_each_get_their_own_picture():
+    from concurrent.futures import ThreadPoolExecutor
+
+    executable = shutil.which("dot")
+    sources = _sources()
+    expected = [_one_shot_svg(s) for s in sources]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        got = list(pool.map(lambda s: dot_process.render_svg(executable, s, 60),
+                            sources * 3))
+    assert got == expected * 3
+
+
+@needs_dot
+def test_a_forked_child_renders_with_a_dot_of_its_own():
+    """A child process (a forked worker) never writes to its parent's dot."""
+    executable = shutil.which("dot")
+    source = _sources()[0]
+    expected = _one_shot_svg(source)
+    assert dot_process.render_svg(executable, source, 60) == expected
+    parent_dot = dot_process._process[0].pid
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child: render, report, and leave without pytest's cleanup
+        try:
+            svg = dot_process.render_svg(executable, source, 60)
+            mine = dot_process._process[0].pid
+            ok = svg == expected and mine != parent_dot
+            os.write(write_end, b"ok" if ok else b"bad")
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as answer:
+        assert answer.read() == b"ok"
+    os.waitpid(child, 0)
+    assert dot_process._process[0].pid == parent_dot  # the parent's is still its own
+    assert dot_process.render_svg(executable, source, 60) == expected
