@@ -26,23 +26,26 @@ class _Formatter:
     def __init__(self, array):
         self.floating = array.dtype.kind == "f"
         self.int_mode, self.sci_mode, self.width = True, False, 1
-        values = array.reshape(-1)
+        # On Python floats (exactly the elements' values): a print shows at most a few
+        # thousand, and numpy's cost per call was most of the time for the few numbers of
+        # a picture's labels.
+        values = array.reshape(-1).tolist()
         if not self.floating:
-            self.width = max([1] + [len(f"{v}") for v in values.tolist()])
+            self.width = max([1] + [len(f"{v}") for v in values])
             return
-        values = values[np.isfinite(values) & (values != 0)]
-        if values.size == 0:
+        values = [v for v in values if v != 0 and math.isfinite(v)]
+        if not values:
             return
-        magnitude = np.abs(values.astype(np.float64))
-        self.int_mode = bool(np.all(values == np.ceil(values)))
-        self.sci_mode = bool(magnitude.max() / magnitude.min() > 1000.0
-                             or magnitude.max() > 1.0e8 or magnitude.min() < 1.0e-4)
+        magnitudes = [abs(v) for v in values]
+        big, small = max(magnitudes), min(magnitudes)
+        self.int_mode = all(v == math.ceil(v) for v in values)
+        self.sci_mode = big / small > 1000.0 or big > 1.0e8 or small < 1.0e-4
         if self.sci_mode:
-            widths = [len(f"{v:.{PRECISION}e}") for v in values.tolist()]
+            widths = [len(f"{v:.{PRECISION}e}") for v in values]
         elif self.int_mode:
-            widths = [len(f"{v:.0f}") + 1 for v in values.tolist()]
+            widths = [len(f"{v:.0f}") + 1 for v in values]
         else:
-            widths = [len(f"{v:.{PRECISION}f}") for v in values.tolist()]
+            widths = [len(f"{v:.{PRECISION}f}") for v in values]
         self.width = max([1] + widths)
 
     def format(self, value):

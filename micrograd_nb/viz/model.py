@@ -10,13 +10,12 @@ Node ids follow creation order (``n0, n1, ...`` by the engine's ``_seq``), never
 ``id()``, so the same cell gives the same picture byte for byte.
 """
 
-import math
 import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..autograd.formatting import LINEWIDTH, format_array
+from ..autograd.formatting import format_array
 from ..autograd.function import AccumulateGrad
 from ..autograd.tensor import Tensor
 from ..autograd.value import Value
@@ -129,58 +128,19 @@ def short(value, width=40):
     array = np.asarray(value)
     if array.dtype.kind in "fiu" and array.ndim == 1 and array.size > 6:
         # a long vector: its first and last two, in PyTorch's format, as torch summarises
-        ends = torch_text(np.concatenate([array[:2], array[-2:]]).astype(np.float64))
+        ends = format_array(np.concatenate([array[:2], array[-2:]]).astype(np.float64), 0)
         items = ends.strip("[]").split(",")
         text = f"[{','.join(items[:2])}, ...,{','.join(items[2:])}]"
     elif array.dtype.kind in "fiu" and array.size <= 6:
         # PyTorch's format (tensor([ 0.2000,  4.0000, 60.0000])), as the rest of the kit
         # prints tensors, rows joined onto one line
-        text = re.sub(r"\n\s*", " ", torch_text(array.astype(np.float64)))
+        text = re.sub(r"\n\s*", " ", format_array(array.astype(np.float64), 0))
     else:
         text = np.array2string(array.astype(np.float64) if array.dtype.kind in "fiu"
                                else array, precision=3, separator=", ", threshold=6,
                                edgeitems=2, max_line_width=10_000, suppress_small=True)
         text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def torch_text(array):
-    """``format_array(array, 0)`` (autograd/formatting.py) of a float64 array: for a
-    vector that fits on one line, from ``torch_items``."""
-    items = torch_items(array) if array.ndim == 1 else None
-    return format_array(array, 0) if items is None else f"[{', '.join(items)}]"
-
-
-def torch_items(vector):
-    """Each number of a float64 vector as PyTorch prints it, padded to one width (one
-    notation and one width for all, chosen from the finite nonzero numbers, as
-    format_array chooses them), worked out on Python floats; None where PyTorch would
-    break the line. A pass shows one short vector per edge, and for a few numbers
-    numpy's cost per call was most of the time a picture model took; tests/viz checks
-    that both give the same text."""
-    values = vector.tolist()
-    chosen = [v for v in values if v != 0 and math.isfinite(v)]
-    int_mode, sci_mode, width = True, False, 1
-    if chosen:
-        magnitudes = [abs(v) for v in chosen]
-        big, small = max(magnitudes), min(magnitudes)
-        int_mode = all(v == math.ceil(v) for v in chosen)
-        sci_mode = big / small > 1000.0 or big > 1.0e8 or small < 1.0e-4
-        if sci_mode:
-            width = max(len(f"{v:.4e}") for v in chosen)
-        elif int_mode:
-            width = max(len(f"{v:.0f}") + 1 for v in chosen)
-        else:
-            width = max(len(f"{v:.4f}") for v in chosen)
-    if len(values) > max(1, LINEWIDTH // (width + 2)):
-        return None
-    if sci_mode:
-        texts = [f"{v:{width}.4e}" for v in values]
-    elif int_mode:
-        texts = [f"{v:.0f}" + ("." if math.isfinite(v) else "") for v in values]
-    else:
-        texts = [f"{v:.4f}" for v in values]
-    return [text.rjust(width) for text in texts]
 
 
 # ---------------------------------------------------------------------------------------

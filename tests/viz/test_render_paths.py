@@ -12,12 +12,12 @@ import pytest
 import micrograd_nb as mg
 from micrograd_nb import Value
 from micrograd_nb.autograd import record
-from micrograd_nb.autograd.formatting import format_array
+from micrograd_nb.autograd.formatting import _Formatter
 from micrograd_nb.viz import dot_process, draw
 from micrograd_nb.viz import render as render_module
 from micrograd_nb.viz.dot import left_to_right_width_at_least, to_dot
 from micrograd_nb.viz.graph import MAX_WIDTH_PT, fit_width, svg_width_pt
-from micrograd_nb.viz.model import short, torch_items, torch_text
+from micrograd_nb.viz.model import short
 
 needs_dot = pytest.mark.skipif(not shutil.which("dot"), reason="no system dot")
 
@@ -188,18 +188,35 @@ def _vectors():
     return vectors
 
 
-def test_vectors_read_as_format_array_writes_them():
-    """``torch_text`` (plain Python where the items fit on a line) gives PyTorch's
-    formatter's text; where they do not, it is format_array's own."""
-    broken = 0
+def _numpy_choice(array):
+    """PyTorch's choice of notation and width (torch/_tensor_str.py), on numpy arrays as
+    PyTorch computes it: what the formatter works out on Python floats."""
+    values = array.reshape(-1)
+    values = values[np.isfinite(values) & (values != 0)]
+    if values.size == 0:
+        return True, False, 1
+    magnitude = np.abs(values.astype(np.float64))
+    int_mode = bool(np.all(values == np.ceil(values)))
+    sci_mode = bool(magnitude.max() / magnitude.min() > 1000.0 or magnitude.max() > 1.0e8
+                    or magnitude.min() < 1.0e-4)
+    form = "{:.4e}" if sci_mode else "{:.0f}" if int_mode else "{:.4f}"
+    widths = [len(form.format(v)) + (int_mode and not sci_mode) for v in values.tolist()]
+    return int_mode, sci_mode, max([1] + widths)
+
+
+def test_the_formatter_chooses_as_pytorch_on_numpy_arrays():
+    """The formatter's notation and width, worked out on Python floats, are numpy's, for
+    vectors of every scale, with zeros, infinities and NaN, in float64 and float32."""
+    modes = set()
     for v in _vectors():
-        assert torch_text(v) == format_array(v, 0), v
-        if torch_items(v) is None:
-            broken += 1
-            assert "\n" in format_array(v, 0)
-    assert 0 < broken < len(_vectors())  # both paths were taken
-    matrix = np.array([[1.0, 2.5], [3.0, 4.0]])
-    assert torch_items(matrix[0]) is not None and torch_text(matrix) == format_array(matrix, 0)
+        with np.errstate(over="ignore"):  # 1e10 * scale is inf in float32: a case too
+            float32 = v.astype(np.float32)
+        for array in (v, float32):
+            formatter = _Formatter(array)
+            choice = (formatter.int_mode, formatter.sci_mode, formatter.width)
+            assert choice == _numpy_choice(array), array
+            modes.add(choice[:2])
+    assert modes == {(True, False), (False, False), (False, True), (True, True)}
 
 
 def test_values_of_every_kind_keep_their_short_text():
