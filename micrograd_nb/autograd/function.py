@@ -301,7 +301,12 @@ def apply(op, inputs, compute_dtype=None, **ctx):
     Tensor = tensor.Tensor
     try:
         if compute_dtype is None:
-            data = op.forward(*map(_array_of, inputs), **ctx)
+            if ctx:
+                data = op.forward(*map(_array_of, inputs), **ctx)
+            elif len(inputs) == 2:  # most ops: a call without an argument tuple to build
+                data = op.forward(inputs[0]._data, inputs[1]._data)
+            else:
+                data = op.forward(*map(_array_of, inputs))
         else:
             data = op.forward(*[t._data if t._data.dtype == compute_dtype
                                 else t._data.astype(compute_dtype) for t in inputs], **ctx)

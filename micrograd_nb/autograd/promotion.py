@@ -66,14 +66,15 @@ def binary(op, a, b, floating=False, **ctx):
     the result type."""
     # Fast paths: same-dtype tensors, and a float tensor with a Python number.
     Tensor = tensor.Tensor
-    if a.__class__ is Tensor:
+    if a.__class__ is Tensor and not ctx:  # (apply called without ** is a cheaper call)
         if b.__class__ is Tensor:
             if a._data.dtype == b._data.dtype and (a._data.dtype.kind == "f" or not floating):
-                return apply(op, (a, b), **ctx)
+                return apply(op, (a, b))
         elif b.__class__ in _PYTHON_NUMBERS and a._data.dtype.kind == "f":
-            return apply(op, (a, number_tensor(b, a._data.dtype)), **ctx)
-    elif a.__class__ in _PYTHON_NUMBERS and b.__class__ is Tensor and b._data.dtype.kind == "f":
-        return apply(op, (number_tensor(a, b._data.dtype), b), **ctx)
+            return apply(op, (a, number_tensor(b, a._data.dtype)))
+    elif (a.__class__ in _PYTHON_NUMBERS and b.__class__ is Tensor and not ctx
+          and b._data.dtype.kind == "f"):
+        return apply(op, (number_tensor(a, b._data.dtype), b))
     a_dt, b_dt = dtype_of(a), dtype_of(b)
     dt = a_dt if a_dt is b_dt else dtypes.promote(a_dt, rank(a), b_dt, rank(b))
     if floating and not dt.is_floating_point:
