@@ -13,6 +13,8 @@ unless ``retain_graph=True``), and gradients accumulate across passes.
 Speed: a node is one Python object. Its one or two parents sit in two slots rather than
 in a tuple, because Python's garbage collector walks every object a graph holds, many
 times while a big graph is built: one object per node instead of two halves that work.
+``run_plain_backward`` is the pass of a plain ``backward()`` (Values only, nobody
+listening): the graph core's pass with the node protocol's calls written inline.
 """
 
 import math
@@ -283,3 +285,68 @@ class Value:
 def _freed_error(node):
     return attach(RuntimeError(errors.BACKWARD_TWICE), node=f"the '{node._op or 'op'}' node")
 
+
+# ---------------------------------------------------------------------------------------
+# The plain pass: graph.run_backward for Values alone, with no listener, no ``inputs``,
+# no ``create_graph`` and number seeds. The same nodes in the same order, the same rules
+# on the same floats added up in the same order, so the same gradients bit for bit; only
+# the protocol's method calls and tuples of parents are gone.
+
+
+def _reverse_topological_order(roots):
+    """graph.reverse_topological_order, reading the parents' slots."""
+    seen = set(roots)
+    stack = list(seen)
+    add, push, pop = seen.add, stack.append, stack.pop
+    while stack:
+        node = pop()
+        a = node._a
+        if a is not None:
+            if a not in seen:
+                add(a)
+                push(a)
+            b = node._b
+            if b is not None and b not in seen:
+                add(b)
+                push(b)
+    return sorted(seen, key=graph.by_seq, reverse=True)
+
+
+def run_plain_backward(roots, seeds, retain_graph):
+    """Propagate ``seeds`` from the Values ``roots`` into every node's ``.grad``."""
+    __tracebackhide__ = True
+    order = _reverse_topological_order(roots)
+    pending = {}
+    for root, seed in zip(roots, seeds):
+        pending[root] = pending[root] + seed if root in pending else seed
+    pop = pending.pop
+    previous_mode = graph._GradMode.enabled
+    graph._GradMode.enabled = False
+    try:
+        for node in order:
+            g = pop(node)  # every node of the order is reached, so it has a gradient
+            if g.__class__ is Value:  # data that are Values make Value gradients
+                node._accumulate(g)
+            else:
+                node.grad = node.grad + g  # what _accumulate does with a number
+            a = node._a
+            if a is None:
+                continue  # a leaf
+            const = node._const
+            if const is _FREED:
+                raise _freed_error(node)
+            rule = node._rule
+            b = node._b
+            if b is not None:
+                grad_a, grad_b = rule.vjp(g, node.data, a.data, b.data)
+            elif const is None:
+                grad_a, = rule.vjp(g, node.data, a.data)
+            else:
+                grad_a, = rule.vjp(g, node.data, a.data, const)
+            if not retain_graph and rule.saves:
+                node._const = _FREED
+            pending[a] = pending[a] + grad_a if a in pending else grad_a
+            if b is not None:
+                pending[b] = pending[b] + grad_b if b in pending else grad_b
+    finally:
+        graph._GradMode.enabled = previous_mode
