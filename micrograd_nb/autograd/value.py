@@ -337,7 +337,13 @@ def run_plain_backward(roots, seeds, retain_graph):
                 raise _freed_error(node)
             rule = node._rule
             b = node._b
-            if b is not None:
+            # A network is nearly all + and *: their rules, ADD.vjp and MUL.vjp, written
+            # out here save a call per node (tests hold them equal to the table's).
+            if rule is ADD:
+                grad_a = grad_b = g
+            elif rule is MUL:
+                grad_a, grad_b = g * b.data, g * a.data
+            elif b is not None:
                 grad_a, grad_b = rule.vjp(g, node.data, a.data, b.data)
             elif const is None:
                 grad_a, = rule.vjp(g, node.data, a.data)
