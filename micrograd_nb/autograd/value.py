@@ -12,7 +12,7 @@ unless ``retain_graph=True``), and gradients accumulate across passes.
 
 Speed: a node is one Python object. Its one or two parents sit in two slots rather than
 in a tuple, because Python's garbage collector walks every object a graph holds, many
-times while a big graph is built: one object per node instead of two halves that work.
+times while a big graph is built; one object per node instead of two halves that work.
 ``run_plain_backward`` is the pass of a plain ``backward()`` (Values only, nobody
 listening): the graph core's pass with the node protocol's calls written inline.
 """
