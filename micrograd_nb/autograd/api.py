@@ -14,7 +14,7 @@ from . import errors, function, graph
 from .function import accumulate_into
 from .involved import involving
 from .tensor import Tensor
-from .value import Value
+from .value import Value, run_plain_backward
 
 
 def _as_list(x):
@@ -132,8 +132,19 @@ def _run(roots, seeds, retain_graph, create_graph, info, targets):
         function.tracer.refuse("backward")
     # Rules divide by zero and take logs of zero as PyTorch does (inf, nan), silently.
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        graph.run_backward(roots, seeds, retain_graph=retain_graph,
-                           create_graph=create_graph, info=info, targets=targets)
+        if _is_plain_value_pass(roots, seeds, create_graph, targets):
+            run_plain_backward(roots, seeds, retain_graph)
+        else:
+            graph.run_backward(roots, seeds, retain_graph=retain_graph,
+                               create_graph=create_graph, info=info, targets=targets)
+
+
+def _is_plain_value_pass(roots, seeds, create_graph, targets):
+    """True for a micrograd ``backward()``: Values alone, every node accumulating, no
+    graph of the gradient, nobody listening (a listener is told of every node)."""
+    return (targets is None and not create_graph and not graph._listeners
+            and all(isinstance(root, Value) for root in roots)
+            and not any(isinstance(seed, Value) for seed in seeds))
 
 
 def _accumulator_for(t):

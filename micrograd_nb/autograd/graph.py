@@ -149,7 +149,7 @@ def _notify(event, *args):
 # ---------------------------------------------------------------------------------------
 # The backward driver.
 
-_by_seq = attrgetter("_seq")
+by_seq = attrgetter("_seq")
 
 
 def reverse_topological_order(roots):
@@ -162,7 +162,7 @@ def reverse_topological_order(roots):
             if parent is not None and parent not in seen:
                 seen.add(parent)
                 stack.append(parent)
-    return sorted(seen, key=_by_seq, reverse=True)
+    return sorted(seen, key=by_seq, reverse=True)
 
 
 def _nodes_leading_to(order, targets):

@@ -9,6 +9,12 @@ that is all ``backward(create_graph=True)`` needs.
 Where micrograd is wrong, PyTorch is followed: the pass order is iterative and
 deterministic, saved values are freed after a pass (a second ``backward()`` raises
 unless ``retain_graph=True``), and gradients accumulate across passes.
+
+Speed: a node is one Python object. Its one or two parents sit in two slots rather than
+in a tuple, because Python's garbage collector walks every object a graph holds, many
+times while a big graph is built; one object per node instead of two halves that work.
+``run_plain_backward`` is the pass of a plain ``backward()`` (Values only, nobody
+listening): the graph core's pass with the node protocol's calls written inline.
 """
 
 import math
@@ -123,12 +129,37 @@ EXP = _Rule(lambda g, out, a: (g * out,))
 LOG = _Rule(lambda g, out, a: (_F.div(g, a),))
 
 _FREED = object()  # marks a node whose saved values a pass has released
+_new = object.__new__
+_next_seq = graph.next_seq
+
+
+def _node(data, a, b, op, rule, const=None):
+    """The output of an op on ``a`` (and ``b``): what ``Value(data, (a, b), op, rule)``
+    makes, without the tuple of children."""
+    out = _new(Value)
+    out.data = data
+    out.grad = 0
+    out._a = a
+    out._b = b
+    out._op = op
+    out._rule = rule
+    out._const = const
+    out._seq = _next_seq()
+    return out
+
+
+def _two_parents(children):
+    children = tuple(children)
+    if len(children) > 2:
+        raise ValueError(f"a Value has at most two parents, got {len(children)}")
+    return (*children, None, None)[:2]
 
 
 class Value:
     """Stores a single scalar value and its gradient."""
 
-    __slots__ = ("data", "grad", "_prev", "_op", "_rule", "_const", "_seq", "__weakref__")
+    # _a, _b: the parents, in argument order (None where there are fewer); see _prev.
+    __slots__ = ("data", "grad", "_a", "_b", "_op", "_rule", "_const", "_seq", "__weakref__")
 
     # Graph-core protocol (see graph.py): a Value is its own backward node.
     _pre_hooks = ()
@@ -137,52 +168,60 @@ class Value:
     def __init__(self, data, _children=(), _op="", _rule=None, _const=None):
         self.data = data
         self.grad = 0
-        self._prev = _children  # parents, in argument order (micrograd kept a set)
+        self._a, self._b = _two_parents(_children) if _children else (None, None)
         self._op = _op  # the label micrograd shows: '+', '*', '**2', 'ReLU', ...
         self._rule = _rule
         self._const = _const  # a constant the rule needs (the exponent of x**k)
-        self._seq = graph.next_seq()
+        self._seq = _next_seq()
+
+    @property
+    def _prev(self):
+        """The parents, in argument order (micrograd kept a set)."""
+        a = self._a
+        if a is None:
+            return ()
+        b = self._b
+        return (a,) if b is None else (a, b)
 
     # --- forward ops -------------------------------------------------------------------
 
     def __add__(self, other):
         other = other if isinstance(other, Value) else Value(other)
-        return Value(self.data + other.data, (self, other), "+", ADD)
+        return _node(self.data + other.data, self, other, "+", ADD)
 
     def __mul__(self, other):
         other = other if isinstance(other, Value) else Value(other)
-        return Value(self.data * other.data, (self, other), "*", MUL)
+        return _node(self.data * other.data, self, other, "*", MUL)
 
     def __pow__(self, other):
         if isinstance(other, Value):
-            return Value(_pow(self.data, other.data), (self, other), "**", POW_VALUE)
+            return _node(_pow(self.data, other.data), self, other, "**", POW_VALUE)
         if not isinstance(other, (int, float)):
             raise TypeError("only supporting int/float/Value powers")
-        return Value(_pow(self.data, other), (self,), f"**{other}", POW, other)
+        return _node(_pow(self.data, other), self, None, f"**{other}", POW, other)
 
     def __rpow__(self, other):  # other ** self
         return Value(other) ** self
 
     def relu(self):
         # micrograd's forward: an int 0 for a negative input, the input itself otherwise.
-        return Value(0 if self.data < 0 else self.data, (self,), "ReLU", RELU)
+        return _node(0 if self.data < 0 else self.data, self, None, "ReLU", RELU)
 
     def tanh(self):
-        return Value(math.tanh(self.data), (self,), "tanh", TANH)
+        return _node(math.tanh(self.data), self, None, "tanh", TANH)
 
     def exp(self):
-        return Value(_exp(self.data), (self,), "exp", EXP)
+        return _node(_exp(self.data), self, None, "exp", EXP)
 
     def log(self):
-        return Value(_log(self.data), (self,), "log", LOG)
+        return _node(_log(self.data), self, None, "log", LOG)
 
     # Composite ops, built as micrograd builds them.
     def __neg__(self):  # -self
         other = Value(-1)
-        return Value(self.data * other.data, (self, other), "*", NEG)
+        return _node(self.data * other.data, self, other, "*", NEG)
 
-    def __radd__(self, other):  # other + self
-        return self + other
+    __radd__ = __add__  # other + self is micrograd's self + other: the same node
 
     def __sub__(self, other):  # self - other
         return self + (-other)
@@ -190,8 +229,7 @@ class Value:
     def __rsub__(self, other):  # other - self
         return other + (-self)
 
-    def __rmul__(self, other):  # other * self
-        return self * other
+    __rmul__ = __mul__  # other * self, built as self * other
 
     def __truediv__(self, other):  # self / other
         return self * other**-1
@@ -229,7 +267,7 @@ class Value:
     def _apply(self, g, create_graph):
         __tracebackhide__ = True
         if self._const is _FREED:
-            raise attach(RuntimeError(errors.BACKWARD_TWICE), node=f"the '{self._op or 'op'}' node")
+            raise _freed_error(self)
         rule = self._rule
         if create_graph:
             args = self._prev if self._const is None else (*self._prev, self._const)
@@ -242,3 +280,79 @@ class Value:
     def _release(self):
         if self._rule.saves:
             self._const = _FREED
+
+
+def _freed_error(node):
+    return attach(RuntimeError(errors.BACKWARD_TWICE), node=f"the '{node._op or 'op'}' node")
+
+
+# ---------------------------------------------------------------------------------------
+# The plain pass: graph.run_backward for Values alone, with no listener, no ``inputs``,
+# no ``create_graph`` and number seeds. The same nodes in the same order, the same rules
+# on the same floats added up in the same order, so the same gradients bit for bit; only
+# the protocol's method calls and tuples of parents are gone.
+
+
+def _reverse_topological_order(roots):
+    """graph.reverse_topological_order, reading the parents' slots."""
+    seen = set(roots)
+    stack = list(seen)
+    add, push, pop = seen.add, stack.append, stack.pop
+    while stack:
+        node = pop()
+        a = node._a
+        if a is not None:
+            if a not in seen:
+                add(a)
+                push(a)
+            b = node._b
+            if b is not None and b not in seen:
+                add(b)
+                push(b)
+    return sorted(seen, key=graph.by_seq, reverse=True)
+
+
+def run_plain_backward(roots, seeds, retain_graph):
+    """Propagate ``seeds`` from the Values ``roots`` into every node's ``.grad``."""
+    __tracebackhide__ = True
+    order = _reverse_topological_order(roots)
+    pending = {}
+    for root, seed in zip(roots, seeds):
+        pending[root] = pending[root] + seed if root in pending else seed
+    pop = pending.pop
+    previous_mode = graph._GradMode.enabled
+    graph._GradMode.enabled = False
+    try:
+        for node in order:
+            g = pop(node)  # every node of the order is reached, so it has a gradient
+            if g.__class__ is Value:  # data that are Values make Value gradients
+                node._accumulate(g)
+            else:
+                node.grad = node.grad + g  # what _accumulate does with a number
+            a = node._a
+            if a is None:
+                continue  # a leaf
+            const = node._const
+            if const is _FREED:
+                raise _freed_error(node)
+            rule = node._rule
+            b = node._b
+            # A network is nearly all + and *: their rules, ADD.vjp and MUL.vjp, written
+            # out here save a call per node (tests hold them equal to the table's).
+            if rule is ADD:
+                grad_a = grad_b = g
+            elif rule is MUL:
+                grad_a, grad_b = g * b.data, g * a.data
+            elif b is not None:
+                grad_a, grad_b = rule.vjp(g, node.data, a.data, b.data)
+            elif const is None:
+                grad_a, = rule.vjp(g, node.data, a.data)
+            else:
+                grad_a, = rule.vjp(g, node.data, a.data, const)
+            if not retain_graph and rule.saves:
+                node._const = _FREED
+            pending[a] = pending[a] + grad_a if a in pending else grad_a
+            if b is not None:
+                pending[b] = pending[b] + grad_b if b in pending else grad_b
+    finally:
+        graph._GradMode.enabled = previous_mode

@@ -29,6 +29,9 @@ OWN_TEXTS = {
     ("autograd/select_methods.py", "micrograd_nb: scatter(reduce=...) is not implemented"),
     # karpathy's micrograd message, on the scalar Value.
     ("autograd/value.py", "only supporting int/float/Value powers"),
+    # Value keeps its parents in two slots (every op has one or two inputs); micrograd
+    # took any number, for nodes built by hand.
+    ("autograd/value.py", "a Value has at most two parents"),
 }
 
 

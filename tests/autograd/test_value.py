@@ -1,6 +1,7 @@
 """``Value``: micrograd's scalar engine, with PyTorch's behaviour where micrograd is
 wrong."""
 
+import gc
 import math
 import sys
 
@@ -59,6 +60,36 @@ def test_micrograd_surface():
                 a ** b):
         assert isinstance(out, Value)
     assert (2 ** a).data == 4.0 and (a ** b).data == 8.0
+
+
+def test_parents_in_argument_order():
+    a, b = Value(2.0), Value(3.0)
+    assert (a * b)._prev == (a, b) and (b + a)._prev == (b, a) and (a * a)._prev == (a, a)
+    assert a.relu()._prev == (a,) and (a ** 2)._prev == (a,) and a._prev == ()
+    assert (2 * a)._prev[0] is a  # micrograd's __rmul__: self * other
+
+
+def test_micrograd_constructor_takes_the_children():
+    a, b = Value(2.0), Value(3.0)
+    assert Value(6.0, (a, b), "*")._prev == (a, b)
+    assert Value(2.0, (a,), "ReLU")._prev == (a,)
+    assert Value(1.0, [], "")._prev == ()
+    with pytest.raises(ValueError, match="at most two parents"):
+        Value(1.0, (a, b, a), "f")
+
+
+def test_an_op_adds_one_object_for_the_garbage_collector():
+    # The collector walks every object a graph holds: a node with a tuple of parents
+    # would be two.
+    a, b = Value(2.0), Value(3.0)
+    gc.disable()
+    try:
+        before = len(gc.get_objects())
+        c = a * b
+        after = len(gc.get_objects())
+    finally:
+        gc.enable()
+    assert after - before == 1 and gc.is_tracked(c)
 
 
 def test_every_node_gets_its_grad():
