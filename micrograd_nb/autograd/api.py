@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 
-from . import errors, function, graph
+from . import arrays, errors, function, graph
 from .function import accumulate_into
 from .involved import involving
 from .tensor import Tensor
@@ -131,7 +131,7 @@ def _run(roots, seeds, retain_graph, create_graph, info, targets):
     if function.tracer is not None:
         function.tracer.refuse("backward")
     # Rules divide by zero and take logs of zero as PyTorch does (inf, nan), silently.
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+    with arrays.silent_block():
         if _is_plain_value_pass(roots, seeds, create_graph, targets):
             run_plain_backward(roots, seeds, retain_graph)
         else:

@@ -108,43 +108,32 @@ class CompiledFunction:
             if len(self._programs) >= CACHE_SIZE_LIMIT and kind not in self._programs:
                 self._eager(kind, CACHE_LIMIT.format(limit=CACHE_SIZE_LIMIT))
                 return self._orig_mod(*args, **kwargs)
-            program, result = self._trace(tensors, args, kwargs)
-            if program is None:  # the traced call was an eager call: its result stands
-                self._eager(kind, result.problem)
-                return result.value
+            trace, result = self._traced_call(args, kwargs)
+            try:
+                program = Program(trace, tensors, result)
+            except NotCompilable as reason:  # the traced call was an eager call
+                self._eager(kind, str(reason))
+                return result
             self._programs[kind] = program
         return program.run(tensors)
 
-    def _trace(self, tensors, args, kwargs):
-        """(the program, None), or (None, why not and the traced call's result)."""
+    def _traced_call(self, args, kwargs):
+        """The call, eagerly, with a tracer listening: (the trace, the result)."""
         trace = Trace()
         function.tracer = trace
         try:
-            result = self._orig_mod(*args, **kwargs)
+            return trace, self._orig_mod(*args, **kwargs)
         finally:
             function.tracer = None
-        try:
-            return Program(trace, tensors, result), None
-        except NotCompilable as reason:
-            return None, EagerCall(str(reason), result)
 
     def _eager(self, kind, reason):
+        """Say once why ``kind`` runs eagerly (raise, with fullgraph=True)."""
         name = getattr(self._orig_mod, "__qualname__", type(self._orig_mod).__name__)
         message = RUNS_EAGERLY.format(name=name, reason=reason)
         if self._fullgraph:
             raise RuntimeError(message)
-        warnings.warn(message, UserWarning, stacklevel=4)
+        warnings.warn(message, UserWarning, stacklevel=3)  # at the user's call
         self._programs[kind] = _EAGER
-
-
-class EagerCall:
-    """A traced call that cannot be replayed: why, and what it returned."""
-
-    __slots__ = ("problem", "value")
-
-    def __init__(self, problem, value):
-        self.problem = problem
-        self.value = value
 
 
 def _flatten(obj, tensors, kind):

@@ -314,50 +314,43 @@ def apply(op, inputs, compute_dtype=None, **ctx):
         raise pytorch_error(error, [t._data.shape for t in inputs]) from None
     if data.__class__ is not np.ndarray:
         data = np.asarray(data)  # numpy returns scalars for 0-d results
+    recording = False
     if graph._GradMode.enabled:
         for t in inputs:
             if t._requires_grad:
+                recording = True
                 break
-        else:
-            out = Tensor._make(data)
-            if tracer is not None:
-                tracer.op_applied(op, inputs, compute_dtype, ctx, out)
-            return out
-    else:
-        out = Tensor._make(data)
-        if tracer is not None:
-            tracer.op_applied(op, inputs, compute_dtype, ctx, out)
-        return out
-    # Per input: the node its gradient flows into and its layout, or None for an input
-    # outside any graph. The tuples of layouts are shared: a graph has few, and each one
-    # the garbage collector tracks costs every later collection some time.
-    prev, meta = [], []
-    for t in inputs:
-        if t._requires_grad:
-            prev.append(t._grad_node())
-            meta.append((t._data.shape, t._data.dtype))
-        else:
-            prev.append(None)
-            meta.append(None)
-    meta = tuple(meta)
-    meta = _layouts.setdefault(meta, meta)
-    out = Tensor._make(data, True)
-    if op.saves:
-        # (An input outside any graph is kept as its array: the node holds no tensor for
-        # it; a Python number's shared tensor has its SavedTensors made once.)
-        saved = []
-        for key in op.saved_keys(meta):
-            if key == ANS:
-                saved.append(SavedTensor(out, True, key))
+    out = Tensor._make(data, recording)
+    if recording:
+        # Per input: the node its gradient flows into and its layout, or None for an input
+        # outside any graph. The tuples of layouts are shared: a graph has few, and each one
+        # the garbage collector tracks costs every later collection some time.
+        prev, meta = [], []
+        for t in inputs:
+            if t._requires_grad:
+                prev.append(t._grad_node())
+                meta.append((t._data.shape, t._data.dtype))
             else:
-                t = inputs[key]
-                saved.append(_SAVED_NUMBERS.get((id(t), key))
-                             or SavedTensor(t, False, key, keep_tensor=t._requires_grad))
-        saved = tuple(saved)
-    else:
-        saved = ()
-    out._grad_fn = (op._node_type or op.node_type)(op, tuple(prev), meta, ctx or _NO_CTX,
-                                                   saved, data.shape)
+                prev.append(None)
+                meta.append(None)
+        meta = tuple(meta)
+        meta = _layouts.setdefault(meta, meta)
+        if op.saves:
+            # (An input outside any graph is kept as its array: the node holds no tensor for
+            # it; a Python number's shared tensor has its SavedTensors made once.)
+            saved = []
+            for key in op.saved_keys(meta):
+                if key == ANS:
+                    saved.append(SavedTensor(out, True, key))
+                else:
+                    t = inputs[key]
+                    saved.append(_SAVED_NUMBERS.get((id(t), key))
+                                 or SavedTensor(t, False, key, keep_tensor=t._requires_grad))
+            saved = tuple(saved)
+        else:
+            saved = ()
+        out._grad_fn = (op._node_type or op.node_type)(op, tuple(prev), meta, ctx or _NO_CTX,
+                                                       saved, data.shape)
     if tracer is not None:
         tracer.op_applied(op, inputs, compute_dtype, ctx, out)
     return out
@@ -369,6 +362,7 @@ tracer = None
 
 _array_of = attrgetter("_data")
 _layouts = {}
+_NO_CTX = {}  # shared by every node of an op without constants: never written to
 _SAVED_NUMBERS = {}  # (id of a shared number's tensor, input position) -> its SavedTensor
 
 
@@ -377,7 +371,6 @@ def share_saved(number):
     is saved by many nodes: one SavedTensor per input position serves them all."""
     for key in (0, 1):
         _SAVED_NUMBERS[id(number), key] = SavedTensor(number, False, key, keep_tensor=False)
-_NO_CTX = {}  # shared by every node of an op without constants: never written to
 
 
 def broadcast_mismatch(shapes):

@@ -368,6 +368,7 @@ def test_what_cannot_be_replayed_runs_eagerly_and_says_why(fn):
     with pytest.warns(UserWarning, match="runs eagerly") as caught:
         x, out = run(g)
     assert reason in str(caught[0].message)
+    assert caught[0].filename == __file__  # said at the user's call
     x_ref, ref = run(fn)
     for a, b in zip(out if isinstance(out, tuple) else [out],
                     ref if isinstance(ref, tuple) else [ref]):
