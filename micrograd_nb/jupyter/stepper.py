@@ -100,14 +100,19 @@ class PassStepper:
         return (f"<PassStepper {self.title}: {len(self.graph.model.nodes)} nodes, "
                 f"{len(self.frames) - 1} steps after the seed>")
 
+    @functools.cached_property
+    def still_svg(self):
+        """The picture shown before the script runs (and where it never runs): in practice
+        mode with its gradients hidden. Worked out once for the HTML and the SVG output."""
+        return self.svg if self.predict is None else hide_gradients(self.svg)
+
     def _repr_html_(self):
-        return stepper_html(self.svg, self.frames, self.title, self.step, self.predict)
+        return stepper_html(self.still_svg, self.frames, self.title, self.step, self.predict)
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         data = {"text/html": self._repr_html_(), "text/plain": repr(self)}
         if self.svg:
-            data["image/svg+xml"] = self.svg if self.predict is None else hide_gradients(
-                self.svg)
+            data["image/svg+xml"] = self.still_svg
         else:
             data["text/plain"] += f"\n\n{self.graph.dot()}"
         return data
@@ -141,10 +146,11 @@ class SideBySide:
 
 
 def stepper_html(svg, frames, title, step=0, predict=None):
-    """A stepper output's HTML: the still picture (an <img> with the SVG as a data URL,
-    which sanitizers keep), the frames as JSON, the stylesheet, and the script that turns
-    the picture into the stepper (stepper.js, run once the output is on the page). The same
-    pass gives the same text (no random ids). ``predict`` (predict.py's questions) adds
+    """A stepper output's HTML: the still picture ``svg`` (an <img> with the SVG as a data
+    URL, which sanitizers keep; in practice mode its gradients are hidden already), the
+    frames as JSON, the stylesheet, and the script that turns the picture into the stepper
+    (stepper.js, run once the output is on the page). The same pass gives the same text
+    (no random ids). ``predict`` (predict.py's questions) adds
     practice mode: its data, predict.js and its stylesheet."""
     record = {"frames": frames, "title": title, "step": step}
     if predict is not None:
@@ -153,10 +159,9 @@ def stepper_html(svg, frames, title, step=0, predict=None):
     key = hashlib.sha256((svg + data).encode("utf-8")).hexdigest()[:16]
     parts = [f'<div class="mgnb-output" data-mgnb-stepper="{key}">']
     if svg and predict is not None:
-        # the answers stay out of the picture until the stepper asks for them
+        # the answers stay out of the picture (still_svg) until the stepper asks for them
         parts.append(f'<p class="mgnb-still-note">{html.escape(STILL_NOTE)}</p>')
-        parts.append(still_html(hide_gradients(svg),
-                                f"{title}: the graph of the backward pass, its gradients "
+        parts.append(still_html(svg, f"{title}: the graph of the backward pass, its gradients "
                                 "hidden for practice"))
     elif svg:
         parts.append(still_html(svg, f"{title}: the picture after the backward pass"))

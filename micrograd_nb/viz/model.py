@@ -112,6 +112,13 @@ class Graph:
 # ---------------------------------------------------------------------------------------
 # Text of values: short, for a box in a picture.
 
+# The texts of small arrays, by content: a pass shows each gradient on an edge, in a
+# caption and in practice mode's questions, and a cell run again shows the same numbers.
+_SHORT_TEXTS = {}
+_SHORT_TEXTS_LIMIT = 10_000  # entries; then it starts again
+_CACHED_SIZE = 64  # elements: a key costs a copy of the bytes
+
+
 def short(value, width=40):
     """A compact text for a number, an array, a Tensor or a Value."""
     if value is None:
@@ -126,6 +133,19 @@ def short(value, width=40):
         text = f"{float(value):.4g}"
         return text + ".0" if text.lstrip("-").isdigit() else text  # 1.0, not 1
     array = np.asarray(value)
+    if array.size > _CACHED_SIZE or array.dtype.kind not in "fiub":
+        return _array_text(array, width)
+    key = (array.dtype.char, array.shape, array.tobytes(), width)
+    text = _SHORT_TEXTS.get(key)
+    if text is None:
+        if len(_SHORT_TEXTS) >= _SHORT_TEXTS_LIMIT:
+            _SHORT_TEXTS.clear()
+        text = _SHORT_TEXTS[key] = _array_text(array, width)
+    return text
+
+
+def _array_text(array, width):
+    """``short`` of an array, worked out."""
     if array.dtype.kind in "fiu" and array.ndim == 1 and array.size > 6:
         # a long vector: its first and last two, in PyTorch's format, as torch summarises
         ends = format_array(np.concatenate([array[:2], array[-2:]]).astype(np.float64), 0)
@@ -320,7 +340,6 @@ def replay(graph, recorded, ids, nodes, parents_of, plain):
     ``plain(grad)`` makes a gradient a number or array. Both engines' passes go through
     here, so they step alike."""
     totals = {}  # node id -> what this pass has accumulated there so far
-    short = _ShortTexts()  # a gradient is often shown twice: on its edge, in a caption
     # (frame index, step, {edge key: input positions}) of each visit: what practice mode
     # (jupyter/predict.py) asks about
     graph.replayed = []
@@ -361,23 +380,6 @@ def replay(graph, recorded, ids, nodes, parents_of, plain):
         crossed.update(frame.edges)
     for edge in graph.edges:
         edge.grad = crossed.get(edge.key)
-
-
-class _ShortTexts:
-    """``short`` of the values of one pass, each formatted once."""
-
-    def __init__(self):
-        self.texts = {}
-
-    def __call__(self, value):
-        if isinstance(value, np.ndarray):
-            key = (value.dtype, value.shape, value.tobytes())
-        else:
-            key = (type(value), repr(value))  # repr: -0.0 and 0.0 read differently
-        text = self.texts.get(key)
-        if text is None:
-            text = self.texts[key] = short(value)
-        return text
 
 
 def caption_name(picture):

@@ -14,6 +14,7 @@ from micrograd_nb import Value
 from micrograd_nb.autograd import record
 from micrograd_nb.autograd.formatting import _Formatter
 from micrograd_nb.viz import dot_process, draw
+from micrograd_nb.viz import model as model_module
 from micrograd_nb.viz import render as render_module
 from micrograd_nb.viz.dot import left_to_right_width_at_least, to_dot
 from micrograd_nb.viz.graph import MAX_WIDTH_PT, fit_width, svg_width_pt
@@ -228,6 +229,33 @@ def test_values_of_every_kind_keep_their_short_text():
     matrix = np.array([[1.0, 2.5], [3.0, 4.0]])
     assert short(matrix) == "[[1.0000, 2.5000], [3.0000, 4.0000]]"
     assert short(np.array([True, False])) == "[ True, False]"
+
+
+def test_remembered_texts_are_the_texts_worked_out(monkeypatch):
+    """``short`` remembers small arrays' texts by content: arrays that differ only in
+    dtype, shape, the sign of a zero or a last bit, or asked at another width, each get
+    their own text, the one worked out afresh, whichever is asked first."""
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=4)
+    arrays = [base, base.astype(np.float32), base.reshape(2, 2), base[::-1],
+              np.nextafter(base, np.inf), np.array([0.0, 1.0]), np.array([-0.0, 1.0]),
+              np.array([1, 2]), np.array([1, 2], dtype=np.uint8), np.array([True, False]),
+              np.arange(8.0), np.arange(65.0), np.array([1e-8, 1.0])]
+    expected = [model_module._array_text(a, 40) for a in arrays]
+    narrow = [model_module._array_text(a, 12) for a in arrays]
+    assert len(set(expected)) > 8  # the cases really differ
+    for order in (arrays, arrays[::-1]):
+        monkeypatch.setattr(model_module, "_SHORT_TEXTS", {})
+        for a in order:
+            short(a)
+            short(a, 12)
+        assert [short(a) for a in arrays] == expected
+        assert [short(a, 12) for a in arrays] == narrow
+    # full, it starts again rather than growing without bound
+    monkeypatch.setattr(model_module, "_SHORT_TEXTS_LIMIT", 3)
+    monkeypatch.setattr(model_module, "_SHORT_TEXTS", {})
+    assert [short(a) for a in arrays] == expected
+    assert len(model_module._SHORT_TEXTS) <= 3
 
 
 def test_dot_is_looked_up_again_when_path_or_the_file_changes(monkeypatch, tmp_path):

@@ -1,6 +1,7 @@
 """Pictures: what they show, that they are deterministic, both renderers, big graphs."""
 
 import os
+import re
 import time
 
 import pytest
@@ -76,6 +77,10 @@ def test_both_renderers_produce_svg(renderer, monkeypatch, tmp_path):
     svg = picture.svg()
     assert picture.renderer == renderer
     assert "<svg" in svg and "MulBackward0" in svg
+    # square boxes, as torchviz's: a polygon each (a rounded box is a path of Bezier
+    # curves, a seventh of a long chain's render time)
+    boxes = re.findall(r'<g id="node\d+" class="node">\s*<title>n\d+</title>\s*<(\w+)', svg)
+    assert boxes and set(boxes) == {"polygon"}, boxes
     if renderer == "wasm":
         cached = list((tmp_path / "cache" / "micrograd_nb").glob("*.cwasm"))
         assert cached, "the compiled module is cached for later processes"
