@@ -175,11 +175,13 @@ def magic_overhead(repeat, target):
     cases = {"bare": cell(""), "quiet": cell("%%autograd --quiet\n"),
              "svg": cell("%%autograd\n", fresh=True), "rerun": cell("%%autograd\n"),
              "step": cell("%%autograd --step\n", fresh=True),
+             "predict": cell("%%autograd --predict\n", fresh=True),
              "layout": _layout_alone(ip)}
     labels = {"bare": "the cell alone", "quiet": "%%autograd --quiet (record only)",
               "svg": "%%autograd (record + draw)",
               "rerun": "%%autograd, run again (SVG from the cache)",
               "step": "%%autograd --step (widget)",
+              "predict": "%%autograd --predict (practice: the questions too)",
               "layout": "its picture laid out alone (the renderer's part of a fresh draw)"}
     results = measure(cases, repeat, target)
     base = results["bare"]

@@ -28,5 +28,5 @@ def test_both_magic_benchmarks_run_in_one_process():
     assert "error" not in done.stdout
     for label in ("%%autograd (record + draw)", "a torch MLP training step",
                   "%%autograd --quiet (record only)", "its picture laid out alone",
-                  "is the renderer laying it out"):
+                  "is the renderer laying it out", "%%autograd --predict"):
         assert label in done.stdout
