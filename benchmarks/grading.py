@@ -1,4 +1,4 @@
-"""Grading speed and memory: seconds per submission of a four-question notebook, for 1
+"""Grading speed and memory: seconds per submission of an exercise notebook, for 1
 submission and for 50 with ``--jobs 2``, against ``nbgrader autograde`` on the same
 notebooks in the same run; the grader's peak memory; and grading time against the
 question count when questions kill their kernel (it must stay linear).
@@ -157,7 +157,10 @@ def main(argv=None):
             peak = max(p for _, p in samples)
             rows.append([label, fmt_time(median), fmt_time(median / count),
                          f"{peak:.0f} MiB", str(len(samples))])
-        print(f"## Grading ({NAME}, 4 questions)\n")
+        from micrograd_nb.grading.notebooks import Assignment
+
+        questions = len(Assignment.load(SOURCE).questions)
+        print(f"## Grading ({NAME}, {questions} questions)\n")
         print(markdown_table(["case", "median", "per submission", "peak memory (grader)",
                               "runs"], rows))
         if with_nbgrader:
