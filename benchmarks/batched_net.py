@@ -151,20 +151,8 @@ def run(repeat, target):
         "torch": lambda: autograd_peer(peers.torch(), X, y, params),
         "numpy": lambda: numpy_peer(X, y, params),
     }
-    results, cases, outcomes, failures = {}, {}, {}, []
-    for key, make in makers.items():
-        try:
-            step, outcome = make()
-            step()  # one untimed call, to check its loss and gradients
-            outcomes[key] = outcome()
-        except peers.Skip as skip:
-            results[key] = f"skipped: {skip}"
-        except Exception as error:
-            results[key] = error
-            failures.append(f"{TITLE}: {labels[key]} failed: {describe_error(error)}")
-        else:
-            results[key] = None
-            cases[key] = step
+    # each peer run once untimed first, to check its loss and gradients
+    results, cases, outcomes, failures = peers.set_up(makers, labels, TITLE)
 
     problems = []
     for key in ("micrograd_nb", "compiled", "torch"):

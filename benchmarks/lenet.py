@@ -7,7 +7,7 @@ libraries. Time per forward + backward, the gradients checked against each other
 
 import numpy as np
 import peers
-from timing import describe_error, measure, stats_table
+from timing import measure, stats_table
 
 TITLE = "6. convolutional network (LeNet)"
 BATCH = (16, 1, 32, 32)
@@ -42,19 +42,7 @@ def run(repeat, target):
     labels = {"micrograd_nb": "micrograd_nb Tensor", "torch": "torch (1 thread)"}
     makers = {"micrograd_nb": lambda: peer(peers.micrograd_nb_tensor()),
               "torch": lambda: peer(peers.torch())}
-    results, cases, grads, failures = {}, {}, {}, []
-    for key, make in makers.items():
-        try:
-            step, gradients = make()
-            step()
-            grads[key] = gradients()
-        except peers.Skip as skip:
-            results[key] = f"skipped: {skip}"
-        except Exception as error:
-            results[key] = error
-            failures.append(f"{TITLE}: {labels[key]} failed: {describe_error(error)}")
-        else:
-            cases[key] = step
+    results, cases, grads, failures = peers.set_up(makers, labels, TITLE)
     for key, result in measure(cases, repeat, target, warmup=1).items():
         results[key] = result
     lines = [f"## {TITLE}", "", __doc__.split("\n\n")[1].replace("\n", " "), "",

@@ -12,6 +12,33 @@ class Skip(Exception):
     """A peer that cannot run here; the message says why."""
 
 
+def set_up(makers, labels, title):
+    """Each peer's timed call made, run once untimed, and what it computed read.
+
+    ``makers`` maps a key to a function giving ``(step, read)``: the call to time, and a
+    function reading its outcome (loss, gradients) after a call. Returns ``(results,
+    cases, outcomes, failures)``: per key, None where it is set up (its timings come
+    later), "skipped: ..." or the exception it raised; the steps to time; what each read;
+    and a message per peer that failed."""
+    from timing import describe_error
+
+    results, cases, outcomes, failures = {}, {}, {}, []
+    for key, make in makers.items():
+        try:
+            step, read = make()
+            step()
+            outcomes[key] = read()
+        except Skip as skip:
+            results[key] = f"skipped: {skip}"
+        except Exception as error:
+            results[key] = error
+            failures.append(f"{title}: {labels[key]} failed: {describe_error(error)}")
+        else:
+            results[key] = None
+            cases[key] = step
+    return results, cases, outcomes, failures
+
+
 def _version(distribution):
     try:
         return importlib.metadata.version(distribution)
