@@ -26,8 +26,28 @@ tensors other than by ops on its inputs (``mg.randn``, comparisons, ``detach()``
 hook on an intermediate tensor, or returns anything but one tensor. Under ``%%autograd``
 (a graph listener), ``no_grad`` or anomaly detection ``fn`` runs eagerly, so that every
 node is there to draw, check or skip.
+
+Generated code. A program is not interpreted step by step: it writes, once, a Python
+function for its forward and one for its backward, and runs them (``compile`` and
+``exec``, the kernels, rules, dtypes and constants bound as the functions' globals under
+readable names). Each slot is a local, ``s12``; the gradient arriving at it is ``g12``.
+The forward has one line per op, ``s9 = add(s8, s3)``, its inputs cast to the op's
+compute dtype only where their traced dtype differs, and returns the result and the
+arrays the rules read. The backward has one line per rule, in the eager pass's order,
+``g3 = g3 + add_rule1(F, g9, None, None, None)``, adding each gradient to those that
+arrived before, as the eager pass does. Each rule's result goes through ``to_input``
+(summed over the dimensions broadcasting added, cast to its input's dtype) in the first
+backward; where that changed nothing, the function written after it leaves the call
+out: the shapes and dtypes of every array are those of the trace, so the rules give the
+same ones at every call, as long as the gradient arriving has the result's shape and
+dtype (a hook on the result may change it: then the first form runs). Print
+``program.forward_source`` and ``program.backward_source`` to read them.
 """
 
+import builtins
+import keyword
+import math
+import re
 import warnings
 from functools import update_wrapper
 
@@ -189,8 +209,14 @@ class NotCompilable(Exception):
 
 
 class Program:
-    """A trace made replayable: numbered slots of arrays, filled by the arguments, the
-    tensors read from outside, constants, and each op's forward in turn."""
+    """A trace made replayable: numbered slots of arrays (``s0``, ``s1``...), filled by
+    the arguments, the tensors read from outside, constants, and each op's forward in
+    turn.
+
+    A replay runs Python written for this trace (see "Generated code" in the module's
+    text): ``forward_source``, one line per op, and ``backward_source``, one line per
+    backward rule, each kept here to be read or printed.
+    """
 
     def __init__(self, trace, arg_tensors, result):
         if trace.problem:
@@ -204,10 +230,11 @@ class Program:
                 slot_of[id(t)] = len(slot_of)
                 self.first_args.append(position)
         self.captured = []  # (slot, tensor, its layout when traced)
-        self.constants = []  # (slot, array)
-        self.forward = []  # (kernel, input slots, compute dtype, ctx, output slot)
-        self.backward = []  # (rules, number of inputs, ctx, saved (key, slot)s, output slot)
-        made_by_ops = set()
+        constants = []  # (slot, array)
+        forward = []  # (op, input slots, compute dtype, ctx, output slot)
+        backward = []  # (op, rules, number of inputs, ctx, saved (key, slot)s, output slot)
+        dtypes = {}  # slot -> dtype of its array
+        scalars = set()  # slots of 0-d results
         for op, inputs, compute_dtype, ctx, out, versions in trace.ops:
             _check_ctx(op, ctx)
             ins = []
@@ -217,32 +244,56 @@ class Program:
                     raise NotCompilable(REASONS["inplace"].format(what=f"an input of {op.name}"))
                 if id(t) not in slot_of:
                     slot_of[id(t)] = len(slot_of)
-                    self._outside(t, slot_of[id(t)], trace)
+                    self._outside(t, slot_of[id(t)], trace, constants)
                 ins.append(slot_of[id(t)])
+                dtypes[slot_of[id(t)]] = t._data.dtype
             if id(out) in slot_of:
                 raise NotCompilable(REASONS["made"])
             slot_of[id(out)] = o = len(slot_of)
-            made_by_ops.add(o)
-            # run() calls the kernels in one quiet state, as each silently() would.
-            kernel = getattr(op.forward, "unsilenced", op.forward)
-            self.forward.append((kernel, tuple(ins), compute_dtype, ctx, o))
+            dtypes[o] = out._data.dtype
+            if out._data.ndim == 0:
+                scalars.add(o)
+            forward.append((op, ins, compute_dtype, ctx, o))
             if out._grad_fn is not None:
-                self.backward.append(self._backward_step(op, out, ins, o))
-        self.backward.reverse()  # as run_backward visits them: the latest node first
-        self.n_slots = len(slot_of)
+                backward.append(self._backward_step(op, out, ins, o))
+        backward.reverse()  # as run_backward visits them: the latest node first
         self.result_slot = slot_of.get(id(result))
-        if self.result_slot not in made_by_ops:  # an argument, or a tensor made otherwise
-            raise NotCompilable(REASONS["made"])
+        if self.result_slot not in {step[4] for step in forward}:
+            raise NotCompilable(REASONS["made"])  # an argument, or a tensor made otherwise
         self.requires_grad = result._requires_grad
+        self.result_layout = (result._data.shape, result._data.dtype)
         # The compiled node's inputs: the arguments, then the tensors read from outside.
         self.input_slots = list(range(len(self.first_args))) + [
             slot for slot, _, _ in self.captured]
-        self.kept = sorted({slot for step in self.backward for _, slot in step[4]})
+        backward = _reached(backward, self.result_slot) if self.requires_grad else []
+        constant_slots = {slot for slot, _ in constants}
+        kept = sorted({slot for step in backward for _, slot in step[4]} - constant_slots)
+        # Per input of the compiled node: does it need a gradient, and is its array kept
+        # (watched for in-place changes before backward)?
+        self.needs_grad = [arg_tensors[i]._requires_grad for i in self.first_args] + [
+            layout[2] for _, _, layout in self.captured]
+        self.watched = [position for position, slot in enumerate(self.input_slots)
+                        if slot in kept]
+        self.result_kept = self.result_slot in kept
+        names = _Names()
+        for slot, array in constants:
+            names.values[f"s{slot}"] = array
+        self.forward_source = _forward_source(forward, names, dtypes, scalars, self.input_slots,
+                                              sorted(constant_slots), self.result_slot, kept)
+        self._forward = names.function(self.forward_source, "forward")
+        # The backward: one line per rule, with to_input on each until the first backward
+        # shows which of them change nothing (see _learn).
+        self._rule_lines = _rule_lines(backward, names, self.result_slot)
+        self._names = names
+        self._kept = kept
+        self.backward_source = self._backward_source(None)
+        self._general_backward = names.function(self.backward_source, "backward")
+        self._backward = self._learn
 
-    def _outside(self, t, slot, trace):
+    def _outside(self, t, slot, trace, constants):
         """An input no op of the trace made: a number, or a tensor read from outside."""
         if id(t) in trace.numbers:
-            self.constants.append((slot, t._data))
+            constants.append((slot, t._data))
         elif id(t) in trace.made:
             raise NotCompilable(REASONS["made"])
         else:
@@ -273,57 +324,191 @@ class Program:
         Tensor = tensor.Tensor
         first_args = self.first_args
         inputs = [arg_tensors[i] for i in first_args] + [t for _, t, _ in self.captured]
-        slots = [None] * self.n_slots
-        for slot, t in zip(self.input_slots, inputs):
-            slots[slot] = t._data
-        for slot, array in self.constants:
-            slots[slot] = array
         with arrays.silent_block():
-            for kernel, ins, compute_dtype, ctx, o in self.forward:
-                if compute_dtype is None:
-                    data = kernel(*[slots[i] for i in ins], **ctx)
-                else:
-                    data = kernel(*[slots[i] if slots[i].dtype == compute_dtype
-                                    else slots[i].astype(compute_dtype) for i in ins], **ctx)
-                slots[o] = data if data.__class__ is np.ndarray else np.asarray(data)
-        data = slots[self.result_slot]
+            data, kept = self._forward(*[t._data for t in inputs])
         if not self.requires_grad:
             return Tensor._make(data)
-        prev = tuple(t._grad_node() if t._requires_grad else None for t in inputs)
-        kept = {slot: slots[slot] for slot in self.kept}
+        prev = tuple([t._grad_node() if needs else None
+                      for t, needs in zip(inputs, self.needs_grad)])
         out = Tensor._make(data, True)
         # In-place changes before backward are caught as in the eager graph: the inputs
         # whose arrays the rules read, and the result, keep their versions.
-        watched = [SavedTensor(t, False, slot)
-                   for slot, t in zip(self.input_slots, inputs) if slot in kept]
-        if self.result_slot in kept:
+        slots = self.input_slots
+        watched = [SavedTensor(inputs[i], False, slots[i]) for i in self.watched]
+        if self.result_kept:
             watched.append(SavedTensor(out, True, ANS))
         out._grad_fn = CompiledFunctionBackward(
-            COMPILED, prev, (None,) * len(prev), {}, Activations(self, kept, watched),
-            data.shape)
+            COMPILED, prev, (None,) * len(prev), function._NO_CTX,
+            Activations(self, kept, watched), data.shape)
         return out
 
     def run_backward(self, kept, grad):
         """The gradient of every input of the compiled node (None where none arrives):
         ``graph.run_backward`` and ``Function._apply`` over the recorded nodes."""
-        pending = {self.result_slot: grad}
+        shape, dtype = self.result_layout
+        if grad.shape == shape and grad.dtype == dtype:
+            return self._backward(kept, grad)
+        return self._general_backward(kept, grad)  # a hook on the result changed its dtype
+
+    def _learn(self, kept, grad):
+        """The first backward of the traced layout: the general backward, noting which
+        ``to_input`` changed its gradient; then the backward without the others."""
+        changed = []
+
+        def noting(g, layout):
+            changed.append(g.shape != layout[0] or g.dtype != layout[1])
+            return to_input(g, layout)
+
         to_input = NUMPY_NS.to_input
-        for op, rules, n_inputs, ctx, saved, o in self.backward:
-            g = pending.pop(o, None)
-            if g is None:
-                continue
-            args = [None] * n_inputs
-            ans = None
-            for key, slot in saved:
-                if key == ANS:
-                    ans = kept[slot]
-                else:
-                    args[key] = kept[slot]
-            for i, slot, layout in rules:
-                contribution = to_input(op.vjp(i, NUMPY_NS, g, ans, args, ctx), layout)
-                pending[slot] = (pending[slot] + contribution if slot in pending
-                                 else contribution)
-        return [pending.get(slot) for slot in self.input_slots]
+        grads = self._names.function(self.backward_source, "backward", to_input=noting)(
+            kept, grad)
+        self.backward_source = self._backward_source(changed)
+        self._backward = self._names.function(self.backward_source, "backward")
+        return grads
+
+    def _backward_source(self, changed):
+        """The backward's text: every rule's result through to_input, or (``changed``
+        given) only those where it changed the gradient."""
+        lines = [f"def backward(kept, g{self.result_slot}):"]
+        if self._kept:
+            lines.append(f"    {_tuple(self._kept)[1:-1]} = kept")
+        for k, (target, again, call, layout) in enumerate(self._rule_lines):
+            if changed is None or changed[k]:
+                call = f"to_input({call}, {layout})"
+            lines.append(f"    {target} = {target} + {call}" if again else f"    {target} = {call}")
+        grads = {target for target, _, _, _ in self._rule_lines}
+        lines.append("    return [" + ", ".join(
+            f"g{slot}" if f"g{slot}" in grads else "None" for slot in self.input_slots) + "]")
+        return "\n".join(lines) + "\n"
+
+
+# --- generated code -----------------------------------------------------------------------
+
+class _Names:
+    """The names a generated function reads: kernels, rules, dtypes and constants, each
+    bound once under a readable name."""
+
+    def __init__(self):
+        self.values = {"F": NUMPY_NS, "to_input": NUMPY_NS.to_input, "asarray": np.asarray}
+        self._name_of = {}  # id(value) -> name
+
+    def of(self, value, hint):
+        name = self._name_of.get(id(value))
+        if name is None:
+            name = candidate = _identifier(hint)
+            n = 2
+            while name in self.values:
+                name, n = f"{candidate}_{n}", n + 1
+            self.values[name] = value
+            self._name_of[id(value)] = name
+        return name
+
+    def value(self, value, hint):
+        """``value`` as a Python literal where it is one, else as a bound name."""
+        return repr(value) if _is_literal(value) else self.of(value, hint)
+
+    def function(self, source, name, **overrides):
+        """The function ``name`` that ``source`` defines, reading these names."""
+        namespace = {**self.values, **overrides}
+        exec(builtins.compile(source, f"<mg.compile {name}>", "exec"), namespace)
+        return namespace[name]
+
+
+def _identifier(hint):
+    """``hint`` as a name that is no keyword, builtin or slot (s3, g3) of generated code."""
+    name = re.sub(r"\W", "_", hint)
+    if (not name.isidentifier() or keyword.iskeyword(name) or hasattr(builtins, name)
+            or re.fullmatch(r"[sg]\d+", name)):
+        name += "_"
+    return name
+
+
+def _tuple(slots):
+    """``(s1, s4)``, ``(s1,)`` or ``()``: a tuple of slots in generated code."""
+    return f"({', '.join(f's{slot}' for slot in slots)}{',' if len(slots) == 1 else ''})"
+
+
+def _is_literal(value):
+    if value.__class__ is tuple:
+        return all(map(_is_literal, value))
+    if value.__class__ is float:
+        return math.isfinite(value)
+    return value is None or value.__class__ in (bool, int, str)
+
+
+def _base_name(op):
+    """``MulBackward0`` -> ``mul``, ``ClampBackward1`` -> ``clamp1``."""
+    name = op.name.rsplit("::", 1)[-1]
+    found = re.fullmatch(r"(.*)Backward(\d*)", name)
+    if found:
+        name = found[1] + ("" if found[2] in ("", "0") else found[2])
+    return name.lower()
+
+
+def _keywords(ctx, names, hint):
+    return [f"{key}={names.value(value, f'{hint}_{key}')}" for key, value in ctx.items()]
+
+
+def _forward_source(forward, names, dtypes, scalars, input_slots, constant_slots, result_slot,
+                    kept):
+    """The forward's text: a call of each op's kernel, its inputs cast to its compute
+    dtype where theirs differs (the dtypes are those traced), a 0-d result made an array
+    as ``apply`` makes it; it returns the result and the arrays the backward reads."""
+    lines = [f"def forward({', '.join(f's{slot}' for slot in input_slots)}):"]
+    if constant_slots:
+        lines.append(f"    # constants: {', '.join(f's{slot}' for slot in constant_slots)}")
+    for op, ins, compute_dtype, ctx, o in forward:
+        base = _base_name(op)
+        args = []
+        for slot in ins:
+            if compute_dtype is None or dtypes[slot] == compute_dtype:
+                args.append(f"s{slot}")
+            else:
+                args.append(f"s{slot}.astype({names.of(compute_dtype, str(compute_dtype))})")
+        # run() calls the kernels in one quiet state, as each silently() would.
+        kernel = names.of(getattr(op.forward, "unsilenced", op.forward), base)
+        call = f"{kernel}({', '.join(args + _keywords(ctx, names, base))})"
+        lines.append(f"    s{o} = asarray({call})" if o in scalars else f"    s{o} = {call}")
+    lines.append(f"    return s{result_slot}, {_tuple(kept)}")
+    return "\n".join(lines) + "\n"
+
+
+def _reached(backward, result_slot):
+    """The backward steps a gradient from the result reaches (an op whose result ``fn``
+    does not use has a node, but no eager pass runs it)."""
+    arrived, steps = {result_slot}, []
+    for step in backward:
+        if step[5] in arrived:
+            steps.append(step)
+            arrived.update(slot for _, slot, _ in step[1])
+    return steps
+
+
+def _rule_lines(backward, names, result_slot):
+    """Per backward rule, in the order run_backward runs them: (the gradient it adds to,
+    whether one arrived there before, the rule's call, its input's layout for to_input)."""
+    lines = []
+    arrived = {result_slot}
+    for op, rules, n_inputs, ctx, saved, o in backward:
+        ans, args = "None", ["None"] * n_inputs
+        for key, slot in saved:
+            if key == ANS:
+                ans = f"s{slot}"
+            else:
+                args[key] = f"s{slot}"
+        base = _base_name(op)
+        keywords = _keywords(ctx, names, base)
+        for i, slot, (shape, dtype) in rules:
+            if op.variadic is not None:
+                rule = names.of(op.variadic, f"{base}_rule")
+                call = f"{rule}({', '.join([str(i), 'F', f'g{o}'] + keywords)})"
+            else:
+                rule = names.of(op.rules[i], f"{base}_rule{i}")
+                call = f"{rule}({', '.join(['F', f'g{o}', ans] + args + keywords)})"
+            layout = f"({shape!r}, {names.of(dtype, str(dtype))})"
+            lines.append((f"g{slot}", slot in arrived, call, layout))
+            arrived.add(slot)
+    return lines
 
 
 def _layout(t):

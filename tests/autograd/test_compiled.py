@@ -480,3 +480,153 @@ def test_a_hook_on_a_parameter_still_runs(no_warnings):
     w.register_hook(lambda g: seen.append(g.tolist()))
     mg.compile(lambda t: (t * 3).sum())(w).backward()
     assert seen == [[3.0, 3.0]] and w.grad.tolist() == [3.0, 3.0]
+
+
+# --- the generated code ------------------------------------------------------------------
+
+def _program(step):
+    (program,) = step._programs.values()
+    return program
+
+
+def _code_lines(source):
+    return [line.strip() for line in source.splitlines()[1:]
+            if not line.strip().startswith(("#", "return"))]
+
+
+def test_the_generated_source_has_a_line_per_op_and_per_rule(no_warnings):
+    def f(a, b):
+        return (a * b + a).sum()
+
+    a = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    b = mg.tensor([4.0, 5.0, 6.0], requires_grad=True)
+    g = mg.compile(f)
+    out = g(a, b)
+    program = _program(g)
+    assert program.forward_source.startswith("def forward(s0, s1):")
+    assert _code_lines(program.forward_source) == [
+        "s2 = mul(s0, s1)", "s3 = add(s2, s0)", "s4 = asarray(sum_(s3, shape=(3,)))"]
+    assert out._data.__class__ is np.ndarray  # a 0-d result is an array, as apply makes it
+    # sum, add (both inputs), mul (both inputs); a's two gradients summed in eager order
+    general = _code_lines(program.backward_source)
+    assert general[0] == "s0, s1 = kept"
+    assert general[1:] == [
+        "g3 = to_input(sum_rule0(F, g4, None, None, shape=(3,)), ((3,), float32))",
+        "g2 = to_input(add_rule0(F, g3, None, None, None), ((3,), float32))",
+        "g0 = to_input(add_rule1(F, g3, None, None, None), ((3,), float32))",
+        "g0 = g0 + to_input(mul_rule0(F, g2, None, s0, s1), ((3,), float32))",
+        "g1 = to_input(mul_rule1(F, g2, None, s0, s1), ((3,), float32))"]
+    out.backward()
+    # Every shape and dtype was already the input's: no to_input is left.
+    assert _code_lines(program.backward_source)[1:] == [
+        line.replace("to_input(", "").replace(", ((3,), float32))", "") for line in general[1:]]
+    assert a.grad.tolist() == [5.0, 6.0, 7.0] and b.grad.tolist() == [1.0, 2.0, 3.0]
+
+
+def _broadcast_and_cast(x, b, w):
+    return ((x + b) * w).sum() + (x * 0.5).mean()  # b broadcast; x + b cast to float64
+
+
+def _mixed_args(seed):
+    rng = np.random.default_rng(seed)
+    return (mg.tensor(rng.normal(size=(2, 3)).astype(np.float32), requires_grad=True),
+            mg.tensor(rng.normal(size=(3,)).astype(np.float32), requires_grad=True),
+            mg.tensor(rng.normal(size=(2, 3)), requires_grad=True))
+
+
+def _eager_and_compiled(f, g, args, backward=lambda out: out.backward()):
+    """f's and g's result and gradients, on twins of ``args``."""
+    results = []
+    for fn in (f, g):
+        twins = [t.detach().clone().requires_grad_(t.requires_grad) for t in args]
+        out = fn(*twins)
+        backward(out)
+        results.append((out.detach().numpy(), [t.grad.numpy() for t in twins]))
+    return results
+
+
+def _assert_same(ours, theirs):
+    assert ours[0].dtype == theirs[0].dtype and np.array_equal(ours[0], theirs[0])
+    for a, b in zip(ours[1], theirs[1], strict=True):
+        assert a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b)
+
+
+def test_to_input_is_kept_where_it_sums_or_casts(no_warnings):
+    g = mg.compile(_broadcast_and_cast)
+    for seed in range(3):  # traced, the first backward (which specialises), specialised
+        eager, ours = _eager_and_compiled(_broadcast_and_cast, g, _mixed_args(seed))
+        _assert_same(ours, eager)
+    source = _program(g).backward_source
+    # Cast back from float64 where float32 met float64; b's gradient summed over the batch.
+    assert "g8 = to_input(add_rule1(F, g9, None, None, None), ((), float32))" in source
+    assert "g3 = to_input(mul_rule0(F, g4, None, s3, s2), ((2, 3), float32))" in source
+    assert "g1 = to_input(add_rule1(F, g3, None, None, None), ((3,), float32))" in source
+    assert source.count("to_input(") == 3
+
+
+def test_a_hook_that_changes_the_gradients_dtype_runs_the_general_backward(no_warnings):
+    """The specialised backward assumes the gradient arriving has the result's dtype; a
+    hook on the result that returns float64 gets every to_input, as in the eager pass."""
+    def f(x):
+        return (x * x).exp() * 0.7
+
+    def hooked(out):
+        out.register_hook(lambda grad: grad.double() / 3)
+        out.backward(mg.ones(200))
+
+    g = mg.compile(f)
+    x = mg.tensor(np.random.default_rng(0).normal(size=(200,)).astype(np.float32),
+                  requires_grad=True)
+    for _ in range(2):  # traced, then specialised
+        eager, ours = _eager_and_compiled(f, g, [x], lambda out: out.backward(mg.ones(200)))
+        _assert_same(ours, eager)
+    assert "to_input(" not in _program(g).backward_source
+    eager, ours = _eager_and_compiled(f, g, [x], hooked)
+    _assert_same(ours, eager)
+
+
+def test_an_explicit_gradient_of_another_dtype_gives_the_eager_numbers(no_warnings):
+    def f(x, w):
+        return (x @ w).tanh()
+
+    rng = np.random.default_rng(3)
+    args = [mg.tensor(rng.normal(size=(4, 3)).astype(np.float32), requires_grad=True),
+            mg.tensor(rng.normal(size=(3, 2)).astype(np.float32), requires_grad=True)]
+    seed = mg.tensor(rng.normal(size=(4, 2)))  # float64: cast to the result's float32
+
+    g = mg.compile(f)
+    for _ in range(3):
+        eager, ours = _eager_and_compiled(f, g, args, lambda out: out.backward(seed))
+        _assert_same(ours, eager)
+    with pytest.raises(RuntimeError) as raised:
+        g(*args).backward(mg.ones(2, 4))
+    with pytest.raises(RuntimeError) as eager_raised:
+        f(*args).backward(mg.ones(2, 4))
+    assert str(raised.value) == str(eager_raised.value)
+
+
+def test_a_retrace_and_its_specialisation_give_the_eager_numbers(no_warnings):
+    step = mg.compile(mlp_loss)
+    for n in (4, 7, 4, 7):
+        X, y = batch(n, seed=n)
+        assert_bitwise(train(step, make_params(), X, y, steps=2),
+                       train(mlp_loss, make_params(), X, y, steps=2))
+    assert len(step._programs) == 2
+    assert all("to_input(" in p.backward_source for p in step._programs.values())  # biases
+
+
+def test_an_op_whose_result_is_unused_is_not_watched_as_in_eager(no_warnings):
+    def f(x, w):
+        x * w  # a node no gradient reaches: the eager pass never checks what it saved
+        return (x * 2).sum()
+
+    def run(fn):
+        x = mg.tensor([1.0, 2.0], requires_grad=True)
+        w = mg.tensor([3.0, 4.0], requires_grad=True)
+        out = fn(x, w)
+        with mg.no_grad():
+            w.mul_(2)
+        out.backward()
+        return x.grad.tolist(), w.grad
+
+    assert run(mg.compile(f)) == run(f) == ([2.0, 2.0], None)
