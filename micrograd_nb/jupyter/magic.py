@@ -8,6 +8,7 @@ drawn below the cell: still, or as a stepper with ``--step``.
 """
 
 import ast
+import functools
 
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
@@ -45,7 +46,7 @@ class AutogradMagics(Magics):
     def autograd(self, line, cell):
         """Run the cell and draw every backward pass and autograd.grad call it made."""
         __tracebackhide__ = True  # the traceback starts at the cell's own line
-        args = parse_argstring(self.autograd, line)
+        args = _parsed(line)
         if args.max_nodes < 1:
             from IPython.core.error import UsageError
 
@@ -79,7 +80,7 @@ class AutogradMagics(Magics):
         """Execute the cell in the user namespace; return its last expression's value."""
         __tracebackhide__ = True
         shell = self.shell
-        source = shell.transform_cell(cell)
+        source = _transformed(shell, cell)
         filename = shell.compile.cache(source, shell.execution_count, raw_code=cell)
         tree = shell.transform_ast(shell.compile.ast_parse(source, filename=filename))
         last = None
@@ -131,6 +132,37 @@ class AutogradMagics(Magics):
                 display(PassStepper(picture, predict=recorded if args.predict else False))
             else:
                 display(picture)
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(line):
+    """The magic's options, parsed once per line: argparse took about 50 us, a twentieth
+    of the torch step it wraps. The namespace is shared, so it is only read."""
+    return parse_argstring(AutogradMagics.autograd, line)
+
+
+_TRANSFORMED = {}  # (cell, its transformers) -> the cell IPython's transforms made of it
+_MAX_TRANSFORMED = 256
+
+
+def _transformed(shell, cell):
+    """``shell.transform_cell(cell)``, remembered for a cell run again: IPython tokenizes
+    the cell to transform it, about 0.2 ms for four lines, as long as the torch training
+    step it wraps. Its static transforms are functions of the text and the transformers
+    (in the key, so registering one starts afresh); a cell they leave on one line also
+    goes through IPython's prefilter, which depends on the session (autocall), so it is
+    transformed every time."""
+    manager = shell.input_transformer_manager
+    key = (cell, tuple(manager.cleanup_transforms), tuple(manager.line_transforms),
+           tuple(manager.token_transformers), tuple(shell.input_transformers_post))
+    source = _TRANSFORMED.get(key)
+    if source is None:
+        source = shell.transform_cell(cell)
+        if len(manager.transform_cell(cell).splitlines()) > 1:
+            if len(_TRANSFORMED) >= _MAX_TRANSFORMED:
+                _TRANSFORMED.clear()
+            _TRANSFORMED[key] = source
+    return source
 
 
 def _drawable(result):

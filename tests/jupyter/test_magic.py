@@ -81,6 +81,36 @@ def test_magics_inside_the_cell_still_work(loaded):
     assert result.success and result.result == 42
 
 
+
+def test_a_cell_run_again_is_transformed_afresh_when_a_transformer_is_added(loaded):
+    # the magic remembers IPython's transform of a cell; a new transformer must still apply
+    cell = "%%autograd --quiet\nz = 40\nz + 1"
+    assert run(loaded, cell)[0].result == 41
+
+    def shout(lines):  # a line of its own: the magic's call, one line, is left alone
+        return ["z = 50\n" if line.startswith("z = 40") else line for line in lines]
+
+    loaded.input_transformers_post.append(shout)
+    try:
+        assert run(loaded, cell)[0].result == 51
+    finally:
+        loaded.input_transformers_post.remove(shout)
+    assert run(loaded, cell)[0].result == 41
+
+
+def test_a_one_line_cell_follows_the_sessions_autocall(loaded):
+    # IPython's prefilter turns ``str 5`` into ``str(5)`` only while autocall is on: a
+    # one-line cell is transformed anew each time, not remembered.
+    cell = "%%autograd --quiet\nstr 5"
+    loaded.run_line_magic("autocall", "2")
+    try:
+        assert run(loaded, cell)[0].result == "5"
+    finally:
+        loaded.run_line_magic("autocall", "0")
+    result, _ = run(loaded, cell)
+    assert not result.success and isinstance(result.error_in_exec, SyntaxError)
+
+
 def test_exceptions_propagate_with_their_traceback(loaded):
     cell = "%%autograd\nx = mg.ones(3, requires_grad=True)\n(x * 2).backward()\n"
     result, captured = run(loaded, cell)
@@ -94,6 +124,8 @@ def test_a_bad_flag_is_a_usage_error(loaded):
         loaded.run_cell_magic("autograd", "--bogus", "pass")
     with pytest.raises(UsageError):
         loaded.run_cell_magic("autograd", "--max-nodes 0", "pass")
+    with pytest.raises(UsageError):  # the options of a line are remembered, its errors not
+        loaded.run_cell_magic("autograd", "--bogus", "pass")
 
 
 def test_no_values(loaded):
