@@ -26,18 +26,19 @@ END = b"</svg>\n"  # the last line of an SVG; text in labels is escaped (&lt;/sv
 _LATER_GRAPH_ID = re.compile(rb'<g id="page\d+,\d+_graph(\d+)"')
 
 _lock = threading.Lock()
-_process = None  # (Popen, executable, pid of the Python process that started it)
+_process = None  # (Popen, (executable, env), pid of the Python process that started it)
 
 
-def render_svg(executable, dot_source, timeout):
-    """The SVG bytes of ``dot_source`` from the long-lived process of ``executable``, or
-    None where it cannot give them (the caller falls back to a one-shot run). Only for
+def render_svg(executable, dot_source, timeout, env=None):
+    """The SVG bytes of ``dot_source`` from the long-lived process of ``executable`` run
+    in ``env`` (None: this process's), or None where it cannot give them (the caller
+    falls back to a one-shot run). Only for
     the pictures' own DOT (dot.py's ``to_dot``: one graph): a source of two graphs would
     leave the second SVG to the next caller."""
     if not dot_source.startswith(ONE_GRAPH):
         return None
     with _lock:
-        process = _running(executable)
+        process = _running(executable, env)
         if process is None:
             return None
         try:
@@ -55,11 +56,12 @@ def render_svg(executable, dot_source, timeout):
         return _LATER_GRAPH_ID.sub(rb'<g id="graph\1"', svg, count=1)
 
 
-def _running(executable):
+def _running(executable, env):
     global _process
     if _process is not None:
         process, started_with, pid = _process
-        if pid == os.getpid() and started_with == executable and process.poll() is None:
+        if (pid == os.getpid() and started_with == (executable, env)
+                and process.poll() is None):
             return process
         if pid == os.getpid():
             _stop()
@@ -69,10 +71,10 @@ def _running(executable):
         # Warnings go nowhere: an unread stderr pipe would fill and block dot; a one-shot
         # run shows them where a render fails.
         process = subprocess.Popen([executable, "-Tsvg"], stdin=subprocess.PIPE,
-                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
     except OSError:
         return None
-    _process = (process, executable, os.getpid())
+    _process = (process, (executable, env), os.getpid())
     return process
 
 

