@@ -282,7 +282,9 @@ class Program:
             names.values[f"s{slot}"] = array
         self.forward_source = _forward_source(forward, names, dtypes, scalars, self.input_slots,
                                               sorted(constant_slots), self.result_slot, kept)
-        self._forward = names.function(self.forward_source, "forward")
+        # The kernels run in one quiet state, as each silently() would; silently sets it
+        # with a context variable made once, where a with-block makes an errstate per call.
+        self._forward = arrays.silently(names.function(self.forward_source, "forward"))
         # The backward: one line per rule, with to_input on each until the first backward
         # shows which of them change nothing (see _learn).
         self._rule_lines = _rule_lines(backward, names, self.result_slot)
@@ -326,8 +328,7 @@ class Program:
         Tensor = tensor.Tensor
         first_args = self.first_args
         inputs = [arg_tensors[i] for i in first_args] + [t for _, t, _ in self.captured]
-        with arrays.silent_block():
-            data, kept = self._forward(*[t._data for t in inputs])
+        data, kept = self._forward(*[t._data for t in inputs])
         if not self.requires_grad:
             return Tensor._make(data)
         prev = tuple([t._grad_node() if needs else None
@@ -471,7 +472,7 @@ def _forward_source(forward, names, dtypes, scalars, input_slots, constant_slots
         written = written_out.FORWARD.get(op)
         call = None if written is None else written(*args, **ctx)
         if call is None:
-            # run() calls the kernels in one quiet state, as each silently() would.
+            # The forward runs in one quiet state (Program.__init__), as silently() would.
             kernel = names.of(getattr(op.forward, "unsilenced", op.forward), base)
             call = f"{kernel}({', '.join(args + _keywords(ctx, names, base))})"
         lines.append(f"    s{o} = asarray({call})" if o in scalars else f"    s{o} = {call}")

@@ -743,3 +743,19 @@ def test_an_add_with_alpha_calls_the_tables_kernel_and_rules(no_warnings):
     assert "add_rule1(F, g2, None, None, None, alpha=2)" in program.backward_source
     assert "sub_rule1(F, g3, None, None, None, alpha=3)" in program.backward_source
     assert "g0 = g2" in program.backward_source  # the gradient passed on as it is
+
+
+def test_the_replay_is_as_quiet_as_eager_on_overflow_and_division_by_zero(no_warnings):
+    """numpy warns on 1/0, 0/0 and overflow; eager and the replay return inf and nan
+    silently, as PyTorch does, in the forward and in the backward."""
+    def f(x, w):
+        return ((x * w) * 3e38 + 1 / x).exp().sum()
+
+    args = [mg.tensor(np.array([0.0, 1.0, -2.0, 1e-30], np.float32), requires_grad=True),
+            mg.tensor(np.array([1.0, 3e38, 0.0, 2.0], np.float32), requires_grad=True)]
+    g = mg.compile(f)
+    for _ in range(3):  # traced, specialised, replayed
+        (eager_out, eager_grads), (out, grads) = _eager_and_compiled(f, g, args)
+        assert _same_bits(out, eager_out)
+        assert all(map(_same_bits, grads, eager_grads))
+    assert np.isinf(out) and np.isnan(grads[0]).any()
