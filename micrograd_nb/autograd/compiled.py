@@ -31,11 +31,13 @@ Generated code. A program is not interpreted step by step: it writes, once, a Py
 function for its forward and one for its backward, and runs them (``compile`` and
 ``exec``, the kernels, rules, dtypes and constants bound as the functions' globals under
 readable names). Each slot is a local, ``s12``; the gradient arriving at it is ``g12``.
-The forward has one line per op, ``s9 = add(s8, s3)``, its inputs cast to the op's
+The forward has one line per op, ``s9 = tanh(s8)``, its inputs cast to the op's
 compute dtype only where their traced dtype differs, and returns the result and the
 arrays the rules read. The backward has one line per rule, in the eager pass's order,
-``g3 = g3 + add_rule1(F, g9, None, None, None)``, adding each gradient to those that
-arrived before, as the eager pass does. Each rule's result goes through ``to_input``
+``g3 = g3 + tanh_rule0(F, g9, s9, None)``, adding each gradient to those that arrived
+before, as the eager pass does. The commonest ops' kernels and rules are written out as
+the numpy they run (``s9 = s8 + s3``, ``g3 = g3 + (g9 * s1)``, see written_out.py), which
+spares a Python call per line. Each rule's result goes through ``to_input``
 (summed over the dimensions broadcasting added, cast to its input's dtype) in the first
 backward; where that changed nothing, the function written after it leaves the call
 out: the shapes and dtypes of every array are those of the trace, so the rules give the
@@ -53,7 +55,7 @@ from functools import update_wrapper
 
 import numpy as np
 
-from . import arrays, errors, function, graph, tensor
+from . import arrays, errors, function, graph, tensor, written_out
 from .function import NUMPY_NS, Function, SavedTensor
 from .op import ANS, Op
 
@@ -280,7 +282,9 @@ class Program:
             names.values[f"s{slot}"] = array
         self.forward_source = _forward_source(forward, names, dtypes, scalars, self.input_slots,
                                               sorted(constant_slots), self.result_slot, kept)
-        self._forward = names.function(self.forward_source, "forward")
+        # The kernels run in one quiet state, as each silently() would; silently sets it
+        # with a context variable made once, where a with-block makes an errstate per call.
+        self._forward = arrays.silently(names.function(self.forward_source, "forward"))
         # The backward: one line per rule, with to_input on each until the first backward
         # shows which of them change nothing (see _learn).
         self._rule_lines = _rule_lines(backward, names, self.result_slot)
@@ -324,8 +328,7 @@ class Program:
         Tensor = tensor.Tensor
         first_args = self.first_args
         inputs = [arg_tensors[i] for i in first_args] + [t for _, t, _ in self.captured]
-        with arrays.silent_block():
-            data, kept = self._forward(*[t._data for t in inputs])
+        data, kept = self._forward(*[t._data for t in inputs])
         if not self.requires_grad:
             return Tensor._make(data)
         prev = tuple([t._grad_node() if needs else None
@@ -372,11 +375,11 @@ class Program:
         lines = [f"def backward(kept, g{self.result_slot}):"]
         if self._kept:
             lines.append(f"    {_tuple(self._kept)[1:-1]} = kept")
-        for k, (target, again, call, layout) in enumerate(self._rule_lines):
+        for k, (target, again, call, term, layout) in enumerate(self._rule_lines):
             if changed is None or changed[k]:
-                call = f"to_input({call}, {layout})"
-            lines.append(f"    {target} = {target} + {call}" if again else f"    {target} = {call}")
-        grads = {target for target, _, _, _ in self._rule_lines}
+                call = term = f"to_input({call}, {layout})"
+            lines.append(f"    {target} = {target} + {term}" if again else f"    {target} = {call}")
+        grads = {target for target, _, _, _, _ in self._rule_lines}
         lines.append("    return [" + ", ".join(
             f"g{slot}" if f"g{slot}" in grads else "None" for slot in self.input_slots) + "]")
         return "\n".join(lines) + "\n"
@@ -389,7 +392,8 @@ class _Names:
     bound once under a readable name."""
 
     def __init__(self):
-        self.values = {"F": NUMPY_NS, "to_input": NUMPY_NS.to_input, "asarray": np.asarray}
+        self.values = {"F": NUMPY_NS, "to_input": NUMPY_NS.to_input, "asarray": np.asarray,
+                       **written_out.NAMES}
         self._name_of = {}  # id(value) -> name
 
     def of(self, value, hint):
@@ -465,9 +469,12 @@ def _forward_source(forward, names, dtypes, scalars, input_slots, constant_slots
                 args.append(f"s{slot}")
             else:
                 args.append(f"s{slot}.astype({names.of(compute_dtype, str(compute_dtype))})")
-        # run() calls the kernels in one quiet state, as each silently() would.
-        kernel = names.of(getattr(op.forward, "unsilenced", op.forward), base)
-        call = f"{kernel}({', '.join(args + _keywords(ctx, names, base))})"
+        written = written_out.FORWARD.get(op)
+        call = None if written is None else written(*args, **ctx)
+        if call is None:
+            # The forward runs in one quiet state (Program.__init__), as silently() would.
+            kernel = names.of(getattr(op.forward, "unsilenced", op.forward), base)
+            call = f"{kernel}({', '.join(args + _keywords(ctx, names, base))})"
         lines.append(f"    s{o} = asarray({call})" if o in scalars else f"    s{o} = {call}")
     lines.append(f"    return s{result_slot}, {_tuple(kept)}")
     return "\n".join(lines) + "\n"
@@ -486,7 +493,8 @@ def _reached(backward, result_slot):
 
 def _rule_lines(backward, names, result_slot):
     """Per backward rule, in the order run_backward runs them: (the gradient it adds to,
-    whether one arrived there before, the rule's call, its input's layout for to_input)."""
+    whether one arrived there before, the rule's call or its numpy written out, that as
+    one term of a sum, its input's layout for to_input)."""
     lines = []
     arrived = {result_slot}
     for op, rules, n_inputs, ctx, saved, o in backward:
@@ -499,14 +507,18 @@ def _rule_lines(backward, names, result_slot):
         base = _base_name(op)
         keywords = _keywords(ctx, names, base)
         for i, slot, (shape, dtype) in rules:
-            if op.variadic is not None:
+            written = written_out.RULES.get((op, i))
+            call = None if written is None else written(f"g{o}", ans, *args, **ctx)
+            if call is not None:
+                term = call if call.isidentifier() else f"({call})"
+            elif op.variadic is not None:
                 rule = names.of(op.variadic, f"{base}_rule")
-                call = f"{rule}({', '.join([str(i), 'F', f'g{o}'] + keywords)})"
+                call = term = f"{rule}({', '.join([str(i), 'F', f'g{o}'] + keywords)})"
             else:
                 rule = names.of(op.rules[i], f"{base}_rule{i}")
-                call = f"{rule}({', '.join(['F', f'g{o}', ans] + args + keywords)})"
+                call = term = f"{rule}({', '.join(['F', f'g{o}', ans] + args + keywords)})"
             layout = f"({shape!r}, {names.of(dtype, str(dtype))})"
-            lines.append((f"g{slot}", slot in arrived, call, layout))
+            lines.append((f"g{slot}", slot in arrived, call, term, layout))
             arrived.add(slot)
     return lines
 

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 import micrograd_nb as mg
-from micrograd_nb.autograd import compiled, errors, graph
+from micrograd_nb.autograd import arrays, compiled, errors, graph, ops, written_out
+from micrograd_nb.autograd.function import NUMPY_NS
 from tests.autograd.programs import generate
 from tests.conftest import _import_torch
 
@@ -496,7 +497,7 @@ def _code_lines(source):
 
 def test_the_generated_source_has_a_line_per_op_and_per_rule(no_warnings):
     def f(a, b):
-        return (a * b + a).sum()
+        return (a * b + a).tanh().sum()
 
     a = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
     b = mg.tensor([4.0, 5.0, 6.0], requires_grad=True)
@@ -504,23 +505,31 @@ def test_the_generated_source_has_a_line_per_op_and_per_rule(no_warnings):
     out = g(a, b)
     program = _program(g)
     assert program.forward_source.startswith("def forward(s0, s1):")
+    # mul, add and sum written out as numpy (written_out.py); tanh's kernel called
     assert _code_lines(program.forward_source) == [
-        "s2 = mul(s0, s1)", "s3 = add(s2, s0)", "s4 = asarray(sum_(s3, shape=(3,)))"]
+        "s2 = s0 * s1", "s3 = s2 + s0", "s4 = tanh(s3)", "s5 = asarray(s4.sum())"]
     assert out._data.__class__ is np.ndarray  # a 0-d result is an array, as apply makes it
-    # sum, add (both inputs), mul (both inputs); a's two gradients summed in eager order
+    # sum, tanh, add (both inputs), mul (both inputs); a's two gradients summed in eager
+    # order; add's rules pass the gradient on as it is
     general = _code_lines(program.backward_source)
-    assert general[0] == "s0, s1 = kept"
+    assert general[0] == "s0, s1, s4 = kept"
     assert general[1:] == [
-        "g3 = to_input(sum_rule0(F, g4, None, None, shape=(3,)), ((3,), float32))",
-        "g2 = to_input(add_rule0(F, g3, None, None, None), ((3,), float32))",
-        "g0 = to_input(add_rule1(F, g3, None, None, None), ((3,), float32))",
-        "g0 = g0 + to_input(mul_rule0(F, g2, None, s0, s1), ((3,), float32))",
-        "g1 = to_input(mul_rule1(F, g2, None, s0, s1), ((3,), float32))"]
+        "g4 = to_input(expand(g5, (3,)), ((3,), float32))",
+        "g3 = to_input(tanh_rule0(F, g4, s4, None), ((3,), float32))",
+        "g2 = to_input(g3, ((3,), float32))",
+        "g0 = to_input(g3, ((3,), float32))",
+        "g0 = g0 + to_input(g2 * s1, ((3,), float32))",
+        "g1 = to_input(g2 * s0, ((3,), float32))"]
     out.backward()
-    # Every shape and dtype was already the input's: no to_input is left.
+    # Every shape and dtype was already the input's: no to_input is left, and a
+    # written-out rule added to a gradient is one term of the sum.
     assert _code_lines(program.backward_source)[1:] == [
-        line.replace("to_input(", "").replace(", ((3,), float32))", "") for line in general[1:]]
-    assert a.grad.tolist() == [5.0, 6.0, 7.0] and b.grad.tolist() == [1.0, 2.0, 3.0]
+        "g4 = expand(g5, (3,))", "g3 = tanh_rule0(F, g4, s4, None)", "g2 = g3", "g0 = g3",
+        "g0 = g0 + (g2 * s1)", "g1 = g2 * s0"]
+    eager_a, eager_b = (t.detach().requires_grad_() for t in (a, b))
+    f(eager_a, eager_b).backward()
+    assert np.array_equal(a.grad.numpy(), eager_a.grad.numpy())
+    assert np.array_equal(b.grad.numpy(), eager_b.grad.numpy())
 
 
 def _broadcast_and_cast(x, b, w):
@@ -558,9 +567,9 @@ def test_to_input_is_kept_where_it_sums_or_casts(no_warnings):
         _assert_same(ours, eager)
     source = _program(g).backward_source
     # Cast back from float64 where float32 met float64; b's gradient summed over the batch.
-    assert "g8 = to_input(add_rule1(F, g9, None, None, None), ((), float32))" in source
-    assert "g3 = to_input(mul_rule0(F, g4, None, s3, s2), ((2, 3), float32))" in source
-    assert "g1 = to_input(add_rule1(F, g3, None, None, None), ((3,), float32))" in source
+    assert "g8 = to_input(g9, ((), float32))" in source
+    assert "g3 = to_input(g4 * s2, ((2, 3), float32))" in source
+    assert "g1 = to_input(g3, ((3,), float32))" in source
     assert source.count("to_input(") == 3
 
 
@@ -630,3 +639,123 @@ def test_an_op_whose_result_is_unused_is_not_watched_as_in_eager(no_warnings):
         return x.grad.tolist(), w.grad
 
     assert run(mg.compile(f)) == run(f) == ([2.0, 2.0], None)
+
+
+# --- the numpy written out (written_out.py) -----------------------------------------------
+
+def _awkward(shape, dtype, seed):
+    """Values where numpy calls that differ would give different bits: nan, infinities,
+    signed zeros, numbers whose products and sums overflow, among ordinary ones."""
+    rng = np.random.default_rng(seed)
+    specials = [np.nan, np.inf, -np.inf, 0.0, -0.0, 3e38, -3e38, 1e-39]
+    x = rng.normal(size=shape) * 10.0 ** rng.integers(-3, 4, size=shape)
+    flat = x.reshape(-1)
+    chosen = rng.random(flat.size) < 0.4
+    flat[chosen] = rng.choice(specials, size=int(chosen.sum()))
+    return x.astype(dtype)
+
+
+# op -> (input shapes, constants) it is checked on; every entry of the table has one
+_CHECKED_ON = {
+    ops.ADD: [((3, 4), (4,)), ((), (3,))],
+    ops.SUB: [((3, 4), (4,)), ((2, 1), (3,))],
+    ops.RSUB: [((3, 4), ())],
+    ops.MUL: [((3, 4), (4,)), ((3, 4), ())],
+    ops.NEG: [((3, 4),)],
+    ops.RELU: [((3, 4),), ((),)],
+    ops.MM: [((3, 4), (4, 2)), ((1, 5), (5, 1))],
+    ops.SUM: [((3, 4),), ((0, 3),), ((),)],
+    ops.MEAN: [((3, 4),), ((0, 3),), ((),)],
+}
+
+
+def _written_cases():
+    for op, cases in _CHECKED_ON.items():
+        for shapes in cases:
+            for dtype in (np.float32, np.float64):
+                yield op, shapes, dtype
+
+
+def _ctx(op, shapes):
+    return {"shape": shapes[0]} if op in (ops.SUM, ops.MEAN) else {}
+
+
+def _same_bits(ours, theirs):
+    return (type(ours) is type(theirs) and ours.dtype == theirs.dtype
+            and ours.shape == theirs.shape and ours.strides == theirs.strides
+            and ours.tobytes() == theirs.tobytes())
+
+
+def _evaluate(expression, values):
+    return eval(expression, {**written_out.NAMES, **values})  # noqa: S307 (our own text)
+
+
+def test_every_written_out_op_and_rule_is_checked():
+    assert set(_CHECKED_ON) == set(written_out.FORWARD) == {op for op, _ in written_out.RULES}
+    assert all(i < len(op.rules) for op, i in written_out.RULES)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_written_out_kernels_give_the_tables_bits(seed, no_warnings):
+    for op, shapes, dtype in _written_cases():
+        names = "ab"[:len(shapes)]
+        values = {n: _awkward(s, dtype, seed + k) for k, (n, s) in enumerate(zip(names, shapes))}
+        ctx = _ctx(op, shapes)
+        with arrays.silent_block():
+            theirs = op.forward(*values.values(), **ctx)
+            ours = _evaluate(written_out.FORWARD[op](*names, **ctx), values)
+        assert _same_bits(np.asarray(ours), np.asarray(theirs)), (op.name, shapes, dtype)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_written_out_rules_give_the_tables_bits(seed, no_warnings):
+    """With F as numpy, as in a backward pass; the gradient arriving at a 0-d result may
+    be a 0-d array or a numpy scalar (what a product of two 0-d arrays gives)."""
+    for op, shapes, dtype in _written_cases():
+        names = "ab"[:len(shapes)]
+        inputs = {n: _awkward(s, dtype, seed + k) for k, (n, s) in enumerate(zip(names, shapes))}
+        ctx = _ctx(op, shapes)
+        with arrays.silent_block():
+            ans = np.asarray(op.forward(*inputs.values(), **ctx))
+            g = _awkward(ans.shape, dtype, seed + 7)
+            for grad in (g, g[()]) if g.ndim == 0 else (g,):
+                values = {"g": grad, "ans": ans, **inputs}
+                for i in range(len(shapes)):
+                    theirs = op.rules[i](NUMPY_NS, grad, ans, *inputs.values(), **ctx)
+                    ours = _evaluate(written_out.RULES[op, i]("g", "ans", *names, **ctx), values)
+                    assert _same_bits(ours, theirs), (op.name, i, shapes, dtype)
+                    if theirs is grad:  # passed on as it is, by the table and by us
+                        assert ours is grad
+
+
+def test_an_add_with_alpha_calls_the_tables_kernel_and_rules(no_warnings):
+    def f(x, w):
+        return mg.add(x, w, alpha=2).sub(w, alpha=3).sum()
+
+    args = [mg.tensor([1.0, -2.0], requires_grad=True), mg.tensor([0.5, 4.0], requires_grad=True)]
+    g = mg.compile(f)
+    for _ in range(2):
+        eager, ours = _eager_and_compiled(f, g, args)
+        _assert_same(ours, eager)
+    program = _program(g)
+    assert "add(s0, s1, alpha=2)" in program.forward_source
+    assert "sub(s2, s1, alpha=3)" in program.forward_source
+    assert "add_rule1(F, g2, None, None, None, alpha=2)" in program.backward_source
+    assert "sub_rule1(F, g3, None, None, None, alpha=3)" in program.backward_source
+    assert "g0 = g2" in program.backward_source  # the gradient passed on as it is
+
+
+def test_the_replay_is_as_quiet_as_eager_on_overflow_and_division_by_zero(no_warnings):
+    """numpy warns on 1/0, 0/0 and overflow; eager and the replay return inf and nan
+    silently, as PyTorch does, in the forward and in the backward."""
+    def f(x, w):
+        return ((x * w) * 3e38 + 1 / x).exp().sum()
+
+    args = [mg.tensor(np.array([0.0, 1.0, -2.0, 1e-30], np.float32), requires_grad=True),
+            mg.tensor(np.array([1.0, 3e38, 0.0, 2.0], np.float32), requires_grad=True)]
+    g = mg.compile(f)
+    for _ in range(3):  # traced, specialised, replayed
+        (eager_out, eager_grads), (out, grads) = _eager_and_compiled(f, g, args)
+        assert _same_bits(out, eager_out)
+        assert all(map(_same_bits, grads, eager_grads))
+    assert np.isinf(out) and np.isnan(grads[0]).any()
