@@ -125,7 +125,23 @@ _QUIET_STATE = _quiet_error_state()
 
 def silent_block():
     """A ``with`` block as quiet as ``silently``: for many kernels run in a row."""
-    return np.errstate(**_QUIET)
+    if _QUIET_STATE is None:
+        return np.errstate(**_QUIET)
+    return _SilentBlock()
+
+
+class _SilentBlock:
+    """``np.errstate(**_QUIET)`` with the state made once, as ``silently`` sets it: an
+    errstate makes its state anew each time, which costs what a small array op does."""
+
+    __slots__ = ("token",)
+
+    def __enter__(self):
+        self.token = _QUIET_STATE[0].set(_QUIET_STATE[1])
+
+    def __exit__(self, *exc_info):
+        _QUIET_STATE[0].reset(self.token)
+        return False
 
 
 def silently(fn):

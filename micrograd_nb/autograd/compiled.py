@@ -167,8 +167,13 @@ def _flatten(obj, tensors, kind):
         kind.append((obj._data.shape, obj._data.dtype, obj._requires_grad))
     elif cls is list or cls is tuple:
         kind.append((cls, len(obj)))
+        Tensor = tensor.Tensor
         for item in obj:
-            _flatten(item, tensors, kind)
+            if item.__class__ is Tensor:  # the commonest item, as above without a call
+                tensors.append(item)
+                kind.append((item._data.shape, item._data.dtype, item._requires_grad))
+            else:
+                _flatten(item, tensors, kind)
     elif cls is dict:
         kind.append((dict, tuple(obj)))
         for item in obj.values():
@@ -235,7 +240,7 @@ class Program:
         constants = []  # (slot, array)
         forward = []  # (op, input slots, compute dtype, ctx, output slot)
         backward = []  # (op, rules, number of inputs, ctx, saved (key, slot)s, output slot)
-        dtypes = {}  # slot -> dtype of its array
+        dtypes, shapes = {}, {}  # slot -> dtype, shape of its array
         scalars = set()  # slots of 0-d results
         for op, inputs, compute_dtype, ctx, out, versions in trace.ops:
             _check_ctx(op, ctx)
@@ -249,10 +254,12 @@ class Program:
                     self._outside(t, slot_of[id(t)], trace, constants)
                 ins.append(slot_of[id(t)])
                 dtypes[slot_of[id(t)]] = t._data.dtype
+                shapes[slot_of[id(t)]] = t._data.shape
             if id(out) in slot_of:
                 raise NotCompilable(REASONS["made"])
             slot_of[id(out)] = o = len(slot_of)
             dtypes[o] = out._data.dtype
+            shapes[o] = out._data.shape
             if out._data.ndim == 0:
                 scalars.add(o)
             forward.append((op, ins, compute_dtype, ctx, o))
@@ -287,7 +294,8 @@ class Program:
         self._forward = arrays.silently(names.function(self.forward_source, "forward"))
         # The backward: one line per rule, with to_input on each until the first backward
         # shows which of them change nothing (see _learn).
-        self._rule_lines = _rule_lines(backward, names, self.result_slot)
+        self._rule_lines = _rule_lines(backward, names, self.result_slot, shapes,
+                                       set(self.input_slots))
         self._names = names
         self._kept = kept
         self.backward_source = self._backward_source(None)
@@ -336,13 +344,11 @@ class Program:
         out = Tensor._make(data, True)
         # In-place changes before backward are caught as in the eager graph: the inputs
         # whose arrays the rules read, and the result, keep their versions.
-        slots = self.input_slots
-        watched = [SavedTensor(inputs[i], False, slots[i]) for i in self.watched]
-        if self.result_kept:
-            watched.append(SavedTensor(out, True, ANS))
+        watched = [inputs[i] for i in self.watched]
+        result = SavedTensor(out, True, ANS) if self.result_kept else None
         out._grad_fn = CompiledFunctionBackward(
             COMPILED, prev, (None,) * len(prev), function._NO_CTX,
-            Activations(self, kept, watched), data.shape)
+            Activations(self, kept, watched, result), data.shape)
         return out
 
     def run_backward(self, kept, grad):
@@ -354,32 +360,50 @@ class Program:
         return self._general_backward(kept, grad)  # a hook on the result changed its dtype
 
     def _learn(self, kept, grad):
-        """The first backward of the traced layout: the general backward, noting which
-        ``to_input`` changed its gradient; then the backward without the others."""
-        changed = []
+        """The first backward of the traced layout: the general backward, noting the
+        shape and dtype of each rule's result where ``to_input`` changed it; then the
+        backward written for those."""
+        learned = []
 
         def noting(g, layout):
-            changed.append(g.shape != layout[0] or g.dtype != layout[1])
+            same = g.shape == layout[0] and g.dtype == layout[1]
+            learned.append(None if same else (g.shape, g.dtype))
             return to_input(g, layout)
 
         to_input = NUMPY_NS.to_input
         grads = self._names.function(self.backward_source, "backward", to_input=noting)(
             kept, grad)
-        self.backward_source = self._backward_source(changed)
+        self.backward_source = self._backward_source(learned)
         self._backward = self._names.function(self.backward_source, "backward")
         return grads
 
-    def _backward_source(self, changed):
-        """The backward's text: every rule's result through to_input, or (``changed``
-        given) only those where it changed the gradient."""
+    def _backward_source(self, learned):
+        """The backward's text. Without ``learned``, the general one: every rule's result
+        through to_input. With it (what the first backward saw, see _learn): to_input
+        written out as the numpy it ran where it changed the result (``.sum(axis=...)``,
+        ``.astype``), left out where not; a reduction's gradient left unfilled where its
+        rules allow (written_out.UNFILLED); a rule's term computed twice for one gradient
+        (``x * x``) added to itself."""
         lines = [f"def backward(kept, g{self.result_slot}):"]
         if self._kept:
             lines.append(f"    {_tuple(self._kept)[1:-1]} = kept")
-        for k, (target, again, call, term, layout) in enumerate(self._rule_lines):
-            if changed is None or changed[k]:
-                call = term = f"to_input({call}, {layout})"
-            lines.append(f"    {target} = {target} + {term}" if again else f"    {target} = {call}")
-        grads = {target for target, _, _, _, _ in self._rule_lines}
+        first_terms = {}  # target -> (node, term) while the target holds that term alone
+        for k, line in enumerate(self._rule_lines):
+            target, call, term = line.target, line.call, line.term
+            if learned is None:
+                call = term = f"to_input({call}, {line.layout_name})"
+            elif learned[k] is not None:
+                call = term = _to_input_written(term, *learned[k], line.layout, self._names)
+            elif line.unfilled is not None:
+                call = term = line.unfilled
+            if not line.again:
+                first_terms[target] = (line.node, term)
+                lines.append(f"    {target} = {call}")
+            elif first_terms.pop(target, None) == (line.node, term) and learned is not None:
+                lines.append(f"    {target} = {target} + {target}")
+            else:
+                lines.append(f"    {target} = {target} + {term}")
+        grads = {line.target for line in self._rule_lines}
         lines.append("    return [" + ", ".join(
             f"g{slot}" if f"g{slot}" in grads else "None" for slot in self.input_slots) + "]")
         return "\n".join(lines) + "\n"
@@ -491,36 +515,92 @@ def _reached(backward, result_slot):
     return steps
 
 
-def _rule_lines(backward, names, result_slot):
-    """Per backward rule, in the order run_backward runs them: (the gradient it adds to,
-    whether one arrived there before, the rule's call or its numpy written out, that as
-    one term of a sum, its input's layout for to_input)."""
+class _RuleLine:
+    """One rule's line of the backward: ``target = call`` where the first gradient
+    arrives at it, ``target = target + term`` where one arrived before."""
+
+    __slots__ = ("target", "again", "call", "term", "layout", "layout_name", "node",
+                 "unfilled")
+
+    def __init__(self, target, again, call, is_numpy, layout, layout_name, node):
+        self.target = target
+        self.again = again
+        self.call = call
+        # numpy written out is one term of a sum in brackets; a call is one as it is
+        self.term = call if not is_numpy or call.isidentifier() else f"({call})"
+        self.layout = layout  # the input's (shape, dtype), for to_input
+        self.layout_name = layout_name  # that as text
+        self.node = node  # the backward step the rule belongs to
+        self.unfilled = None  # a reduction's gradient as the one value it fills, if kept so
+
+
+def _rule_lines(backward, names, result_slot, shapes, input_slots):
+    """Per backward rule, in the order run_backward runs them, a _RuleLine: the gradient
+    it adds to, whether one arrived there before, the rule's call or its numpy written
+    out, its input's layout for to_input."""
     lines = []
     arrived = {result_slot}
-    for op, rules, n_inputs, ctx, saved, o in backward:
+    fills = {}  # slot -> (its line, the value) where a reduction's rule fills one value
+    for node, (op, rules, n_inputs, ctx, saved, o) in enumerate(backward):
         ans, args = "None", ["None"] * n_inputs
         for key, slot in saved:
             if key == ANS:
                 ans = f"s{slot}"
             else:
                 args[key] = f"s{slot}"
+        if o in fills:  # every gradient that arrives at o arrived: its rules come now
+            line, value = fills.pop(o)
+            if _reads_filled_elementwise(op, rules, saved, o, shapes):
+                line.unfilled = value
         base = _base_name(op)
         keywords = _keywords(ctx, names, base)
         for i, slot, (shape, dtype) in rules:
             written = written_out.RULES.get((op, i))
             call = None if written is None else written(f"g{o}", ans, *args, **ctx)
-            if call is not None:
-                term = call if call.isidentifier() else f"({call})"
-            elif op.variadic is not None:
+            is_numpy = call is not None  # written out
+            if not is_numpy and op.variadic is not None:
                 rule = names.of(op.variadic, f"{base}_rule")
-                call = term = f"{rule}({', '.join([str(i), 'F', f'g{o}'] + keywords)})"
-            else:
+                call = f"{rule}({', '.join([str(i), 'F', f'g{o}'] + keywords)})"
+            elif not is_numpy:
                 rule = names.of(op.rules[i], f"{base}_rule{i}")
-                call = term = f"{rule}({', '.join(['F', f'g{o}', ans] + args + keywords)})"
-            layout = f"({shape!r}, {names.of(dtype, str(dtype))})"
-            lines.append((f"g{slot}", slot in arrived, call, term, layout))
+                call = f"{rule}({', '.join(['F', f'g{o}', ans] + args + keywords)})"
+            layout_name = f"({shape!r}, {names.of(dtype, str(dtype))})"
+            line = _RuleLine(f"g{slot}", slot in arrived, call, is_numpy, (shape, dtype),
+                             layout_name, node)
+            lines.append(line)
+            fills.pop(slot, None)  # a second gradient arriving: no longer one value
+            unfill = written_out.UNFILLED.get((op, i))
+            if unfill is not None and not line.again and shape and slot not in input_slots:
+                fills[slot] = (line, unfill(f"g{o}", ans, *args, **ctx))
             arrived.add(slot)
     return lines
+
+
+def _reads_filled_elementwise(op, rules, saved, o, shapes):
+    """Do all of ``op``'s rules read its gradient elementwise against an operand of the
+    gradient's own shape (written_out.ELEMENTWISE_IN_G)?"""
+    saved_slots = dict(saved)
+    for i, _, _ in rules:
+        operand = written_out.ELEMENTWISE_IN_G.get((op, i))
+        if operand is None or saved_slots.get(operand) is None:
+            return False
+        if shapes[saved_slots[operand]] != shapes[o]:
+            return False
+    return True
+
+
+def _to_input_written(term, g_shape, g_dtype, layout, names):
+    """``to_input(term, layout)`` for a term of this shape and dtype, written out as the
+    calls it makes: arrays.sum_to's sum and reshape, then astype."""
+    shape, dtype = layout
+    if g_shape != shape:
+        dims = arrays.broadcast_dims(g_shape, shape)
+        if dims:
+            term = f"{term}.sum(axis={dims!r}, keepdims=True)"
+        term = f"{term}.reshape({shape!r})"
+    if g_dtype != dtype:
+        term = f"{term}.astype({names.of(dtype, str(dtype))})"
+    return term
 
 
 def _layout(t):
@@ -546,12 +626,29 @@ def _plain(value):
 class Activations:
     """What a compiled node keeps between its forward and its backward."""
 
-    __slots__ = ("program", "kept", "watched")
+    __slots__ = ("program", "kept", "watched", "counters", "versions", "result")
 
-    def __init__(self, program, kept, watched):
+    def __init__(self, program, kept, watched, result):
         self.program = program
         self.kept = kept  # slot -> array, for the slots the rules read
-        self.watched = watched  # SavedTensors of the tensors whose arrays are kept
+        self.watched = watched  # the inputs whose arrays are kept...
+        self.counters = [t._version_counter for t in watched]
+        self.versions = [counter.value for counter in self.counters]  # ...and their versions
+        self.result = result  # the result's SavedTensor, where a rule reads it
+
+    def check_versions(self, node):
+        """Raise as an eager node's SavedTensor does if a kept array was changed in place
+        (a SavedTensor per input is made only then: the check runs at every backward)."""
+        __tracebackhide__ = True
+        if [counter.value for counter in self.counters] != self.versions:
+            slots = self.program.input_slots
+            for position, t, counter, version in zip(
+                    self.program.watched, self.watched, self.counters, self.versions):
+                saved = SavedTensor(t, False, slots[position])
+                saved.version, saved.saved_version = counter, version
+                saved.check(node)
+        if self.result is not None:
+            self.result.unpack(node, False)
 
 
 class CompiledFunctionBackward(Function):
@@ -566,8 +663,7 @@ class CompiledFunctionBackward(Function):
             raise RuntimeError(errors.BACKWARD_TWICE)
         if create_graph:
             raise RuntimeError(errors.COMPILE_DOUBLE_BACKWARD)
-        for saved in activations.watched:
-            saved.unpack(self, False)  # raises if it was changed in place since
+        activations.check_versions(self)  # raises if a kept array was changed in place
         return activations.program.run_backward(activations.kept, grad)
 
 

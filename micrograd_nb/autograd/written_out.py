@@ -10,10 +10,16 @@ on nan, inf, -0.0 and overflowing values). A rule that returns its gradient unch
 written as that gradient: the eager pass passes the same array on too. An entry returns
 None where the op's constants take it off the plain path (``a + 2 * b``); the call is
 written then. ``NAMES`` are the functions the written code reads.
+
+A full reduction's rule fills one value into its input's shape (``UNFILLED``). Where
+every rule that reads the filled gradient takes it elementwise against an array of that
+very shape (``ELEMENTWISE_IN_G``: ``g * b``, relu's ``where``), the one value broadcast
+there gives the same bits: the generated backward then leaves it unfilled (compiled.py).
 """
 
 from . import arrays, ops
 from .arrays import numel
+from .op import ANS
 
 NAMES = {"maximum": ops.np.maximum, "divide": ops.np.divide, "where": ops.np.where,
          "expand": arrays.expand}
@@ -56,3 +62,14 @@ RULES = {
     (ops.SUM, 0): lambda g, ans, x, shape: f"expand({g}, {shape!r})",
     (ops.MEAN, 0): lambda g, ans, x, shape: f"expand({g}, {shape!r}) / {max(numel(shape), 1)}",
 }
+
+# (op, input position) of a rule that fills one value into the input's shape ->
+# f(g, ans, input names..., **ctx) -> that value, unfilled
+UNFILLED = {
+    (ops.SUM, 0): lambda g, ans, x, shape: g,
+    (ops.MEAN, 0): lambda g, ans, x, shape: f"{g} / {max(numel(shape), 1)}",
+}
+
+# (op, input position) of a rule that reads g only elementwise against one operand (an
+# input position, or ANS), whose shape is then the rule's result's
+ELEMENTWISE_IN_G = {(ops.MUL, 0): 1, (ops.MUL, 1): 0, (ops.RELU, 0): ANS}

@@ -566,11 +566,52 @@ def test_to_input_is_kept_where_it_sums_or_casts(no_warnings):
         eager, ours = _eager_and_compiled(_broadcast_and_cast, g, _mixed_args(seed))
         _assert_same(ours, eager)
     source = _program(g).backward_source
-    # Cast back from float64 where float32 met float64; b's gradient summed over the batch.
-    assert "g8 = to_input(g9, ((), float32))" in source
-    assert "g3 = to_input(g4 * s2, ((2, 3), float32))" in source
-    assert "g1 = to_input(g3, ((3,), float32))" in source
-    assert source.count("to_input(") == 3
+    # to_input written out as the numpy it ran: cast back from float64 where float32 met
+    # float64; b's gradient summed over the batch.
+    assert "g8 = g9.astype(float32)" in source
+    assert "g3 = (g4 * s2).astype(float32)" in source
+    assert "g1 = g3.sum(axis=(0,), keepdims=True).reshape((3,))" in source
+    assert "to_input(" not in source
+    # The sum's gradient left one value: both its rules multiply it by a (2, 3) array.
+    # The mean's filled: its rule multiplies it by the 0-d 0.5.
+    assert "g4 = g5" in source and "g7 = expand(g8, (2, 3)) / 6" in source
+
+
+def _sum_of_squares_and_relu(x, w):
+    return (x * x).sum() + (x * w).relu().mean() + (w * w).sum() * 0.5
+
+
+def test_a_reductions_gradient_stays_one_value_where_its_rules_broadcast_it(no_warnings):
+    """sum and mean fill one value into their input's shape; where every rule reading it
+    takes it elementwise against an array of that shape, the generated backward skips
+    the fill, and computes x * x's rule once for both of its inputs."""
+    g = mg.compile(_sum_of_squares_and_relu)
+    for seed in range(3):
+        args = [mg.tensor(_awkward((4, 3), np.float32, seed + k), requires_grad=True)
+                for k in range(2)]
+        (loss, grads), (eager_loss, eager_grads) = _eager_and_compiled(
+            _sum_of_squares_and_relu, g, args)
+        assert loss.tobytes() == eager_loss.tobytes()  # nan and inf among the values
+        for ours, theirs in zip(grads, eager_grads, strict=True):
+            assert _same_bits(ours, theirs)
+    lines = _code_lines(_program(g).backward_source)
+    assert not any("expand(" in line for line in lines), lines
+    assert "g5 = g6 / 12" in lines  # the mean's one value, into relu's where
+    assert "g0 = g0 + g0" not in lines  # x's first gradient is not its square's alone
+    assert "g1 = g1 + g1" in lines  # w * w's rule, once for both inputs
+
+
+def test_a_gradient_used_otherwise_is_filled(no_warnings):
+    def f(x, b):
+        return (x + b).sum() + (x * b).sum()  # add passes it on; b broadcasts in the mul
+
+    g = mg.compile(f)
+    args = [mg.tensor(np.ones((2, 3)), requires_grad=True),
+            mg.tensor(np.arange(3.0), requires_grad=True)]
+    for _ in range(2):
+        eager, ours = _eager_and_compiled(f, g, args)
+        _assert_same(ours, eager)
+    assert _program(g).backward_source.count("expand(") == 2
 
 
 def test_a_hook_that_changes_the_gradients_dtype_runs_the_general_backward(no_warnings):
@@ -621,7 +662,9 @@ def test_a_retrace_and_its_specialisation_give_the_eager_numbers(no_warnings):
         assert_bitwise(train(step, make_params(), X, y, steps=2),
                        train(mlp_loss, make_params(), X, y, steps=2))
     assert len(step._programs) == 2
-    assert all("to_input(" in p.backward_source for p in step._programs.values())  # biases
+    # the biases' gradients summed over the batch, as to_input sums them
+    assert all(".sum(axis=(0,), keepdims=True)" in p.backward_source
+               for p in step._programs.values())
 
 
 def test_an_op_whose_result_is_unused_is_not_watched_as_in_eager(no_warnings):
@@ -726,6 +769,39 @@ def test_written_out_rules_give_the_tables_bits(seed, no_warnings):
                     assert _same_bits(ours, theirs), (op.name, i, shapes, dtype)
                     if theirs is grad:  # passed on as it is, by the table and by us
                         assert ours is grad
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_an_unfilled_gradient_gives_the_tables_bits(seed, no_warnings):
+    """A reduction's one value, filled, is its rule's result; a rule that reads its
+    gradient elementwise gives the same bits from the one value as from it filled."""
+    for (op, i), unfilled in written_out.UNFILLED.items():
+        for shapes in _CHECKED_ON[op]:
+            if shapes[0] == ():
+                continue  # nothing to fill: the backward keeps the rule's own result
+            for dtype in (np.float16, np.float32, np.float64):
+                ctx = _ctx(op, shapes)
+                with arrays.silent_block():
+                    x = _awkward(shapes[0], dtype, seed)
+                    ans = np.asarray(op.forward(x, **ctx))
+                    g = _awkward((), dtype, seed + 1)
+                    for grad in (g, g[()]):
+                        theirs = op.rules[i](NUMPY_NS, grad, ans, x, **ctx)
+                        one = _evaluate(unfilled("g", "ans", "x", **ctx), {"g": grad})
+                        assert _same_bits(arrays.expand(one, shapes[0]), theirs), (op.name, dtype)
+    for op, i in written_out.ELEMENTWISE_IN_G:  # every operand of the result's shape
+        for dtype in (np.float32, np.float64):
+            inputs = {n: _awkward((3, 4), dtype, seed + k) for k, n in enumerate("ab")}
+            inputs = dict(list(inputs.items())[:len(op.rules)])
+            with arrays.silent_block():
+                ans = np.asarray(op.forward(*inputs.values()))
+                g = _awkward((), dtype, seed + 2)
+                for grad in (g, g[()]):
+                    filled = arrays.expand(grad, ans.shape)
+                    theirs = op.rules[i](NUMPY_NS, filled, ans, *inputs.values())
+                    expression = written_out.RULES[op, i]("g", "ans", *inputs)
+                    ours = _evaluate(expression, {"g": grad, "ans": ans, **inputs})
+                    assert _same_bits(ours, theirs), (op.name, i, dtype)
 
 
 def test_an_add_with_alpha_calls_the_tables_kernel_and_rules(no_warnings):
