@@ -550,7 +550,7 @@ def _rule_lines(backward, names, result_slot, shapes, input_slots):
                 args[key] = f"s{slot}"
         if o in fills:  # every gradient that arrives at o arrived: its rules come now
             line, value = fills.pop(o)
-            if _reads_filled_elementwise(op, rules, saved, o, shapes):
+            if _picks_from_filled(op, rules, saved, o, shapes):
                 line.unfilled = value
         base = _base_name(op)
         keywords = _keywords(ctx, names, base)
@@ -576,12 +576,12 @@ def _rule_lines(backward, names, result_slot, shapes, input_slots):
     return lines
 
 
-def _reads_filled_elementwise(op, rules, saved, o, shapes):
-    """Do all of ``op``'s rules read its gradient elementwise against an operand of the
-    gradient's own shape (written_out.ELEMENTWISE_IN_G)?"""
+def _picks_from_filled(op, rules, saved, o, shapes):
+    """Do all of ``op``'s rules only pick elements of its gradient, against an operand of
+    the gradient's own shape (written_out.PICKS_G)?"""
     saved_slots = dict(saved)
     for i, _, _ in rules:
-        operand = written_out.ELEMENTWISE_IN_G.get((op, i))
+        operand = written_out.PICKS_G.get((op, i))
         if operand is None or saved_slots.get(operand) is None:
             return False
         if shapes[saved_slots[operand]] != shapes[o]:

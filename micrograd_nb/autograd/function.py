@@ -337,20 +337,29 @@ def apply(op, inputs, compute_dtype=None, **ctx):
         meta = _layouts.setdefault(meta, meta)
         if op.saves:
             # (An input outside any graph is kept as its array: the node holds no tensor for
-            # it; a Python number's shared tensor has its SavedTensors made once.)
-            saved = []
+            # it; a Python number's shared tensor has its SavedTensors made once, and a
+            # node that saves nothing else shares their tuple too.)
+            saved, shared = [], True
             for key in op.saved_keys(meta):
                 if key == ANS:
                     saved.append(SavedTensor(out, True, key))
+                    shared = False
                 else:
                     t = inputs[key]
-                    saved.append(_SAVED_NUMBERS.get((id(t), key))
-                                 or SavedTensor(t, False, key, keep_tensor=t._requires_grad))
+                    item = _SAVED_NUMBERS.get((id(t), key))
+                    if item is None:
+                        item = SavedTensor(t, False, key, keep_tensor=t._requires_grad)
+                        shared = False
+                    saved.append(item)
             saved = tuple(saved)
+            if shared:
+                saved = _shared_saved.setdefault(saved, saved)
         else:
             saved = ()
+        # The shape is shared as the layouts are: one tuple fewer per node to collect.
+        shape = data.shape
         out._grad_fn = (op._node_type or op.node_type)(op, tuple(prev), meta, ctx or _NO_CTX,
-                                                       saved, data.shape)
+                                                       saved, _shapes.setdefault(shape, shape))
     if tracer is not None:
         tracer.op_applied(op, inputs, compute_dtype, ctx, out)
     return out
@@ -362,6 +371,8 @@ tracer = None
 
 _array_of = attrgetter("_data")
 _layouts = {}
+_shapes = {}
+_shared_saved = {}  # tuples of the shared numbers' SavedTensors (at most two per number)
 _NO_CTX = {}  # shared by every node of an op without constants: never written to
 _SAVED_NUMBERS = {}  # (id of a shared number's tensor, input position) -> its SavedTensor
 

@@ -12,9 +12,11 @@ None where the op's constants take it off the plain path (``a + 2 * b``); the ca
 written then. ``NAMES`` are the functions the written code reads.
 
 A full reduction's rule fills one value into its input's shape (``UNFILLED``). Where
-every rule that reads the filled gradient takes it elementwise against an array of that
-very shape (``ELEMENTWISE_IN_G``: ``g * b``, relu's ``where``), the one value broadcast
-there gives the same bits: the generated backward then leaves it unfilled (compiled.py).
+every rule that reads the filled gradient only picks its elements (``PICKS_G``: relu's
+``where``), against an operand of that very shape, the one value broadcast there gives
+the same bits: the generated backward then leaves it unfilled (compiled.py). Arithmetic
+is not among them: numpy's loop for an array times one value may take a NaN's sign from
+the other operand than its loop for two arrays does.
 """
 
 from . import arrays, ops
@@ -70,6 +72,6 @@ UNFILLED = {
     (ops.MEAN, 0): lambda g, ans, x, shape: f"{g} / {max(numel(shape), 1)}",
 }
 
-# (op, input position) of a rule that reads g only elementwise against one operand (an
-# input position, or ANS), whose shape is then the rule's result's
-ELEMENTWISE_IN_G = {(ops.MUL, 0): 1, (ops.MUL, 1): 0, (ops.RELU, 0): ANS}
+# (op, input position) of a rule whose result takes each element from g or from an array
+# made of one operand (an input position, or ANS) alone, whose shape is then the result's
+PICKS_G = {(ops.RELU, 0): ANS}
