@@ -39,11 +39,15 @@ before, as the eager pass does. The commonest ops' kernels and rules are written
 the numpy they run (``s9 = s8 + s3``, ``g3 = g3 + (g9 * s1)``, see written_out.py), which
 spares a Python call per line. Each rule's result goes through ``to_input``
 (summed over the dimensions broadcasting added, cast to its input's dtype) in the first
-backward; where that changed nothing, the function written after it leaves the call
-out: the shapes and dtypes of every array are those of the trace, so the rules give the
-same ones at every call, as long as the gradient arriving has the result's shape and
-dtype (a hook on the result may change it: then the first form runs). Print
-``program.forward_source`` and ``program.backward_source`` to read them.
+backward; the function written after it leaves the call out where it changed nothing,
+and writes out the numpy it ran where it did (``g3.sum(axis=(0,), keepdims=True)
+.reshape((16,))``): the shapes and dtypes of every array are those of the trace, so the
+rules give the same ones at every call, as long as the gradient arriving has the
+result's shape and dtype (a hook on the result may change it: then the first form
+runs). That function also adds a rule's term computed twice for one gradient to itself
+(``x * x``), and leaves a sum's or mean's gradient one value where relu's rule picks
+from it (written_out.py). Print ``program.forward_source`` and ``program.backward_source``
+to read them.
 """
 
 import builtins
