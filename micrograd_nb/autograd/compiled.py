@@ -403,7 +403,7 @@ class Program:
             if not line.again:
                 first_terms[target] = (line.node, term)
                 lines.append(f"    {target} = {call}")
-            elif first_terms.pop(target, None) == (line.node, term) and learned is not None:
+            elif learned is not None and first_terms.pop(target, None) == (line.node, term):
                 lines.append(f"    {target} = {target} + {target}")
             else:
                 lines.append(f"    {target} = {target} + {term}")
@@ -562,12 +562,13 @@ def _rule_lines(backward, names, result_slot, shapes, input_slots):
             written = written_out.RULES.get((op, i))
             call = None if written is None else written(f"g{o}", ans, *args, **ctx)
             is_numpy = call is not None  # written out
-            if not is_numpy and op.variadic is not None:
-                rule = names.of(op.variadic, f"{base}_rule")
-                call = f"{rule}({', '.join([str(i), 'F', f'g{o}'] + keywords)})"
-            elif not is_numpy:
-                rule = names.of(op.rules[i], f"{base}_rule{i}")
-                call = f"{rule}({', '.join(['F', f'g{o}', ans] + args + keywords)})"
+            if not is_numpy:
+                if op.variadic is not None:
+                    rule = names.of(op.variadic, f"{base}_rule")
+                    call = f"{rule}({', '.join([str(i), 'F', f'g{o}'] + keywords)})"
+                else:
+                    rule = names.of(op.rules[i], f"{base}_rule{i}")
+                    call = f"{rule}({', '.join(['F', f'g{o}', ans] + args + keywords)})"
             layout_name = f"({shape!r}, {names.of(dtype, str(dtype))})"
             line = _RuleLine(f"g{slot}", slot in arrived, call, is_numpy, (shape, dtype),
                              layout_name, node)
